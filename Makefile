@@ -1,0 +1,75 @@
+# vfpt — prepare Linux hosts for PCI passthrough at boot
+VERSION    := 0.1.0
+PREFIX     ?= /usr
+SBINDIR    ?= $(PREFIX)/sbin
+UDEVDIR    ?= $(PREFIX)/lib/udev
+DRACUTDIR  ?= $(PREFIX)/lib/dracut
+DOCDIR     ?= $(PREFIX)/share/doc/vfpt
+SYSCONFDIR ?= /etc
+
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+CPPFLAGS += -D_GNU_SOURCE -DVFPT_VERSION='"$(VERSION)"' $(shell pkg-config --cflags blkid)
+# inih and libblkid are linked statically (not in every initramfs);
+# libudev and libkmod dynamically (every udev initramfs has them).
+LIBS_STATIC  := -Wl,-Bstatic -linih -lblkid -Wl,-Bdynamic
+LIBS_DYNAMIC := -ludev -lkmod
+LDFLAGS ?=
+
+B := build
+SRCS := $(wildcard agent/*.c)
+OBJS := $(patsubst agent/%.c,$(B)/obj/%.o,$(SRCS))
+LIB_OBJS := $(filter-out $(B)/obj/main.o,$(OBJS))
+LIB := $(B)/libvfpt.a
+
+TEST_SRCS := $(wildcard tests/unit/test-*.c)
+TEST_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRCS))
+
+.PHONY: all install deps check check-unit check-cli demo clean
+all: $(B)/vfpt
+
+$(B)/obj/%.o: agent/%.c $(wildcard agent/*.h) | $(B)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -c $< -o $@
+
+$(B)/vfpt: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_STATIC) $(LIBS_DYNAMIC)
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIB) | $(B)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -std=gnu11 -Iagent -o $@ $< $(LIB) $(LIBS_STATIC) $(LIBS_DYNAMIC)
+
+$(B)/obj $(B)/tests:
+	mkdir -p $@
+
+install: $(B)/vfpt
+	install -Dm0755 $(B)/vfpt $(DESTDIR)$(SBINDIR)/vfpt
+	install -Dm0644 udev-rules/70-vfpt.rules $(DESTDIR)$(UDEVDIR)/rules.d/70-vfpt.rules
+	install -d $(DESTDIR)$(DRACUTDIR)/modules.d/90vfpt
+	install -m0755 dracut-module/module-setup.sh dracut-module/vfpt-pre-udev.sh $(DESTDIR)$(DRACUTDIR)/modules.d/90vfpt/
+	install -Dm0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -Dm0644 examples/vfpt.conf $(DESTDIR)$(DOCDIR)/examples/vfpt.conf
+	install -d $(DESTDIR)$(DOCDIR)/grub
+	install -m0644 grub/* $(DESTDIR)$(DOCDIR)/grub/
+
+# Debian 12 packages the build, the tests and the demo need.
+DEB_BUILD := build-essential pkg-config libinih-dev libblkid-dev libudev-dev libkmod-dev
+DEB_TEST  := umockdev valgrind shellcheck python3
+DEB_DEMO  := qemu-system-x86 qemu-utils dracut-core cpio zstd kmod busybox-static pciutils
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO); \
+	else \
+		echo "run as root: apt-get install --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO)"; exit 1; \
+	fi
+
+check: $(B)/vfpt $(TEST_BINS)
+	@tests/run-tests.sh $(B)
+
+demo: $(B)/vfpt
+	tests/demo.sh $(B)
+
+clean:
+	rm -rf $(B)

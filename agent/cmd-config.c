@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vfpt check-config */
+#include <stdio.h>
+
+#include "commands.h"
+#include "json.h"
+#include "log.h"
+
+static void print_human(const struct config *c) {
+        char buf[64], a[PCI_ADDR_MAX];
+
+        if (!c->files)
+                printf("config: no file found, using defaults\n");
+        for (char **f = c->files; f && *f; f++)
+                printf("config: %s\n", *f);
+        printf("kernel_args: ");
+        if (c->kernel_args_auto)
+                printf("auto (by CPU vendor)\n");
+        else
+                for (char **k = c->kernel_args; k && *k; k++)
+                        printf("%s%s", *k, k[1] ? " " : "\n");
+        printf("patch_grub: %s\n", c->patch_grub ? "yes" : "no");
+        printf("iommu_group: %s\n", group_policy_to_string(c->iommu_group));
+        for (size_t i = 0; i < c->n_sriov; i++)
+                printf("sriov %s: num_vfs=%u vf_driver=%s\n", selector_format(&c->sriov[i].sel, buf, sizeof(buf)),
+                       c->sriov[i].num_vfs, vf_driver_to_string(c->sriov[i].vf_driver));
+        if (c->n_vfio_devices) {
+                printf("vfio devices:");
+                for (size_t i = 0; i < c->n_vfio_devices; i++)
+                        printf(" %s", pci_addr_format(&c->vfio_devices[i].addr, a));
+                printf("\n");
+        }
+        if (c->n_vfio_ids) {
+                printf("vfio ids:");
+                for (size_t i = 0; i < c->n_vfio_ids; i++)
+                        printf(" %04x:%04x", c->vfio_ids[i].id.vendor, c->vfio_ids[i].id.device);
+                printf("\n");
+        }
+        if (c->vfio_owner || c->vfio_group || c->vfio_mode >= 0) {
+                printf("vfio nodes:");
+                if (c->vfio_owner)
+                        printf(" owner=%s", c->vfio_owner);
+                if (c->vfio_group)
+                        printf(" group=%s", c->vfio_group);
+                if (c->vfio_mode >= 0)
+                        printf(" mode=%04o", (unsigned) c->vfio_mode);
+                printf("\n");
+        }
+}
+
+static void print_json(const struct config *c, const char *const *errors) {
+        struct json j;
+        char buf[64], a[PCI_ADDR_MAX];
+
+        json_init(&j, stdout);
+        json_object_begin(&j, NULL);
+        json_bool(&j, "valid", !errors);
+        json_array_begin(&j, "files");
+        for (char **f = c ? c->files : NULL; f && *f; f++)
+                json_string(&j, NULL, *f);
+        json_array_end(&j);
+        json_array_begin(&j, "errors");
+        for (const char *const *e = errors; e && *e; e++)
+                json_string(&j, NULL, *e);
+        json_array_end(&j);
+        if (c && !errors) {
+                json_object_begin(&j, "global");
+                if (c->kernel_args_auto)
+                        json_string(&j, "kernel_args", "auto");
+                else {
+                        json_array_begin(&j, "kernel_args");
+                        for (char **k = c->kernel_args; k && *k; k++)
+                                json_string(&j, NULL, *k);
+                        json_array_end(&j);
+                }
+                json_bool(&j, "patch_grub", c->patch_grub);
+                json_string(&j, "iommu_group", group_policy_to_string(c->iommu_group));
+                json_object_end(&j);
+                json_array_begin(&j, "sriov");
+                for (size_t i = 0; i < c->n_sriov; i++) {
+                        json_object_begin(&j, NULL);
+                        json_string(&j, "selector", selector_format(&c->sriov[i].sel, buf, sizeof(buf)));
+                        json_int(&j, "num_vfs", c->sriov[i].num_vfs);
+                        json_string(&j, "vf_driver", vf_driver_to_string(c->sriov[i].vf_driver));
+                        json_object_end(&j);
+                }
+                json_array_end(&j);
+                json_object_begin(&j, "vfio");
+                json_array_begin(&j, "devices");
+                for (size_t i = 0; i < c->n_vfio_devices; i++)
+                        json_string(&j, NULL, pci_addr_format(&c->vfio_devices[i].addr, a));
+                json_array_end(&j);
+                json_array_begin(&j, "ids");
+                for (size_t i = 0; i < c->n_vfio_ids; i++) {
+                        snprintf(buf, sizeof(buf), "%04x:%04x", c->vfio_ids[i].id.vendor, c->vfio_ids[i].id.device);
+                        json_string(&j, NULL, buf);
+                }
+                json_array_end(&j);
+                json_string(&j, "owner", c->vfio_owner);
+                json_string(&j, "group", c->vfio_group);
+                if (c->vfio_mode >= 0) {
+                        snprintf(buf, sizeof(buf), "%04o", (unsigned) c->vfio_mode);
+                        json_string(&j, "mode", buf);
+                } else
+                        json_null(&j, "mode");
+                json_object_end(&j);
+        }
+        json_object_end(&j);
+        json_finish(&j);
+}
+
+int cmd_check_config(struct context *ctx, int argc, char **argv) {
+        _cleanup_config_ struct config *c = NULL;
+        int r;
+
+        r = parse_command_options(ctx, argc, argv,
+                                  "vfpt check-config\n"
+                                  "Validate /etc/vfpt.conf and its drop-ins (or --config FILE and FILE.d/);\n"
+                                  "print a summary, or with --json a document. Every mistake is reported\n"
+                                  "as FILE:LINE: message; exit 2 if there is any.\n",
+                                  NULL, NULL, NULL);
+        if (r < 0)
+                return r == -1 ? EXIT_OK : EXIT_USAGE;
+        if (r < argc) {
+                log_error("check-config: unexpected argument '%s'", argv[r]);
+                return EXIT_USAGE;
+        }
+
+        r = config_load(ctx->config_path, &c);
+        if (r == -ENOMEM) {
+                log_error("out of memory");
+                return EXIT_USAGE;
+        }
+        for (char **e = c->errors; e && *e; e++)
+                log_error("%s", *e);
+        if (ctx->json)
+                print_json(c, (const char *const *) c->errors);
+        else if (r >= 0)
+                print_human(c);
+        return r < 0 ? EXIT_USAGE : EXIT_OK;
+}

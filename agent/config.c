@@ -1,0 +1,799 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The only module that includes ini.h. inih reports neither line numbers to
+ * its handler nor more than the first error, so lines reach it through our
+ * own reader, which counts them, screens what inih would reject (syntax,
+ * over-long lines, bytes that are not UTF-8) into our error list, and hands
+ * inih a blank line in their place. */
+#include <ctype.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "paths.h"
+
+#define CONFIG_MAX_FILE (1024 * 1024)
+#define NUM_VFS_UNSET ((unsigned) -1)
+#define NUM_VFS_INVALID ((unsigned) -2)
+
+enum section_type {
+        SECTION_NONE, /* before the first header */
+        SECTION_BAD,  /* a header we rejected: its keys are not reported again */
+        SECTION_GLOBAL,
+        SECTION_SRIOV,
+        SECTION_VFIO,
+};
+
+struct seen {
+        char *section, *key; /* normalised section name */
+        size_t file;
+        unsigned line;
+};
+
+struct parse_ctx {
+        struct config *cfg;
+        size_t file;      /* index into cfg->files */
+        const char *name; /* file name for messages */
+        const char *text, *pos, *end;
+        unsigned line;
+        bool continuation; /* the line being handled continues the previous key */
+        bool have_prev_key;
+        enum section_type section;
+        char section_norm[96];
+        struct sriov_rule *rule;
+        struct seen *seen;
+        size_t n_seen;
+        int oom;
+};
+
+static int add_error(struct config *c, const char *file, unsigned line, const char *fmt, ...)
+        _printf_(4, 5);
+static int add_error(struct config *c, const char *file, unsigned line, const char *fmt, ...) {
+        _cleanup_free_ char *m = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&m, fmt, ap) < 0)
+                m = NULL;
+        va_end(ap);
+        if (!m)
+                return -ENOMEM;
+        char *e = line ? strdupf("%s:%u: %s", file, line, m) : strdupf("%s: %s", file, m);
+        if (!e)
+                return -ENOMEM;
+        return strv_push(&c->errors, e);
+}
+
+#define ctx_error(ctx, ...)                                                           \
+        do {                                                                          \
+                if (add_error((ctx)->cfg, (ctx)->name, (ctx)->line, __VA_ARGS__) < 0) \
+                        (ctx)->oom = -ENOMEM;                                         \
+        } while (0)
+
+static char *skip_blank(const char *s) {
+        while (*s == ' ' || *s == '\t')
+                s++;
+        return (char *) s;
+}
+
+static void strip_blank(char *s) {
+        size_t n = strlen(s);
+        while (n > 0 && isspace((unsigned char) s[n - 1]))
+                s[--n] = 0;
+}
+
+const char *selector_format(const struct selector *s, char *buf, size_t n) {
+        char a[PCI_ADDR_MAX];
+        switch (s->kind) {
+        case SELECTOR_ADDR:
+                snprintf(buf, n, "%s", pci_addr_format(&s->addr, a));
+                break;
+        case SELECTOR_ID:
+                snprintf(buf, n, "%04x:%04x", s->id.vendor, s->id.device);
+                break;
+        case SELECTOR_DRIVER:
+                snprintf(buf, n, "driver=%s", s->driver);
+                break;
+        }
+        return buf;
+}
+
+static int selector_parse(const char *s, struct selector *ret, const char **why) {
+        struct selector sel = {};
+
+        if (strncmp(s, "driver=", 7) == 0) {
+                if (!pci_driver_name_valid(s + 7)) {
+                        *why = "driver= takes a kernel driver name such as igb or ixgbe";
+                        return -EINVAL;
+                }
+                sel.kind = SELECTOR_DRIVER;
+                snprintf(sel.driver, sizeof(sel.driver), "%s", s + 7);
+        } else if (strchr(s, '.') || strchr(s, ':') != strrchr(s, ':') || strcspn(s, ":") <= 2) {
+                /* dotted, two colons, or a 2-digit bus first: meant as an address */
+                sel.kind = SELECTOR_ADDR;
+                if (pci_addr_parse(s, &sel.addr, why) < 0)
+                        return -EINVAL;
+        } else {
+                sel.kind = SELECTOR_ID;
+                if (pci_id_parse(s, &sel.id, why) < 0) {
+                        *why = "not a PCI address (0000:3b:00.0), vendor:device ID (8086:1521) "
+                               "or driver=NAME";
+                        return -EINVAL;
+                }
+        }
+        *ret = sel;
+        return 0;
+}
+
+static bool selector_eq(const struct selector *a, const struct selector *b) {
+        if (a->kind != b->kind)
+                return false;
+        switch (a->kind) {
+        case SELECTOR_ADDR:
+                return pci_addr_eq(&a->addr, &b->addr);
+        case SELECTOR_ID:
+                return pci_id_eq(&a->id, &b->id);
+        case SELECTOR_DRIVER:
+                return streq(a->driver, b->driver);
+        }
+        return false;
+}
+
+/* A section header line, "[...]": set up ctx->section. */
+static void header(struct parse_ctx *ctx, const char *line) {
+        char buf[CONFIG_MAX_LINE + 1];
+        const char *close = strchr(line, ']');
+        const char *why;
+
+        ctx->section = SECTION_BAD;
+        ctx->rule = NULL;
+        ctx->have_prev_key = false;
+        if (!close) {
+                ctx_error(ctx, "section header lacks ']'");
+                return;
+        }
+        if (*skip_blank(close + 1) && !strchr(";#", *skip_blank(close + 1))) {
+                ctx_error(ctx, "text after section header");
+                return;
+        }
+        snprintf(buf, sizeof(buf), "%.*s", (int) (close - line - 1), line + 1);
+        strip_blank(buf);
+        char *name = skip_blank(buf);
+        /* inih keeps 50 bytes of a section name */
+        if (strlen(name) >= 50) {
+                ctx_error(ctx, "section name too long");
+                return;
+        }
+        if (streq(name, "global")) {
+                ctx->section = SECTION_GLOBAL;
+                snprintf(ctx->section_norm, sizeof(ctx->section_norm), "global");
+        } else if (streq(name, "vfio")) {
+                ctx->section = SECTION_VFIO;
+                snprintf(ctx->section_norm, sizeof(ctx->section_norm), "vfio");
+        } else if (strncmp(name, "sriov", 5) == 0 && (name[5] == ' ' || name[5] == '\t' || !name[5])) {
+                struct selector sel;
+                char *arg = skip_blank(name + 5);
+                char norm[64];
+
+                if (!*arg) {
+                        ctx_error(ctx, "[sriov] needs a selector: [sriov 0000:3b:00.0], [sriov "
+                                       "8086:1521] or [sriov driver=igb]");
+                        return;
+                }
+                if (selector_parse(arg, &sel, &why) < 0) {
+                        ctx_error(ctx, "[sriov %s]: %s", arg, why);
+                        return;
+                }
+                selector_format(&sel, norm, sizeof(norm));
+                snprintf(ctx->section_norm, sizeof(ctx->section_norm), "sriov %s", norm);
+                struct config *c = ctx->cfg;
+                for (size_t i = 0; i < c->n_sriov; i++)
+                        if (selector_eq(&c->sriov[i].sel, &sel))
+                                ctx->rule = &c->sriov[i];
+                if (!ctx->rule) {
+                        struct sriov_rule *m = realloc(c->sriov, (c->n_sriov + 1) * sizeof(*m));
+                        if (!m) {
+                                ctx->oom = -ENOMEM;
+                                return;
+                        }
+                        c->sriov = m;
+                        ctx->rule = &c->sriov[c->n_sriov];
+                        *ctx->rule = (struct sriov_rule) {
+                                .sel = sel,
+                                .vf_driver = VF_DRIVER_HOST,
+                                .num_vfs = NUM_VFS_UNSET,
+                                .origin = strdupf("%s:%u", ctx->name, ctx->line),
+                        };
+                        if (!ctx->rule->origin) {
+                                ctx->oom = -ENOMEM;
+                                return;
+                        }
+                        c->n_sriov++;
+                }
+                ctx->section = SECTION_SRIOV;
+        } else
+                ctx_error(ctx, "unknown section [%s] (known: [global], [sriov SELECTOR], [vfio])",
+                          name);
+}
+
+/* Screens one line the way inih will see it. Returns true to pass it on. */
+static bool screen_line(struct parse_ctx *ctx, const char *line, size_t len, bool had_newline) {
+        if (strlen(line) != len) {
+                ctx_error(ctx, "NUL byte in line");
+                return false;
+        }
+        if (!utf8_is_valid(line, len)) {
+                ctx_error(ctx, "line is not valid UTF-8");
+                return false;
+        }
+        if (len > CONFIG_MAX_LINE) {
+                ctx_error(ctx,
+                          "line is %zu bytes, longer than the %d the parser takes; split a long "
+                          "list over indented continuation lines",
+                          len, CONFIG_MAX_LINE);
+                return false;
+        }
+        (void) had_newline;
+
+        const char *start = skip_blank(line);
+        char c = *start;
+        ctx->continuation = false;
+        if (c == 0 || c == '\r' || c == ';' || c == '#')
+                return true; /* blank or comment */
+        if (start > line && ctx->have_prev_key) {
+                ctx->continuation = true;
+                return true;
+        }
+        if (c == '[') {
+                header(ctx, start);
+                return true;
+        }
+        if (!strpbrk(start, "=:")) {
+                ctx_error(ctx, "expected KEY = VALUE, got '%.*s'", (int) strcspn(start, "\r"),
+                          start);
+                return false;
+        }
+        ctx->have_prev_key = true;
+        return true;
+}
+
+/* inih's fgets-style reader */
+static char *reader(char *str, int num, void *stream) {
+        struct parse_ctx *ctx = stream;
+
+        if (ctx->pos >= ctx->end)
+                return NULL;
+        const char *nl = memchr(ctx->pos, '\n', (size_t) (ctx->end - ctx->pos));
+        size_t len = nl ? (size_t) (nl - ctx->pos) : (size_t) (ctx->end - ctx->pos);
+        char line[CONFIG_MAX_LINE + 2];
+
+        ctx->line++;
+        if (len <= CONFIG_MAX_LINE) {
+                memcpy(line, ctx->pos, len);
+                line[len] = 0;
+        } else
+                line[0] = 0;
+        /* screen on the whole original line, not the copy */
+        _cleanup_free_ char *whole = strndup(ctx->pos, len);
+        ctx->pos += len + (nl ? 1 : 0);
+        if (!whole) {
+                ctx->oom = -ENOMEM;
+                return NULL;
+        }
+        bool pass = screen_line(ctx, whole, len, !!nl);
+        /* len == strlen(whole) whenever pass is true */
+        snprintf(str, (size_t) num, "%s\n", pass ? line : "");
+        return str;
+}
+
+static struct seen *seen_find(struct parse_ctx *ctx, const char *key) {
+        for (size_t i = 0; i < ctx->n_seen; i++)
+                if (streq(ctx->seen[i].section, ctx->section_norm) && streq(ctx->seen[i].key, key))
+                        return &ctx->seen[i];
+        return NULL;
+}
+
+/* Records that key is set here. Returns 1 if it was set in an earlier file
+ * (the later value wins, lists restart), 0 if new, -EEXIST after reporting a
+ * duplicate in the same file. */
+static int seen_record(struct parse_ctx *ctx, const char *key) {
+        struct seen *s = seen_find(ctx, key);
+        if (s) {
+                if (s->file == ctx->file) {
+                        ctx_error(ctx, "%s set again in [%s] (first at line %u)", key,
+                                  ctx->section_norm, s->line);
+                        return -EEXIST;
+                }
+                s->file = ctx->file;
+                s->line = ctx->line;
+                return 1;
+        }
+        struct seen *m = realloc(ctx->seen, (ctx->n_seen + 1) * sizeof(*m));
+        if (!m)
+                return ctx->oom = -ENOMEM;
+        ctx->seen = m;
+        m[ctx->n_seen] = (struct seen) { strdup(ctx->section_norm), strdup(key), ctx->file, ctx->line };
+        if (!m[ctx->n_seen].section || !m[ctx->n_seen].key) {
+                free(m[ctx->n_seen].section);
+                free(m[ctx->n_seen].key);
+                return ctx->oom = -ENOMEM;
+        }
+        ctx->n_seen++;
+        return 0;
+}
+
+static int parse_bool(const char *v) {
+        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(v, yes[i]) == 0)
+                        return 1;
+                if (strcasecmp(v, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
+}
+
+static bool kernel_arg_valid(const char *a) {
+        /* name[=value]; nothing that GRUB's quoting or the shell could bend */
+        if (!*a || *a == '=')
+                return false;
+        for (const char *p = a; *p; p++)
+                if (*p <= ' ' || *p > '~' || strchr("\"'\\$`;&|<>(){}", *p))
+                        return false;
+        return true;
+}
+
+static bool account_name_valid(const char *s) {
+        if (!*s || strlen(s) > 32)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!(isalnum((unsigned char) *p) || *p == '_' || *p == '-' || (*p == '.' && p != s)))
+                        return false;
+        return true;
+}
+
+static void set_global(struct parse_ctx *ctx, const char *key, const char *value) {
+        struct config *c = ctx->cfg;
+        int r;
+
+        if (streq(key, "kernel_args")) {
+                _cleanup_strv_free_ char **l = NULL;
+                if (strv_split_ws(value, &l) < 0) {
+                        ctx->oom = -ENOMEM;
+                        return;
+                }
+                if (strv_length(l) == 1 && streq(l[0], "auto")) {
+                        if (ctx->continuation)
+                                ctx_error(ctx, "kernel_args = auto stands alone");
+                        c->kernel_args_auto = true;
+                        strv_free(c->kernel_args);
+                        c->kernel_args = NULL;
+                        return;
+                }
+                for (char **a = l; *a; a++)
+                        if (!kernel_arg_valid(*a) || streq(*a, "auto")) {
+                                ctx_error(ctx, "kernel_args: '%s' is not a kernel parameter (name or "
+                                               "name=value, no quotes or shell characters)", *a);
+                                return;
+                        }
+                if (!ctx->continuation) {
+                        strv_free(c->kernel_args);
+                        c->kernel_args = NULL;
+                        c->kernel_args_auto = false;
+                } else if (c->kernel_args_auto) {
+                        ctx_error(ctx, "kernel_args = auto stands alone");
+                        return;
+                }
+                for (char **a = l; *a; a++)
+                        if (strv_extend(&c->kernel_args, *a) < 0)
+                                ctx->oom = -ENOMEM;
+        } else if (streq(key, "patch_grub")) {
+                r = parse_bool(value);
+                if (r < 0)
+                        ctx_error(ctx, "patch_grub: '%s' is not yes or no", value);
+                else
+                        c->patch_grub = r;
+        } else if (streq(key, "iommu_group")) {
+                if (streq(value, "strict"))
+                        c->iommu_group = GROUP_STRICT;
+                else if (streq(value, "group"))
+                        c->iommu_group = GROUP_GROUP;
+                else if (streq(value, "warn"))
+                        c->iommu_group = GROUP_WARN;
+                else
+                        ctx_error(ctx, "iommu_group: '%s' is not strict, group or warn", value);
+        } else
+                ctx_error(ctx, "unknown key '%s' in [global] (known: kernel_args, patch_grub, "
+                               "iommu_group)", key);
+}
+
+static void set_sriov(struct parse_ctx *ctx, const char *key, const char *value) {
+        struct sriov_rule *rule = ctx->rule;
+        unsigned n;
+
+        if (streq(key, "num_vfs")) {
+                int r = safe_atou(value, &n);
+                rule->num_vfs = NUM_VFS_INVALID; /* given, so "lacks num_vfs" would be noise */
+                if (r == -EINVAL && value[0] == '-')
+                        ctx_error(ctx, "num_vfs: '%s' is negative", value);
+                else if (r < 0 || strchr(value, 'x') || strchr(value, 'X'))
+                        ctx_error(ctx, "num_vfs: '%s' is not a decimal number", value);
+                else if (n > 65535)
+                        ctx_error(ctx, "num_vfs: %u is more than any PCI device supports (65535)", n);
+                else
+                        rule->num_vfs = n;
+        } else if (streq(key, "vf_driver")) {
+                if (streq(value, "vfio-pci") || streq(value, "vfio_pci"))
+                        rule->vf_driver = VF_DRIVER_VFIO;
+                else if (streq(value, "host"))
+                        rule->vf_driver = VF_DRIVER_HOST;
+                else
+                        ctx_error(ctx, "vf_driver: '%s' is not vfio-pci or host", value);
+        } else
+                ctx_error(ctx, "unknown key '%s' in [%s] (known: num_vfs, vf_driver)", key,
+                          ctx->section_norm);
+}
+
+static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, bool restart) {
+        struct config *c = ctx->cfg;
+        _cleanup_strv_free_ char **l = NULL;
+        const char *why;
+
+        if (streq(key, "devices") || streq(key, "ids")) {
+                bool dev = streq(key, "devices");
+                _cleanup_free_ char *copy = strdup(value);
+                if (!copy) {
+                        ctx->oom = -ENOMEM;
+                        return;
+                }
+                for (char *p = copy; *p; p++) /* commas separate too */
+                        if (*p == ',')
+                                *p = ' ';
+                if (strv_split_ws(copy, &l) < 0) {
+                        ctx->oom = -ENOMEM;
+                        return;
+                }
+                if (restart) {
+                        if (dev) {
+                                for (size_t i = 0; i < c->n_vfio_devices; i++)
+                                        free(c->vfio_devices[i].origin);
+                                c->n_vfio_devices = 0;
+                        } else {
+                                for (size_t i = 0; i < c->n_vfio_ids; i++)
+                                        free(c->vfio_ids[i].origin);
+                                c->n_vfio_ids = 0;
+                        }
+                }
+                for (char **w = l; *w; w++) {
+                        if (dev) {
+                                struct pci_addr a;
+                                if (pci_addr_parse(*w, &a, &why) < 0) {
+                                        ctx_error(ctx, "devices: '%s': %s", *w, why);
+                                        continue;
+                                }
+                                struct vfio_device *m = realloc(c->vfio_devices, (c->n_vfio_devices + 1) * sizeof(*m));
+                                if (!m)
+                                        goto oom;
+                                c->vfio_devices = m;
+                                m[c->n_vfio_devices] = (struct vfio_device) { a, strdupf("%s:%u", ctx->name, ctx->line) };
+                                if (!m[c->n_vfio_devices].origin)
+                                        goto oom;
+                                c->n_vfio_devices++;
+                        } else {
+                                struct pci_id id;
+                                if (pci_id_parse(*w, &id, &why) < 0) {
+                                        ctx_error(ctx, "ids: '%s': %s", *w, why);
+                                        continue;
+                                }
+                                struct vfio_id *m = realloc(c->vfio_ids, (c->n_vfio_ids + 1) * sizeof(*m));
+                                if (!m)
+                                        goto oom;
+                                c->vfio_ids = m;
+                                m[c->n_vfio_ids] = (struct vfio_id) { id, strdupf("%s:%u", ctx->name, ctx->line) };
+                                if (!m[c->n_vfio_ids].origin)
+                                        goto oom;
+                                c->n_vfio_ids++;
+                        }
+                }
+        } else if (streq(key, "owner") || streq(key, "group")) {
+                char **dst = streq(key, "owner") ? &c->vfio_owner : &c->vfio_group;
+                if (!account_name_valid(value)) {
+                        ctx_error(ctx, "%s: '%s' is not a user or group name", key, value);
+                        return;
+                }
+                free(*dst);
+                if (!(*dst = strdup(value)))
+                        goto oom;
+        } else if (streq(key, "mode")) {
+                char *end;
+                long m = strtol(value, &end, 8);
+                if (*end || value[0] < '0' || value[0] > '7' || m < 0 || m > 0777)
+                        ctx_error(ctx, "mode: '%s' is not an octal mode such as 0660", value);
+                else
+                        c->vfio_mode = (int) m;
+        } else
+                ctx_error(ctx, "unknown key '%s' in [vfio] (known: devices, ids, owner, group, mode)", key);
+        return;
+oom:
+        ctx->oom = -ENOMEM;
+}
+
+static int handler(void *user, const char *section _unused_, const char *key, const char *value) {
+        struct parse_ctx *ctx = user;
+        bool list = streq(key, "devices") || streq(key, "ids") || streq(key, "kernel_args");
+        int r;
+
+        if (ctx->oom)
+                return 0;
+        switch (ctx->section) {
+        case SECTION_BAD:
+                return 1;
+        case SECTION_NONE:
+                ctx_error(ctx, "'%s' is outside any section; put it under [global], [sriov ...] or [vfio]", key);
+                return 1;
+        default:
+                break;
+        }
+        if (!*value) {
+                ctx_error(ctx, "%s: empty value", key);
+                return 1;
+        }
+        if (ctx->continuation) {
+                if (!list) {
+                        ctx_error(ctx, "%s takes one value; indented line continues it", key);
+                        return 1;
+                }
+                r = 0;
+        } else {
+                r = seen_record(ctx, key);
+                if (r == -EEXIST)
+                        return 1;
+                if (r < 0)
+                        return 0;
+        }
+        switch (ctx->section) {
+        case SECTION_GLOBAL:
+                set_global(ctx, key, value);
+                break;
+        case SECTION_SRIOV:
+                set_sriov(ctx, key, value);
+                break;
+        case SECTION_VFIO:
+                set_vfio(ctx, key, value, !ctx->continuation);
+                break;
+        default:
+                break;
+        }
+        return ctx->oom ? 0 : 1;
+}
+
+static void config_init(struct config *c) {
+        *c = (struct config) {
+                .iommu_group = GROUP_STRICT,
+                .vfio_mode = -1,
+        };
+}
+
+static int parse_text(struct parse_ctx *ctx, const char *name, const char *text, size_t len) {
+        ctx->name = name;
+        ctx->text = ctx->pos = text;
+        ctx->end = text + len;
+        ctx->line = 0;
+        ctx->section = SECTION_NONE;
+        ctx->have_prev_key = false;
+        ctx->rule = NULL;
+
+        int r = ini_parse_stream(reader, ctx, handler, ctx);
+        if (ctx->oom)
+                return ctx->oom;
+        if (r > 0 && !ctx->cfg->errors) /* screened lines should never get here */
+                return add_error(ctx->cfg, name, (unsigned) r, "syntax error");
+        if (r < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int parse_file(struct parse_ctx *ctx, const char *path) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r;
+
+        r = read_file(path, CONFIG_MAX_FILE, &text, &len);
+        if (r < 0)
+                return add_error(ctx->cfg, path, 0, "cannot read: %s", strerror(-r));
+        r = strv_extend(&ctx->cfg->files, path);
+        if (r < 0)
+                return r;
+        ctx->file = strv_length(ctx->cfg->files) - 1;
+        return parse_text(ctx, path, text, len);
+}
+
+static int conf_filter(const struct dirent *d) {
+        size_t n = strlen(d->d_name);
+        return d->d_name[0] != '.' && n > 5 && streq(d->d_name + n - 5, ".conf");
+}
+
+static int lexical(const struct dirent **a, const struct dirent **b) {
+        return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Cross-section rules, once every file is read. */
+static int validate(struct config *c) {
+        char buf[64];
+        int r;
+
+        for (size_t i = 0; i < c->n_sriov; i++) {
+                struct sriov_rule *s = &c->sriov[i];
+                selector_format(&s->sel, buf, sizeof(buf));
+                if (s->num_vfs == NUM_VFS_UNSET) {
+                        r = strv_push(&c->errors, strdupf("%s: [sriov %s] lacks num_vfs", s->origin, buf));
+                        if (r < 0)
+                                return r;
+                }
+                for (size_t j = 0; j < c->n_vfio_devices; j++)
+                        if (s->sel.kind == SELECTOR_ADDR && pci_addr_eq(&s->sel.addr, &c->vfio_devices[j].addr)) {
+                                r = strv_push(&c->errors,
+                                              strdupf("%s: %s is listed in [vfio] devices, but [sriov %s] at %s "
+                                                      "keeps it on its host driver to create VFs",
+                                                      c->vfio_devices[j].origin, buf, buf, s->origin));
+                                if (r < 0)
+                                        return r;
+                        }
+                for (size_t j = 0; j < c->n_vfio_ids; j++)
+                        if (s->sel.kind == SELECTOR_ID && pci_id_eq(&s->sel.id, &c->vfio_ids[j].id)) {
+                                r = strv_push(&c->errors,
+                                              strdupf("%s: %s is listed in [vfio] ids, but [sriov %s] at %s "
+                                                      "keeps it on its host driver to create VFs",
+                                                      c->vfio_ids[j].origin, buf, buf, s->origin));
+                                if (r < 0)
+                                        return r;
+                        }
+        }
+        return 0;
+}
+
+static int load(const char *path, bool explicit, const char *text, struct config **ret) {
+        _cleanup_config_ struct config *c = calloc(1, sizeof(*c));
+        struct parse_ctx ctx = {};
+        struct dirent **ents = NULL;
+        _cleanup_free_ char *dir = NULL;
+        int n = 0, r = 0;
+
+        if (!c)
+                return -ENOMEM;
+        config_init(c);
+        ctx.cfg = c;
+
+        if (text) {
+                r = parse_text(&ctx, path, text, strlen(text));
+                goto done;
+        }
+
+        dir = strdupf("%s.d", path);
+        if (!dir)
+                return -ENOMEM;
+        struct stat st;
+        bool have_main = stat(path, &st) == 0;
+        if (have_main || explicit) {
+                r = parse_file(&ctx, path);
+                if (r < 0)
+                        goto done;
+        }
+        n = scandir(dir, &ents, conf_filter, lexical);
+        if (n < 0) {
+                n = 0;
+                if (errno != ENOENT && errno != ENOTDIR)
+                        r = add_error(c, dir, 0, "cannot read directory: %s", strerror(errno));
+        }
+        for (int i = 0; i < n && r >= 0; i++) {
+                _cleanup_free_ char *p = strdupf("%s/%s", dir, ents[i]->d_name);
+                r = p ? parse_file(&ctx, p) : -ENOMEM;
+        }
+done:
+        for (int i = 0; i < n; i++)
+                free(ents[i]);
+        free(ents);
+        for (size_t i = 0; i < ctx.n_seen; i++) {
+                free(ctx.seen[i].section);
+                free(ctx.seen[i].key);
+        }
+        free(ctx.seen);
+        if (r >= 0)
+                r = validate(c);
+        if (r < 0)
+                return r;
+        if (!c->kernel_args && !c->kernel_args_auto) {
+                r = strv_split_ws("intel_iommu=on iommu=pt", &c->kernel_args);
+                if (r < 0)
+                        return r;
+        }
+        r = c->errors ? -EINVAL : 0;
+        *ret = TAKE_PTR(c);
+        return r;
+}
+
+int config_load(const char *path, struct config **ret) {
+        return load(path ?: path_config_default(), !!path, NULL, ret);
+}
+
+int config_load_string(const char *name, const char *text, struct config **ret) {
+        return load(name, true, text, ret);
+}
+
+struct config *config_free(struct config *c) {
+        if (!c)
+                return NULL;
+        strv_free(c->kernel_args);
+        for (size_t i = 0; i < c->n_sriov; i++)
+                free(c->sriov[i].origin);
+        free(c->sriov);
+        for (size_t i = 0; i < c->n_vfio_devices; i++)
+                free(c->vfio_devices[i].origin);
+        free(c->vfio_devices);
+        for (size_t i = 0; i < c->n_vfio_ids; i++)
+                free(c->vfio_ids[i].origin);
+        free(c->vfio_ids);
+        free(c->vfio_owner);
+        free(c->vfio_group);
+        strv_free(c->files);
+        strv_free(c->errors);
+        free(c);
+        return NULL;
+}
+
+const struct sriov_rule *config_sriov_for(const struct config *c, const struct pci_addr *addr,
+                                          const struct pci_id *id, const char *driver) {
+        const struct sriov_rule *best = NULL;
+
+        for (size_t i = 0; i < c->n_sriov; i++) {
+                const struct sriov_rule *s = &c->sriov[i];
+                bool match = (s->sel.kind == SELECTOR_ADDR && addr && pci_addr_eq(&s->sel.addr, addr)) ||
+                             (s->sel.kind == SELECTOR_ID && id && pci_id_eq(&s->sel.id, id)) ||
+                             (s->sel.kind == SELECTOR_DRIVER && driver && streq(s->sel.driver, driver));
+                if (match && (!best || s->sel.kind < best->sel.kind))
+                        best = s;
+        }
+        return best;
+}
+
+bool config_vfio_wants(const struct config *c, const struct pci_addr *addr, const struct pci_id *id) {
+        for (size_t i = 0; i < c->n_vfio_devices; i++)
+                if (addr && pci_addr_eq(&c->vfio_devices[i].addr, addr))
+                        return true;
+        for (size_t i = 0; i < c->n_vfio_ids; i++)
+                if (id && pci_id_eq(&c->vfio_ids[i].id, id))
+                        return true;
+        return false;
+}
+
+const char *group_policy_to_string(enum group_policy p) {
+        return p == GROUP_GROUP ? "group" : p == GROUP_WARN ? "warn" : "strict";
+}
+
+const char *vf_driver_to_string(enum vf_driver d) {
+        return d == VF_DRIVER_VFIO ? "vfio-pci" : "host";
+}
+
+int config_kernel_args(const struct config *c, const char *cpu_vendor, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r = 0;
+
+        if (!c->kernel_args_auto) {
+                for (char **a = c->kernel_args; a && *a; a++)
+                        if ((r = strv_extend(&l, *a)) < 0)
+                                return r;
+        } else if (streq_ptr(cpu_vendor, "GenuineIntel")) {
+                r = strv_split_ws("intel_iommu=on iommu=pt", &l);
+        } else if (streq_ptr(cpu_vendor, "AuthenticAMD") || streq_ptr(cpu_vendor, "HygonGenuine")) {
+                r = strv_split_ws("iommu=pt", &l);
+        } else
+                return -EOPNOTSUPP;
+        if (r < 0)
+                return r;
+        if (!l && strv_split_ws("", &l) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(l);
+        return 0;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "commands.h"
+#include "log.h"
+
+#ifndef VFPT_VERSION
+#define VFPT_VERSION "0.0.0"
+#endif
+
+static int cmd_version(struct context *ctx, int argc, char **argv);
+static int cmd_help(struct context *ctx, int argc, char **argv);
+
+static const struct command {
+        const char *name;
+        int (*fn)(struct context *ctx, int argc, char **argv);
+        const char *help;
+} commands[] = {
+        { "check-config", cmd_check_config, "validate the config (and, on a running host, its safety)" },
+        { "plan", cmd_plan, "print what `apply` would do; writes nothing" },
+        { "apply", cmd_apply, "bring every configured device to its desired state now (coldplug)" },
+        { "udev", cmd_udev, "handle the one uevent described by the environment; used by the rules" },
+        { "status", cmd_status, "kernel arguments, IOMMU state, each configured device: now vs wanted" },
+        { "grub", cmd_grub, "grub check|apply [--file PATH] [--no-update]: kernel_args in GRUB_CMDLINE_LINUX" },
+        { "version", cmd_version, "print the version" },
+        { "help", cmd_help, "this text" },
+};
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "Usage: vfpt [--config FILE] [--json] [--verbose|--quiet] COMMAND [ARGS]\n"
+                "Prepare PCI devices for VFIO passthrough: SR-IOV VFs, vfio-pci claims, IOMMU\n"
+                "kernel arguments.\n\nCommands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].help);
+        fprintf(f, "\nOptions:\n"
+                   "  -c, --config FILE  read FILE and FILE.d/*.conf instead of /etc/vfpt.conf\n"
+                   "  -j, --json         one JSON document on stdout\n"
+                   "  -v, --verbose      more log output (repeat for debug)\n"
+                   "  -q, --quiet        errors only\n"
+                   "  -h, --help         this text; COMMAND --help for a command's own\n"
+                   "\nExit status: 0 done/matches, 1 drift, 2 usage or bad input, 3 apply incomplete.\n");
+}
+
+static int cmd_version(struct context *ctx, int argc, char **argv) {
+        int r = parse_command_options(ctx, argc, argv, "vfpt version\nPrint the version.\n", NULL, NULL, NULL);
+        if (r < 0)
+                return r == -1 ? EXIT_OK : EXIT_USAGE;
+        if (r < argc) {
+                log_error("version: unexpected argument '%s'", argv[r]);
+                return EXIT_USAGE;
+        }
+        printf("vfpt %s\n", VFPT_VERSION);
+        return EXIT_OK;
+}
+
+static int cmd_help(struct context *ctx _unused_, int argc _unused_, char **argv _unused_) {
+        usage(stdout);
+        return EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+        struct context ctx = { .argv0 = argv[0] };
+        static const struct option opts[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "json", no_argument, NULL, 'j' },
+                { "verbose", no_argument, NULL, 'v' },
+                { "quiet", no_argument, NULL, 'q' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                {},
+        };
+        int c, r;
+
+        /* a terminal, or "vfpt ... 2>file" from a script: stderr; the udev
+         * command switches to the kernel log itself */
+        log_set_target(LOG_TARGET_STDERR);
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+c:jvqh", opts, NULL)) >= 0) {
+                if (c == 'h') {
+                        usage(stdout);
+                        return EXIT_OK;
+                }
+                if (c == 'V') {
+                        printf("vfpt %s\n", VFPT_VERSION);
+                        return EXIT_OK;
+                }
+                if (c == '?' || c == ':') {
+                        log_error("unknown option or missing argument '%s'", argv[optind - 1]);
+                        usage(stderr);
+                        return EXIT_USAGE;
+                }
+                cli_common_option(&ctx, c, optarg);
+        }
+        if (optind >= argc) {
+                log_error("no command given");
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (streq(argv[optind], commands[i].name)) {
+                        r = commands[i].fn(&ctx, argc - optind, argv + optind);
+                        fflush(stdout);
+                        log_close();
+                        return r;
+                }
+        log_error("unknown command '%s'; 'vfpt help' lists them", argv[optind]);
+        return EXIT_USAGE;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Every path vfpt opens outside what the user names on the command line is
+ * spelled here, and nowhere else.
+ *
+ * Kernel file systems (/sys, /proc, /dev) are used as they are: tests point
+ * them at a fixture tree with umockdev's preload library, which redirects
+ * them for libudev and for vfpt alike.
+ *
+ * Files of the installed system (/etc, /run, /boot, /lib/modules) are
+ * looked up below $VFPT_ROOT when it is set (a sysroot for tests and for
+ * image builders), else below /. */
+
+#define SYSFS_PCI_DEVICES "/sys/bus/pci/devices"
+#define SYSFS_PCI_DRIVERS "/sys/bus/pci/drivers"
+#define SYSFS_IOMMU_GROUPS "/sys/kernel/iommu_groups"
+#define PROC_CMDLINE "/proc/cmdline"
+#define PROC_CPUINFO "/proc/cpuinfo"
+
+const char *path_kmsg(void);
+
+/* The following return a path below $VFPT_ROOT; the string stays valid
+ * until the next call of the same function. */
+const char *path_config_default(void);
+const char *path_runtime_dir(void);
+const char *path_grub_default(void);
+
+/* $VFPT_ROOT + p, newly allocated */
+char *path_rooted(const char *p);

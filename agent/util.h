@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+
+#define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
+#define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -1; _fd; })
+
+static inline bool streq(const char *a, const char *b) { return strcmp(a, b) == 0; }
+static inline bool streq_ptr(const char *a, const char *b) {
+        return a && b ? strcmp(a, b) == 0 : a == b;
+}
+static inline const char *strna(const char *s) { return s ? s : "n/a"; }
+
+/* A growable NULL-terminated vector of strings. */
+char **strv_free(char **l);
+static inline void strv_freep(char ***l) { strv_free(*l); }
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+size_t strv_length(char *const *l);
+int strv_push(char ***l, char *s);          /* takes ownership of s, also on failure */
+int strv_extend(char ***l, const char *s);  /* copies s */
+bool strv_contains(char *const *l, const char *s);
+int strv_split_ws(const char *s, char ***ret); /* split on blanks */
+
+/* printf into a new string; NULL on OOM */
+char *strdupf(const char *fmt, ...) _printf_(1, 2);
+
+/* Whole-file helpers. read_file: at most max bytes, NUL-terminated; trailing
+ * newline stripped with read_one_line. Return -errno. */
+int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+int read_one_line(const char *path, char **ret);
+int write_string_file(const char *path, const char *s);
+
+/* Parse an unsigned integer in base 0 (decimal, 0x-hex), whole string, with
+ * optional trailing newline. -EINVAL / -ERANGE. */
+int safe_atou(const char *s, unsigned *ret);
+
+bool utf8_is_valid(const char *s, size_t len);

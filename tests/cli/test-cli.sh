@@ -1,0 +1,75 @@
+#!/bin/bash
+# The command line of the contract: exit codes, --help, --json, errors.
+. "$(dirname "$0")/../lib.sh"
+
+test_version() {
+	expect_rc 0 "$VFPT" version
+	[[ $OUT =~ ^vfpt\ [0-9]+\.[0-9]+ ]] || fail "version output: $OUT"
+	expect_rc 0 "$VFPT" --version
+}
+
+test_help_per_command() {
+	for c in check-config plan apply udev status grub version; do
+		expect_rc 0 "$VFPT" "$c" --help
+		[ -n "$OUT" ] || fail "$c --help printed nothing"
+	done
+	expect_rc 0 "$VFPT" --help
+	[[ $OUT == *check-config* && $OUT == *"grub"* ]] || fail "--help lacks commands"
+}
+
+test_usage_errors() {
+	expect_rc 2 "$VFPT"
+	expect_rc 2 "$VFPT" frobnicate
+	[[ $ERR == *"unknown command 'frobnicate'"* ]] || fail "unknown command message: $ERR"
+	expect_rc 2 "$VFPT" --bogus check-config
+	expect_rc 2 "$VFPT" check-config --bogus
+	expect_rc 2 "$VFPT" check-config extra-arg
+	# no prefix abbreviations of commands
+	expect_rc 2 "$VFPT" check
+}
+
+test_check_config_example() {
+	expect_rc 0 "$VFPT" --config examples/vfpt.conf check-config
+	[[ $OUT == *"sriov 0000:01:00.0: num_vfs=2 vf_driver=vfio-pci"* ]] || fail "summary: $OUT"
+	expect_rc 0 "$VFPT" --config examples/vfpt.conf --json check-config
+	echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["valid"] and d["sriov"][0]["num_vfs"]==2 and d["vfio"]["devices"]==["0000:02:00.0"]' ||
+		fail "json: $OUT"
+	# options after the command work too
+	expect_rc 0 "$VFPT" check-config --config examples/vfpt.conf --json
+}
+
+test_five_mistakes() {
+	cat >"$TMP/bad.conf" <<-'CONF'
+	[global]
+	iommu_group = loose
+	[sriov 0000:3b:00.8]
+	num_vfs = 4
+	[sriov 8086:1521]
+	num_vfs = -3
+	[vfio]
+	ids = zzzz:1521
+	colour = blue
+	CONF
+	expect_rc 2 "$VFPT" --config "$TMP/bad.conf" check-config
+	n=$(grep -cE "^vfpt: $TMP/bad.conf:[0-9]+: " <<<"$ERR")
+	[ "$n" = 5 ] || fail "wanted 5 FILE:LINE: errors, got $n: $ERR"
+	for l in 2 3 6 8 9; do
+		grep -q "bad.conf:$l: " <<<"$ERR" || fail "no error on line $l"
+	done
+	[ -z "$OUT" ] || fail "bad config printed a summary"
+	expect_rc 2 "$VFPT" --config "$TMP/bad.conf" --json check-config
+	echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert not d["valid"] and len(d["errors"])==5' ||
+		fail "json errors: $OUT"
+}
+
+test_missing_config() {
+	expect_rc 2 "$VFPT" --config "$TMP/nope.conf" check-config
+	[[ $ERR == *"nope.conf: cannot read"* ]] || fail "$ERR"
+	# the default file absent: defaults (VFPT_ROOT is an empty tree)
+	mkdir -p "$TMP/root"
+	VFPT_ROOT=$TMP/root expect_rc 0 "$VFPT" check-config
+	[[ $OUT == *"no file found, using defaults"* ]] || fail "$OUT"
+}
+
+for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
+finish

@@ -1,0 +1,355 @@
+/* Unit tests of the config model: every way a config can be wrong, and the
+ * merge and precedence rules of the contract. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "tap.h"
+
+static char tmpdir[] = "/tmp/vfpt-test-config.XXXXXX";
+
+static struct config *load_str(const char *text, int *r) {
+        struct config *c = NULL;
+        *r = config_load_string("t.conf", text, &c);
+        return c;
+}
+
+/* true if some error starts with "t.conf:LINE: " and contains needle */
+static bool has_error(const struct config *c, unsigned line, const char *needle) {
+        char prefix[32];
+        snprintf(prefix, sizeof(prefix), "t.conf:%u: ", line);
+        for (char **e = c->errors; e && *e; e++)
+                if (strncmp(*e, prefix, strlen(prefix)) == 0 && strstr(*e, needle))
+                        return true;
+        return false;
+}
+
+static void write_file(const char *rel, const char *text) {
+        char p[256];
+        snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
+        FILE *f = fopen(p, "w");
+        fputs(text, f);
+        fclose(f);
+}
+
+static void test_example_is_valid(void) {
+        int r;
+        struct config *c = NULL;
+        r = config_load("examples/vfpt.conf", &c);
+        CHECK(r == 0);
+        CHECK(c->n_sriov == 1);
+        CHECK(c->sriov[0].num_vfs == 2);
+        CHECK(c->sriov[0].vf_driver == VF_DRIVER_VFIO);
+        CHECK(c->n_vfio_devices == 1);
+        config_free(c);
+}
+
+static void test_defaults(void) {
+        int r;
+        struct config *c = load_str("", &r);
+        CHECK(r == 0);
+        CHECK(c->iommu_group == GROUP_STRICT);
+        CHECK(!c->patch_grub);
+        CHECK(strv_length(c->kernel_args) == 2);
+        CHECK_STR(c->kernel_args[0], "intel_iommu=on");
+        CHECK_STR(c->kernel_args[1], "iommu=pt");
+        config_free(c);
+}
+
+static void test_missing_default_file_means_defaults(void) {
+        /* VFPT_ROOT points /etc/vfpt.conf into an empty tree */
+        struct config *c = NULL;
+        setenv("VFPT_ROOT", tmpdir, 1);
+        int r = config_load(NULL, &c);
+        unsetenv("VFPT_ROOT");
+        CHECK(r == 0);
+        CHECK(c && !c->files && c->n_sriov == 0);
+        config_free(c);
+}
+
+static void test_missing_explicit_file_is_error(void) {
+        struct config *c = NULL;
+        int r = config_load("/nonexistent/vfpt.conf", &c);
+        CHECK(r == -EINVAL);
+        CHECK(c && c->errors && strstr(c->errors[0], "/nonexistent/vfpt.conf: cannot read"));
+        config_free(c);
+}
+
+static void test_address_forms(void) {
+        int r;
+        struct config *c = load_str("[sriov 3b:00.0]\nnum_vfs=1\n[sriov 0000:5E:00.1]\nnum_vfs = 2\n"
+                                    "[sriov 10000:01:00.0]\nnum_vfs=3\n",
+                                    &r);
+        CHECK(r == 0);
+        CHECK(c->n_sriov == 3);
+        char buf[64];
+        CHECK_STR(selector_format(&c->sriov[0].sel, buf, sizeof(buf)), "0000:3b:00.0");
+        CHECK_STR(selector_format(&c->sriov[1].sel, buf, sizeof(buf)), "0000:5e:00.1");
+        CHECK_STR(selector_format(&c->sriov[2].sel, buf, sizeof(buf)), "10000:01:00.0");
+        config_free(c);
+}
+
+static void test_bad_addresses(void) {
+        int r;
+        struct config *c = load_str("[vfio]\n"
+                                    "devices = 0000:3b:00.8\n"       /* 2: function 8 */
+                                    "ids = zzzz:1521\n"              /* 3 */
+                                    "[sriov 3b:00]\n"                /* 4: no function */
+                                    "num_vfs = 1\n"
+                                    "[sriov 0000:3b:20.0]\n"         /* 6: device > 1f */
+                                    "num_vfs = 1\n"
+                                    "[sriov 0000:3b:00.0.0]\n"       /* 8 */
+                                    "num_vfs = 1\n"
+                                    "[sriov 8086:15213]\n"           /* 10 */
+                                    "num_vfs = 1\n"
+                                    "[sriov driver=ig/b]\n"          /* 12 */
+                                    "num_vfs = 1\n"
+                                    "[sriov]\n",                     /* 14 */
+                                    &r);
+        CHECK(r == -EINVAL);
+        CHECK(has_error(c, 2, "function must be 0-7"));
+        CHECK(has_error(c, 3, "zzzz:1521"));
+        CHECK(has_error(c, 4, "lacks the function"));
+        CHECK(has_error(c, 6, "device number"));
+        CHECK(has_error(c, 8, "0000:3b:00.0.0"));
+        CHECK(has_error(c, 10, "8086:15213"));
+        CHECK(has_error(c, 12, "driver name"));
+        CHECK(has_error(c, 14, "needs a selector"));
+        CHECK(strv_length(c->errors) == 8);
+        config_free(c);
+}
+
+static void test_num_vfs(void) {
+        int r;
+        struct config *c = load_str("[sriov 0000:01:00.0]\nnum_vfs = -1\n"
+                                    "[sriov 0000:02:00.0]\nnum_vfs = 99999999999999999999\n"
+                                    "[sriov 0000:03:00.0]\nnum_vfs = 65536\n"
+                                    "[sriov 0000:04:00.0]\nnum_vfs = four\n"
+                                    "[sriov 0000:05:00.0]\nnum_vfs = 0x10\n"
+                                    "[sriov 0000:06:00.0]\nnum_vfs = 65535\n"
+                                    "[sriov 0000:07:00.0]\nvf_driver = vfio-pci\n",
+                                    &r);
+        CHECK(r == -EINVAL);
+        CHECK(has_error(c, 2, "negative"));
+        CHECK(has_error(c, 4, "not a decimal number"));
+        CHECK(has_error(c, 6, "65535"));
+        CHECK(has_error(c, 8, "not a decimal number"));
+        CHECK(has_error(c, 10, "not a decimal number"));
+        CHECK(!has_error(c, 12, ""));
+        CHECK(has_error(c, 13, "lacks num_vfs"));
+        CHECK(strv_length(c->errors) == 6);
+        config_free(c);
+}
+
+static void test_unknown_section_and_key(void) {
+        int r;
+        struct config *c = load_str("[global]\nkernel_arg = iommu=pt\n[vfoi]\ndevices = 0000:01:00.0\n"
+                                    "[sriov 0000:01:00.0]\nnum_vfs = 1\nnumvfs = 2\n",
+                                    &r);
+        CHECK(r == -EINVAL);
+        CHECK(has_error(c, 2, "unknown key 'kernel_arg'"));
+        CHECK(has_error(c, 3, "unknown section [vfoi]"));
+        CHECK(!has_error(c, 4, "")); /* keys of a bad section: reported once, at the header */
+        CHECK(has_error(c, 7, "unknown key 'numvfs'"));
+        CHECK(strv_length(c->errors) == 3);
+        config_free(c);
+}
+
+static void test_empty_values_and_syntax(void) {
+        int r;
+        struct config *c = load_str("kernel_args = iommu=pt\n"  /* 1: no section */
+                                    "[global]\n"
+                                    "patch_grub =\n"           /* 3 */
+                                    "iommu_group\n"            /* 4: no = */
+                                    "[vfio\n"                  /* 5 */
+                                    "[vfio]\n"
+                                    "ids = \n",                /* 7 */
+                                    &r);
+        CHECK(r == -EINVAL);
+        CHECK(has_error(c, 1, "outside any section"));
+        CHECK(has_error(c, 3, "empty value"));
+        CHECK(has_error(c, 4, "expected KEY = VALUE"));
+        CHECK(has_error(c, 5, "lacks ']'"));
+        CHECK(has_error(c, 7, "empty value"));
+        config_free(c);
+}
+
+static void test_long_line(void) {
+        char text[600];
+        int r;
+        strcpy(text, "[vfio]\ndevices = ");
+        for (int i = 0; i < 30; i++)
+                sprintf(text + strlen(text), "0000:%02x:00.0 ", i);
+        strcat(text, "\nids = 8086:1521\n");
+        struct config *c = load_str(text, &r);
+        CHECK(r == -EINVAL);
+        CHECK(has_error(c, 2, "longer than"));
+        CHECK(strv_length(c->errors) == 1);
+        /* the next line is read as a line of its own, not as the tail of line 2 */
+        CHECK(c->n_vfio_ids == 1);
+        CHECK(c->n_vfio_devices == 0);
+        config_free(c);
+}
+
+static void test_continuation_lines(void) {
+        int r;
+        struct config *c = load_str("[vfio]\ndevices = 0000:01:00.0\n  0000:02:00.0, 0000:03:00.0\n"
+                                    "[sriov 0000:04:00.0]\nnum_vfs = 1\n   2\n",
+                                    &r);
+        CHECK(r == -EINVAL);
+        CHECK(c->n_vfio_devices == 3);
+        CHECK(has_error(c, 6, "takes one value"));
+        config_free(c);
+}
+
+static void test_non_utf8(void) {
+        int r;
+        struct config *c = load_str("[global]\n# caf\xe9\niommu_group = strict\xff\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK(has_error(c, 2, "UTF-8"));
+        CHECK(has_error(c, 3, "UTF-8"));
+        config_free(c);
+        c = load_str("[global]\n# caf\xc3\xa9 is fine\n", &r);
+        CHECK(r == 0);
+        config_free(c);
+}
+
+static void test_duplicate_key_same_file(void) {
+        int r;
+        struct config *c = load_str("[sriov 0000:3b:00.0]\nnum_vfs = 4\n[sriov 3b:00.0]\nnum_vfs = 8\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK(has_error(c, 4, "set again in [sriov 0000:3b:00.0] (first at line 2)"));
+        config_free(c);
+}
+
+static void test_dropins_later_wins(void) {
+        char main_path[256], d[256];
+        struct config *c = NULL;
+        snprintf(main_path, sizeof(main_path), "%s/vfpt.conf", tmpdir);
+        snprintf(d, sizeof(d), "%s/vfpt.conf.d", tmpdir);
+        mkdir(d, 0755);
+        write_file("vfpt.conf", "[sriov 0000:3b:00.0]\nnum_vfs = 4\nvf_driver = vfio-pci\n"
+                                "[vfio]\ndevices = 0000:08:00.0\n");
+        write_file("vfpt.conf.d/20-b.conf", "[sriov 3b:00.0]\nnum_vfs = 16\n[global]\niommu_group = warn\n");
+        write_file("vfpt.conf.d/10-a.conf", "[sriov 0000:3b:00.0]\nnum_vfs = 8\n[vfio]\ndevices = 0000:09:00.0\n");
+        write_file("vfpt.conf.d/ignored.txt", "garbage\n");
+        write_file("vfpt.conf.d/.hidden.conf", "garbage\n");
+        int r = config_load(main_path, &c);
+        CHECK(r == 0);
+        CHECK(strv_length(c->files) == 3);
+        CHECK(c->files && strstr(c->files[1], "10-a.conf"));
+        CHECK(c->n_sriov == 1);
+        CHECK(c->sriov[0].num_vfs == 16);              /* 20-b after 10-a after main */
+        CHECK(c->sriov[0].vf_driver == VF_DRIVER_VFIO); /* untouched keys stay */
+        CHECK(c->iommu_group == GROUP_WARN);
+        CHECK(c->n_vfio_devices == 1 && c->vfio_devices[0].addr.bus == 9); /* the later list wins */
+        config_free(c);
+
+        /* an error in a drop-in names the drop-in */
+        write_file("vfpt.conf.d/30-c.conf", "[global]\npatch_grub = maybe\n");
+        c = NULL;
+        r = config_load(main_path, &c);
+        CHECK(r == -EINVAL);
+        CHECK(c->errors && strstr(c->errors[0], "vfpt.conf.d/30-c.conf:2: patch_grub"));
+        config_free(c);
+}
+
+static void test_conflicting_selectors(void) {
+        int r;
+        struct config *c = load_str("[sriov 0000:3b:00.0]\nnum_vfs = 4\n[vfio]\ndevices = 0000:3b:00.0\n"
+                                    "ids = 8086:1521\n[sriov 8086:1521]\nnum_vfs = 2\n",
+                                    &r);
+        CHECK(r == -EINVAL);
+        CHECK(has_error(c, 4, "listed in [vfio] devices"));
+        CHECK(has_error(c, 5, "listed in [vfio] ids"));
+        config_free(c);
+}
+
+static void test_precedence(void) {
+        int r;
+        struct config *c = load_str("[sriov driver=igb]\nnum_vfs = 1\n[sriov 8086:10c9]\nnum_vfs = 2\n"
+                                    "[sriov 0000:3b:00.0]\nnum_vfs = 3\n",
+                                    &r);
+        CHECK(r == 0);
+        struct pci_addr a0 = { 0, 0x3b, 0, 0 }, a1 = { 0, 0x3b, 0, 1 }, a2 = { 0, 0x5e, 0, 0 };
+        struct pci_id igb = { 0x8086, 0x10c9 }, other = { 0x8086, 0x1521 };
+        CHECK(config_sriov_for(c, &a0, &igb, "igb")->num_vfs == 3);
+        CHECK(config_sriov_for(c, &a1, &igb, "igb")->num_vfs == 2);
+        CHECK(config_sriov_for(c, &a2, &other, "igb")->num_vfs == 1);
+        CHECK(config_sriov_for(c, &a2, &other, "ixgbe") == NULL);
+        config_free(c);
+}
+
+static void test_kernel_args(void) {
+        int r;
+        char **l = NULL;
+        struct config *c = load_str("[global]\nkernel_args = auto\n", &r);
+        CHECK(r == 0 && c->kernel_args_auto);
+        CHECK(config_kernel_args(c, "GenuineIntel", &l) == 0 && strv_length(l) == 2);
+        l = strv_free(l);
+        CHECK(config_kernel_args(c, "AuthenticAMD", &l) == 0 && strv_length(l) == 1 && streq(l[0], "iommu=pt"));
+        l = strv_free(l);
+        CHECK(config_kernel_args(c, "CentaurHauls", &l) == -EOPNOTSUPP);
+        config_free(c);
+        c = load_str("[global]\nkernel_args = intel_iommu=on \"iommu=pt\" $(reboot)\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK(has_error(c, 2, "not a kernel parameter"));
+        config_free(c);
+}
+
+static void test_five_mistakes(void) {
+        int r;
+        struct config *c = load_str("[global]\n"
+                                    "iommu_group = loose\n"       /* 1 */
+                                    "[sriov 0000:3b:00.8]\n"      /* 2 */
+                                    "num_vfs = 4\n"
+                                    "[sriov 8086:1521]\n"
+                                    "num_vfs = -3\n"              /* 3 */
+                                    "[vfio]\n"
+                                    "ids = zzzz:1521\n"           /* 4 */
+                                    "colour = blue\n",            /* 5 */
+                                    &r);
+        CHECK(r == -EINVAL);
+        CHECK(strv_length(c->errors) == 5);
+        config_free(c);
+}
+
+static void test_vfio_nodes(void) {
+        int r;
+        struct config *c = load_str("[vfio]\nowner = qemu\ngroup = kvm\nmode = 0660\n", &r);
+        CHECK(r == 0 && streq(c->vfio_owner, "qemu") && c->vfio_mode == 0660);
+        config_free(c);
+        c = load_str("[vfio]\nowner = ../root\nmode = 0999\n", &r);
+        CHECK(r == -EINVAL && strv_length(c->errors) == 2);
+        config_free(c);
+}
+
+int main(void) {
+        if (!mkdtemp(tmpdir))
+                return 99;
+        RUN(test_example_is_valid);
+        RUN(test_defaults);
+        RUN(test_missing_default_file_means_defaults);
+        RUN(test_missing_explicit_file_is_error);
+        RUN(test_address_forms);
+        RUN(test_bad_addresses);
+        RUN(test_num_vfs);
+        RUN(test_unknown_section_and_key);
+        RUN(test_empty_values_and_syntax);
+        RUN(test_long_line);
+        RUN(test_continuation_lines);
+        RUN(test_non_utf8);
+        RUN(test_duplicate_key_same_file);
+        RUN(test_dropins_later_wins);
+        RUN(test_conflicting_selectors);
+        RUN(test_precedence);
+        RUN(test_kernel_args);
+        RUN(test_five_mistakes);
+        RUN(test_vfio_nodes);
+        char cmd[300];
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+        if (system(cmd) != 0)
+                return 99;
+        TEST_MAIN_END();
+}
