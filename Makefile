@@ -46,7 +46,8 @@ $(B)/obj $(B)/tests:
 
 install: $(B)/vfpt
 	install -Dm0755 $(B)/vfpt $(DESTDIR)$(SBINDIR)/vfpt
-	install -Dm0644 udev-rules/70-vfpt.rules $(DESTDIR)$(UDEVDIR)/rules.d/70-vfpt.rules
+	install -d $(DESTDIR)$(UDEVDIR)/rules.d
+	sed 's|@SBINDIR@|$(SBINDIR)|g' udev-rules/70-vfpt.rules >$(DESTDIR)$(UDEVDIR)/rules.d/70-vfpt.rules
 	install -d $(DESTDIR)$(DRACUTDIR)/modules.d/90vfpt
 	install -m0755 dracut-module/module-setup.sh dracut-module/vfpt-pre-udev.sh $(DESTDIR)$(DRACUTDIR)/modules.d/90vfpt/
 	install -Dm0644 README.md $(DESTDIR)$(DOCDIR)/README.md

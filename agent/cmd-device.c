@@ -1,16 +1,350 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "commands.h"
-#include "log.h"
+/* vfpt plan, apply, udev, status: the commands around the device engine. */
+#include <stdio.h>
 
-static int not_yet(struct context *ctx, int argc, char **argv) {
-        int r = parse_command_options(ctx, argc, argv, "not implemented yet\n", NULL, NULL, NULL);
+#include "cmdline.h"
+#include "commands.h"
+#include "engine.h"
+#include "host.h"
+#include "json.h"
+#include "lock.h"
+#include "log.h"
+#include "module.h"
+
+#define LOCK_TIMEOUT_SEC 60
+
+static void json_steps(struct json *j, const struct engine *e, bool with_result) {
+        json_array_begin(j, "steps");
+        for (size_t i = 0; i < e->n_steps; i++) {
+                const struct step *s = &e->steps[i];
+                json_object_begin(j, NULL);
+                if (s->path) {
+                        json_string(j, "write", s->path);
+                        json_string(j, "value", s->value);
+                } else
+                        json_string(j, "load_module", s->value);
+                if (with_result) {
+                        json_bool(j, "ok", s->result >= 0);
+                        if (s->result < 0)
+                                json_string(j, "error", strerror(-s->result));
+                }
+                json_object_end(j);
+        }
+        json_array_end(j);
+}
+
+static void json_devices(struct json *j, const struct engine *e) {
+        json_array_begin(j, "devices");
+        for (size_t i = 0; i < e->n_acc; i++) {
+                const struct account *a = &e->acc[i];
+                json_object_begin(j, NULL);
+                json_string(j, "device", a->name);
+                json_string(j, "role", role_to_string(a->role));
+                json_bool(j, "present", a->present);
+                json_string(j, "driver", *a->driver ? a->driver : NULL);
+                json_string(j, "driver_override", *a->override ? a->override : NULL);
+                if (a->group >= 0)
+                        json_int(j, "iommu_group", a->group);
+                else
+                        json_null(j, "iommu_group");
+                if (a->viable >= 0)
+                        json_bool(j, "group_viable", a->viable);
+                else
+                        json_null(j, "group_viable");
+                if (a->role == ROLE_PF) {
+                        json_int(j, "sriov_numvfs", a->numvfs);
+                        json_int(j, "num_vfs_wanted", a->want_vfs);
+                }
+                json_bool(j, "changed", a->changed);
+                json_bool(j, "late_claim", a->late);
+                json_bool(j, "failed", a->failed);
+                json_string(j, "message", a->message);
+                json_object_end(j);
+        }
+        json_array_end(j);
+}
+
+static void print_steps(const struct engine *e, const char *prefix) {
+        for (size_t i = 0; i < e->n_steps; i++) {
+                const struct step *s = &e->steps[i];
+                if (s->path)
+                        printf("%swrite %s = %s%s%s\n", prefix, s->path, s->value, s->result < 0 ? ": " : "",
+                               s->result < 0 ? strerror(-s->result) : "");
+                else
+                        printf("%sload module %s%s%s\n", prefix, s->value, s->result < 0 ? ": " : "",
+                               s->result < 0 ? strerror(-s->result) : "");
+        }
+}
+
+static void print_accounts(const struct engine *e, const char *prefix) {
+        for (size_t i = 0; i < e->n_acc; i++) {
+                const struct account *a = &e->acc[i];
+                printf("%s%s: %s%s\n", prefix, a->name, a->failed ? "FAILED: " : "", a->message ?: "as configured");
+        }
+}
+
+static int device_command(struct context *ctx, int argc, char **argv, const char *help, struct config **ret) {
+        int r = parse_command_options(ctx, argc, argv, help, NULL, NULL, NULL);
+        if (r < 0)
+                return r == -1 ? -1 : EXIT_USAGE;
+        if (r < argc) {
+                log_error("%s: unexpected argument '%s'", argv[0], argv[r]);
+                return EXIT_USAGE;
+        }
+        return load_config_or_report(ctx, ret);
+}
+
+static void cleanup(void) {
+        device_done();
+        module_done();
+}
+
+int cmd_plan(struct context *ctx, int argc, char **argv) {
+        _cleanup_config_ struct config *c = NULL;
+        struct engine e;
+        int r;
+
+        r = device_command(ctx, argc, argv,
+                           "vfpt plan\n"
+                           "Print the sysfs writes and module loads `vfpt apply` would make now, and\n"
+                           "what each configured device would become. Writes nothing.\n",
+                           &c);
+        if (r != 0)
+                return r < 0 ? EXIT_OK : r;
+        engine_init(&e, c, ENGINE_PLAN);
+        r = engine_all(&e);
+        if (r < 0) {
+                log_error("cannot enumerate PCI devices: %s", strerror(-r));
+                engine_done(&e);
+                cleanup();
+                return EXIT_USAGE;
+        }
+        if (ctx->json) {
+                struct json j;
+                json_init(&j, stdout);
+                json_object_begin(&j, NULL);
+                json_bool(&j, "changed", e.n_steps > 0);
+                json_steps(&j, &e, false);
+                json_devices(&j, &e);
+                json_object_end(&j);
+                json_finish(&j);
+        } else {
+                if (e.n_steps == 0)
+                        printf("nothing to write: every present configured device is as configured\n");
+                print_steps(&e, "");
+                print_accounts(&e, "# ");
+        }
+        engine_done(&e);
+        cleanup();
+        return EXIT_OK;
+}
+
+int cmd_apply(struct context *ctx, int argc, char **argv) {
+        _cleanup_config_ struct config *c = NULL;
+        _cleanup_close_ int lock = -1;
+        struct engine e;
+        int r;
+
+        r = device_command(ctx, argc, argv,
+                           "vfpt apply\n"
+                           "Bring every configured device to its desired state now (coldplug): SR-IOV\n"
+                           "VFs on bound PFs, vfio-pci claims with the IOMMU group rule. Exit 3 with a\n"
+                           "per-device account if something could not be done.\n",
+                           &c);
+        if (r != 0)
+                return r < 0 ? EXIT_OK : r;
+        if (!device_iommu_active())
+                log_warning("the IOMMU is not active on this boot (/sys/kernel/iommu_groups is empty): "
+                            "vfio-pci cannot take devices; check kernel_args with 'vfpt status'");
+        lock = lock_take(LOCK_TIMEOUT_SEC);
+        if (lock < 0) {
+                log_error("cannot take the lock in /run/vfpt: %s", strerror(-lock));
+                return EXIT_PARTIAL;
+        }
+        engine_init(&e, c, ENGINE_APPLY);
+        r = engine_all(&e);
+        if (r < 0) {
+                log_error("cannot enumerate PCI devices: %s", strerror(-r));
+                engine_done(&e);
+                cleanup();
+                return EXIT_PARTIAL;
+        }
+        for (size_t i = 0; i < e.n_acc; i++)
+                if (e.acc[i].failed)
+                        log_error("%s: %s", e.acc[i].name, e.acc[i].message);
+        if (ctx->json) {
+                struct json j;
+                json_init(&j, stdout);
+                json_object_begin(&j, NULL);
+                json_bool(&j, "changed", e.n_steps > 0);
+                json_steps(&j, &e, true);
+                json_devices(&j, &e);
+                json_object_end(&j);
+                json_finish(&j);
+        } else
+                print_accounts(&e, "");
+        r = engine_failures(&e) ? EXIT_PARTIAL : EXIT_OK;
+        engine_done(&e);
+        cleanup();
+        return r;
+}
+
+int cmd_udev(struct context *ctx, int argc, char **argv) {
+        _cleanup_config_ struct config *c = NULL;
+        const char *action = getenv("ACTION"), *subsystem = getenv("SUBSYSTEM");
+        const char *name = getenv("PCI_SLOT_NAME"), *devpath = getenv("DEVPATH");
+        int r;
+
+        r = parse_command_options(ctx, argc, argv,
+                                  "vfpt udev\n"
+                                  "Handle the uevent in the environment (ACTION, SUBSYSTEM, DEVPATH, PCI_ID,\n"
+                                  "DRIVER): claim listed devices on add, create VFs when a PF's driver binds.\n"
+                                  "Logs to the kernel log; always exits 0.\n",
+                                  NULL, NULL, NULL);
         if (r == -1)
                 return EXIT_OK;
-        log_error("%s: not implemented yet", argv[0]);
+        log_set_target(LOG_TARGET_AUTO);
+        log_open();
+        if (r < 0 || r < argc) {
+                log_error("udev: bad arguments; ignoring the event");
+                return EXIT_OK;
+        }
+        if (!action || !streq_ptr(subsystem, "pci"))
+                return EXIT_OK;
+        if (!name && devpath) {
+                name = strrchr(devpath, '/');
+                name = name ? name + 1 : NULL;
+        }
+        if (!name)
+                return EXIT_OK;
+
+        r = config_load(ctx->config_path, &c);
+        if (r < 0) {
+                for (char **e = c ? c->errors : NULL; e && *e; e++)
+                        log_error("%s", *e);
+                if (r == -ENOMEM)
+                        log_error("out of memory");
+                else
+                        log_error("%s: config is not valid; device left alone", name);
+                return EXIT_OK;
+        }
+        if (!engine_uevent_relevant(c, action, name, getenv("PCI_ID"), getenv("DRIVER")))
+                return EXIT_OK;
+
+        _cleanup_close_ int lock = lock_take(LOCK_TIMEOUT_SEC);
+        if (lock < 0) {
+                log_error("%s: cannot take the lock in /run/vfpt: %s; device left alone", name, strerror(-lock));
+                return EXIT_OK;
+        }
+        struct engine e;
+        engine_init(&e, c, ENGINE_APPLY);
+        engine_uevent(&e, action, name, getenv("DRIVER"));
+        for (size_t i = 0; i < e.n_acc; i++) {
+                const struct account *a = &e.acc[i];
+                if (a->failed)
+                        log_error("%s: %s", a->name, a->message);
+                else if (a->changed || a->late)
+                        log_notice("%s: %s", a->name, a->message ?: "done");
+                else
+                        log_debug("%s: %s", a->name, a->message ?: "as configured");
+        }
+        engine_done(&e);
+        cleanup();
+        return EXIT_OK;
+}
+
+int cmd_status(struct context *ctx, int argc, char **argv) {
+        _cleanup_config_ struct config *c = NULL;
+        _cleanup_strv_free_ char **want = NULL, **have = NULL;
+        struct engine e;
+        bool drift = false;
+        int r;
+
+        r = device_command(ctx, argc, argv,
+                           "vfpt status\n"
+                           "Kernel arguments in force, IOMMU state, and each configured device now\n"
+                           "against the config: driver, override, VFs, IOMMU group viability.\n"
+                           "Exit 1 if anything differs from the config.\n",
+                           &c);
+        if (r != 0)
+                return r < 0 ? EXIT_OK : r;
+        r = host_kernel_args(c, &want);
+        if (r < 0) {
+                log_error("kernel_args = auto: cannot tell the CPU vendor from /proc/cpuinfo");
+                return EXIT_USAGE;
+        }
+        r = host_cmdline(&have);
+        if (r < 0) {
+                log_error("%s: cannot read: %s", "/proc/cmdline", strerror(-r));
+                return EXIT_USAGE;
+        }
+        bool iommu = device_iommu_active();
+        engine_init(&e, c, ENGINE_PLAN);
+        r = engine_all(&e);
+        if (r < 0) {
+                log_error("cannot enumerate PCI devices: %s", strerror(-r));
+                engine_done(&e);
+                cleanup();
+                return EXIT_USAGE;
+        }
+        drift = !iommu || e.n_steps > 0 || engine_failures(&e) > 0;
+        for (char **w = want; *w; w++)
+                drift = drift || !cmdline_satisfies(have, *w);
+        for (size_t i = 0; i < e.n_acc; i++)
+                drift = drift || !e.acc[i].present;
+
+        if (ctx->json) {
+                struct json j;
+                json_init(&j, stdout);
+                json_object_begin(&j, NULL);
+                json_bool(&j, "drift", drift);
+                json_array_begin(&j, "kernel_args");
+                for (char **w = want; *w; w++) {
+                        json_object_begin(&j, NULL);
+                        json_string(&j, "arg", *w);
+                        json_bool(&j, "in_effect", cmdline_satisfies(have, *w));
+                        json_object_end(&j);
+                }
+                json_array_end(&j);
+                json_bool(&j, "iommu_active", iommu);
+                json_devices(&j, &e);
+                json_object_end(&j);
+                json_finish(&j);
+        } else {
+                printf("kernel command line:");
+                for (char **w = want; *w; w++)
+                        printf(" %s %s%s", *w, cmdline_satisfies(have, *w) ? "(in effect)" : "(MISSING)",
+                               w[1] ? "," : "\n");
+                printf("IOMMU: %s\n", iommu ? "active" : "NOT active on this boot: vfio-pci cannot take devices");
+                for (size_t i = 0; i < e.n_acc; i++) {
+                        const struct account *a = &e.acc[i];
+                        printf("%s %s:", a->name, role_to_string(a->role));
+                        if (!a->present) {
+                                printf(" %s\n", a->role == ROLE_VF && e.acc[i].changed ? "to be created" : "not present");
+                                continue;
+                        }
+                        printf(" driver=%s", *a->driver ? a->driver : "(none)");
+                        if (*a->override)
+                                printf(" override=%s", a->override);
+                        if (a->role == ROLE_PF)
+                                printf(" sriov_numvfs=%d/%d", a->numvfs, a->want_vfs);
+                        if (a->group >= 0)
+                                printf(" iommu_group=%d%s", a->group,
+                                       a->viable == 0 ? " (not viable)" : a->viable == 1 ? " (viable)" : "");
+                        printf(" %s%s\n", a->failed ? "FAILED: " : a->changed ? "DRIFT: apply would: " : "ok",
+                               a->failed || a->changed ? a->message : "");
+                }
+        }
+        engine_done(&e);
+        cleanup();
+        return drift ? EXIT_DRIFT : EXIT_OK;
+}
+
+int cmd_grub(struct context *ctx, int argc, char **argv) {
+        int r = parse_command_options(ctx, argc, argv, "vfpt grub check|apply [--file PATH] [--no-update]\n", NULL,
+                                      NULL, NULL);
+        if (r == -1)
+                return EXIT_OK;
+        log_error("grub: not implemented yet");
         return EXIT_USAGE;
 }
-int cmd_plan(struct context *ctx, int argc, char **argv) { return not_yet(ctx, argc, argv); }
-int cmd_apply(struct context *ctx, int argc, char **argv) { return not_yet(ctx, argc, argv); }
-int cmd_udev(struct context *ctx _unused_, int argc _unused_, char **argv _unused_) { return 0; }
-int cmd_status(struct context *ctx, int argc, char **argv) { return not_yet(ctx, argc, argv); }
-int cmd_grub(struct context *ctx, int argc, char **argv) { return not_yet(ctx, argc, argv); }

@@ -51,3 +51,7 @@ int write_string_file(const char *path, const char *s);
 int safe_atou(const char *s, unsigned *ret);
 
 bool utf8_is_valid(const char *s, size_t len);
+
+static inline int strcmp_ptr(const char *const *a, const char *const *b) {
+        return strcmp(*a, *b);
+}

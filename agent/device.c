@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include <libudev.h>
+
+#include "device.h"
+#include "paths.h"
+
+static struct udev *udev_ctx;
+
+static struct udev *ctx(void) {
+        if (!udev_ctx)
+                udev_ctx = udev_new();
+        return udev_ctx;
+}
+
+void device_done(void) {
+        udev_ctx = udev_unref(udev_ctx);
+}
+
+static void udev_device_unrefp(struct udev_device **d) {
+        if (*d)
+                udev_device_unref(*d);
+}
+
+static struct udev_device *open_dev(const char *name) {
+        if (!ctx())
+                return NULL;
+        return udev_device_new_from_subsystem_sysname(udev_ctx, "pci", name);
+}
+
+/* attribute as unsigned; -ENOENT if absent, -EBADMSG if garbage */
+static int attr_uint(struct udev_device *d, const char *attr, unsigned *ret) {
+        const char *v = udev_device_get_sysattr_value(d, attr);
+        if (!v)
+                return -ENOENT;
+        return safe_atou(v, ret) < 0 ? -EBADMSG : 0;
+}
+
+static int link_basename(const char *dir, const char *link, char *buf, size_t n) {
+        char p[512], target[512];
+        snprintf(p, sizeof(p), "%s/%s", dir, link);
+        ssize_t k = readlink(p, target, sizeof(target) - 1);
+        if (k < 0)
+                return -errno;
+        target[k] = 0;
+        const char *b = strrchr(target, '/');
+        b = b ? b + 1 : target;
+        if (strlen(b) >= n)
+                return -ENAMETOOLONG;
+        memcpy(buf, b, strlen(b) + 1);
+        return 0;
+}
+
+int device_read(const char *name, struct pci_dev *ret, const char **bad) {
+        _cleanup_(udev_device_unrefp) struct udev_device *d = open_dev(name);
+        struct pci_dev p = { .group = -1, .autoprobe = -1 };
+        const char *why, *v;
+        unsigned u;
+        int r;
+
+        *bad = NULL;
+        if (!d)
+                return errno > 0 ? -errno : -ENODEV;
+        if (pci_addr_parse(name, &p.addr, &why) < 0) {
+                *bad = "name";
+                return -EBADMSG;
+        }
+        pci_addr_format(&p.addr, p.name);
+
+        if ((r = attr_uint(d, "vendor", &u)) < 0 || u > 0xffff) {
+                *bad = "vendor";
+                return r == -ENOENT ? -ENODEV : -EBADMSG;
+        }
+        p.id.vendor = (uint16_t) u;
+        if ((r = attr_uint(d, "device", &u)) < 0 || u > 0xffff) {
+                *bad = "device";
+                return r == -ENOENT ? -ENODEV : -EBADMSG;
+        }
+        p.id.device = (uint16_t) u;
+        if ((r = attr_uint(d, "class", &u)) == -EBADMSG) {
+                *bad = "class";
+                return r;
+        }
+        p.class = r < 0 ? 0 : u;
+
+        v = udev_device_get_driver(d);
+        if (v) {
+                if (!pci_driver_name_valid(v)) {
+                        *bad = "driver";
+                        return -EBADMSG;
+                }
+                snprintf(p.driver, sizeof(p.driver), "%s", v);
+        }
+        v = udev_device_get_sysattr_value(d, "driver_override");
+        if (v && *v && !streq(v, "(null)")) {
+                if (!pci_driver_name_valid(v)) {
+                        *bad = "driver_override";
+                        return -EBADMSG;
+                }
+                snprintf(p.override, sizeof(p.override), "%s", v);
+        }
+
+        const char *syspath = udev_device_get_syspath(d);
+        char g[32];
+        if (link_basename(syspath, "iommu_group", g, sizeof(g)) == 0) {
+                if (safe_atou(g, &u) < 0 || u > INT32_MAX) {
+                        *bad = "iommu_group";
+                        return -EBADMSG;
+                }
+                p.group = (int) u;
+        }
+
+        r = attr_uint(d, "sriov_totalvfs", &p.totalvfs);
+        if (r == -EBADMSG) {
+                *bad = "sriov_totalvfs";
+                return r;
+        }
+        if (r == 0) {
+                p.has_sriov = true;
+                static const char *const attrs[] = { "sriov_numvfs", "sriov_offset", "sriov_stride" };
+                unsigned *dst[] = { &p.numvfs, &p.offset, &p.stride };
+                for (size_t i = 0; i < ELEMENTSOF(attrs); i++)
+                        if (attr_uint(d, attrs[i], dst[i]) < 0) {
+                                *bad = attrs[i];
+                                return -EBADMSG;
+                        }
+                if (attr_uint(d, "sriov_drivers_autoprobe", &u) == 0)
+                        p.autoprobe = u ? 1 : 0;
+        }
+        if (link_basename(syspath, "physfn", p.physfn, sizeof(p.physfn)) == 0)
+                p.is_vf = true;
+
+        *ret = p;
+        return 0;
+}
+
+/* opendir/readdir, not scandir(): glibc's scandir calls its own opendir
+ * internally, out of reach of the test fixtures' preload library */
+static int names_sorted(const char *dir, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int r = 0;
+
+        if (!d)
+                return -errno;
+        while (r >= 0 && (de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        r = strv_extend(&l, de->d_name);
+        closedir(d);
+        if (r < 0)
+                return r;
+        if (!l && strv_split_ws("", &l) < 0)
+                return -ENOMEM;
+        qsort(l, strv_length(l), sizeof(char *), (int (*)(const void *, const void *)) strcmp_ptr);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int device_enumerate(char ***ret) {
+        struct udev_enumerate *e;
+        struct udev_list_entry *i;
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        if (!ctx())
+                return -ENOMEM;
+        e = udev_enumerate_new(udev_ctx);
+        if (!e)
+                return -ENOMEM;
+        r = udev_enumerate_add_match_subsystem(e, "pci");
+        if (r >= 0)
+                r = udev_enumerate_scan_devices(e);
+        if (r >= 0)
+                udev_list_entry_foreach(i, udev_enumerate_get_list_entry(e)) {
+                        const char *p = udev_list_entry_get_name(i), *b = strrchr(p, '/');
+                        if ((r = strv_extend(&l, b ? b + 1 : p)) < 0)
+                                break;
+                }
+        udev_enumerate_unref(e);
+        if (r < 0)
+                return r;
+        if (!l && strv_split_ws("", &l) < 0)
+                return -ENOMEM;
+        /* libudev sorts by syspath; we want the sysfs names' order */
+        qsort(l, strv_length(l), sizeof(char *), (int (*)(const void *, const void *)) strcmp_ptr);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int device_write(const char *name, const char *attr, const char *value) {
+        _cleanup_(udev_device_unrefp) struct udev_device *d = open_dev(name);
+        if (!d)
+                return -ENODEV;
+        /* libudev passes the kernel's errno through */
+        return udev_device_set_sysattr_value(d, attr, value);
+}
+
+int device_virtfn(const char *pf, unsigned i, char ret[static PCI_ADDR_MAX]) {
+        char dir[256], link[32];
+        struct pci_addr a;
+        const char *why;
+        snprintf(dir, sizeof(dir), SYSFS_PCI_DEVICES "/%s", pf);
+        snprintf(link, sizeof(link), "virtfn%u", i);
+        int r = link_basename(dir, link, ret, PCI_ADDR_MAX);
+        if (r < 0)
+                return r;
+        return pci_addr_parse(ret, &a, &why) < 0 ? -EBADMSG : 0;
+}
+
+int device_group_members(int group, char ***ret) {
+        char dir[128];
+        snprintf(dir, sizeof(dir), SYSFS_IOMMU_GROUPS "/%d/devices", group);
+        return names_sorted(dir, ret);
+}
+
+bool device_iommu_active(void) {
+        _cleanup_strv_free_ char **l = NULL;
+        return names_sorted(SYSFS_IOMMU_GROUPS, &l) >= 0 && strv_length(l) > 0;
+}
+
+bool driver_registered(const char *driver) {
+        char p[256];
+        struct stat st;
+        snprintf(p, sizeof(p), SYSFS_PCI_DRIVERS "/%s", driver);
+        return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int driver_unbind(const char *driver, const char *name) {
+        char p[256];
+        if (!pci_driver_name_valid(driver))
+                return -EINVAL;
+        snprintf(p, sizeof(p), SYSFS_PCI_DRIVERS "/%s/unbind", driver);
+        return write_string_file(p, name);
+}
+
+int driver_probe(const char *name) {
+        return write_string_file("/sys/bus/pci/drivers_probe", name);
+}

@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "engine.h"
+#include "log.h"
+#include "module.h"
+#include "paths.h"
+
+#define VFIO_DRIVER "vfio-pci"
+#define VFIO_MODULE "vfio-pci"
+
+void engine_init(struct engine *e, const struct config *cfg, enum engine_mode mode) {
+        *e = (struct engine) { .cfg = cfg, .mode = mode };
+        e->vfio_registered = driver_registered(VFIO_DRIVER);
+}
+
+void engine_done(struct engine *e) {
+        for (size_t i = 0; i < e->n_steps; i++) {
+                free(e->steps[i].path);
+                free(e->steps[i].value);
+        }
+        free(e->steps);
+        for (size_t i = 0; i < e->n_acc; i++)
+                free(e->acc[i].message);
+        free(e->acc);
+        strv_free(e->handled);
+        *e = (struct engine) {};
+}
+
+const char *role_to_string(enum role r) {
+        return r == ROLE_PF ? "sriov-pf" : r == ROLE_VF ? "vf" : "vfio";
+}
+
+unsigned engine_failures(const struct engine *e) {
+        unsigned n = 0;
+        for (size_t i = 0; i < e->n_acc; i++)
+                n += e->acc[i].failed;
+        return n;
+}
+
+unsigned engine_writes(const struct engine *e) {
+        return (unsigned) e->n_steps;
+}
+
+static struct account *account_for(struct engine *e, const char *name, enum role role) {
+        for (size_t i = 0; i < e->n_acc; i++)
+                if (streq(e->acc[i].name, name))
+                        return &e->acc[i];
+        struct account *m = realloc(e->acc, (e->n_acc + 1) * sizeof(*m));
+        if (!m)
+                return NULL;
+        e->acc = m;
+        m = &e->acc[e->n_acc++];
+        *m = (struct account) { .role = role, .group = -1, .viable = -1, .numvfs = -1, .want_vfs = -1 };
+        snprintf(m->name, sizeof(m->name), "%s", name);
+        return m;
+}
+
+static void account_fill(struct account *a, const struct pci_dev *d) {
+        a->present = true;
+        snprintf(a->driver, sizeof(a->driver), "%s", d->driver);
+        snprintf(a->override, sizeof(a->override), "%s", d->override);
+        a->group = d->group;
+        if (d->has_sriov)
+                a->numvfs = (int) d->numvfs;
+}
+
+/* Sets the account's message (the last one said is what is reported). */
+static void say(struct account *a, bool failed, const char *fmt, ...) _printf_(3, 4);
+static void say(struct account *a, bool failed, const char *fmt, ...) {
+        va_list ap;
+        char *m;
+        if (!a)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&m, fmt, ap) < 0)
+                m = NULL;
+        va_end(ap);
+        if (a->message && m && !failed && !a->failed) {
+                /* keep a history of what was done: "a; b" */
+                char *j = strdupf("%s; %s", a->message, m);
+                free(m);
+                m = j;
+        }
+        if (a->failed && !failed) { /* a failure stays the headline */
+                free(m);
+                return;
+        }
+        free(a->message);
+        a->message = m;
+        a->failed = a->failed || failed;
+}
+
+static int record(struct engine *e, const char *path, const char *value, int result) {
+        struct step *m = realloc(e->steps, (e->n_steps + 1) * sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        e->steps = m;
+        m[e->n_steps] = (struct step) { strdup(path ?: ""), strdup(value), result };
+        if (!path) {
+                free(m[e->n_steps].path);
+                m[e->n_steps].path = NULL;
+        }
+        e->n_steps++;
+        return 0;
+}
+
+static int write_attr(struct engine *e, const char *dev, const char *attr, const char *value) {
+        char path[256];
+        int r = 0;
+        snprintf(path, sizeof(path), SYSFS_PCI_DEVICES "/%s/%s", dev, attr);
+        if (e->mode == ENGINE_APPLY) {
+                r = device_write(dev, attr, value);
+                log_debug("%s: %s=%s: %s", dev, attr, value, r < 0 ? strerror(-r) : "ok");
+        }
+        record(e, path, value, r);
+        return r;
+}
+
+static int unbind(struct engine *e, const char *dev, const char *driver) {
+        char path[256];
+        int r = 0;
+        snprintf(path, sizeof(path), SYSFS_PCI_DRIVERS "/%s/unbind", driver);
+        if (e->mode == ENGINE_APPLY)
+                r = driver_unbind(driver, dev);
+        record(e, path, dev, r);
+        return r;
+}
+
+static int probe(struct engine *e, const char *dev) {
+        int r = 0;
+        if (e->mode == ENGINE_APPLY)
+                r = driver_probe(dev);
+        record(e, "/sys/bus/pci/drivers_probe", dev, r);
+        return r;
+}
+
+/* 0: vfio-pci is now registered and bound the overridden devices itself;
+ * 1: it was there already (the caller probes); -errno */
+static int load_vfio(struct engine *e) {
+        int r = 0;
+        if (e->mode == ENGINE_APPLY) {
+                r = module_load(VFIO_MODULE);
+                if (r >= 0 && !driver_registered(VFIO_DRIVER))
+                        r = -ENOENT;
+        }
+        record(e, NULL, VFIO_MODULE, r < 0 ? r : 0);
+        if (r >= 0)
+                e->vfio_registered = true;
+        return r;
+}
+
+static bool handled(struct engine *e, const char *name) {
+        return strv_contains(e->handled, name);
+}
+
+static void mark_handled(struct engine *e, const char *name) {
+        if (!handled(e, name))
+                strv_extend(&e->handled, name);
+}
+
+/* The PF's rule if dev is a VF whose PF wants its VFs on vfio-pci. */
+static const struct sriov_rule *vf_rule(const struct engine *e, const struct pci_dev *d) {
+        struct pci_dev pf;
+        const char *bad;
+        if (!d->is_vf || !*d->physfn || device_read(d->physfn, &pf, &bad) < 0)
+                return NULL;
+        return config_sriov_for(e->cfg, &pf.addr, &pf.id, pf.driver);
+}
+
+static bool wanted_for_vfio(const struct engine *e, const struct pci_dev *d) {
+        if (config_vfio_wants(e->cfg, &d->addr, &d->id))
+                return true;
+        const struct sriov_rule *r = vf_rule(e, d);
+        return r && r->vf_driver == VF_DRIVER_VFIO;
+}
+
+static bool host_safe_driver(const char *drv) {
+        return !*drv || streq(drv, VFIO_DRIVER) || streq(drv, "pci-stub");
+}
+
+/* Take one device for vfio-pci: override, away from a host driver, bind. */
+static int claim_one(struct engine *e, const struct pci_dev *d, struct account *a) {
+        int r;
+
+        mark_handled(e, d->name);
+        if (streq(d->driver, VFIO_DRIVER))
+                return 0;
+        if (!streq(d->override, VFIO_DRIVER)) {
+                r = write_attr(e, d->name, "driver_override", VFIO_DRIVER);
+                if (r < 0) {
+                        say(a, true, "cannot write driver_override: %s", strerror(-r));
+                        return r;
+                }
+        }
+        if (*d->driver) {
+                /* driver_override decides only who binds next: take it from the host driver */
+                r = unbind(e, d->name, d->driver);
+                if (r < 0) {
+                        say(a, true, "late claim: cannot unbind from %s: %s", d->driver, strerror(-r));
+                        return r;
+                }
+                if (a)
+                        a->late = true;
+                say(a, false, "late claim: was bound to %s, unbound", d->driver);
+        }
+        if (e->vfio_registered)
+                r = probe(e, d->name);
+        else {
+                r = load_vfio(e);
+                if (r == 1) /* already there after all */
+                        r = probe(e, d->name);
+        }
+        if (r < 0) {
+                say(a, true, "cannot bind to vfio-pci: %s%s", strerror(-r),
+                    r == -ENOENT ? " (module vfio-pci not found)" : "");
+                return r;
+        }
+        say(a, false, "claimed for vfio-pci");
+        if (a)
+                a->changed = true;
+        return 0;
+}
+
+/* Claims a device with the IOMMU group rule of the config. */
+static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
+        struct account *a = account_for(e, d->name, role);
+        _cleanup_strv_free_ char **members = NULL;
+        _cleanup_strv_free_ char **companions = NULL;
+        char offending[256] = "";
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        account_fill(a, d);
+        if (handled(e, d->name))
+                return 0;
+        if (pci_dev_is_bridge(d)) {
+                say(a, true, "is a PCI bridge; vfio-pci does not take bridges");
+                return -EINVAL;
+        }
+        if (d->group < 0) {
+                say(a, true, "no IOMMU group: the IOMMU is not active on this boot (kernel_args missing?); "
+                             "not claimed, it would be left without a driver");
+                return -ENODEV;
+        }
+        r = device_group_members(d->group, &members);
+        if (r < 0) {
+                say(a, true, "cannot read IOMMU group %d: %s", d->group, strerror(-r));
+                return r;
+        }
+        a->viable = 1;
+        for (char **m = members; *m; m++) {
+                struct pci_dev c;
+                const char *bad;
+                if (streq(*m, d->name))
+                        continue;
+                if (device_read(*m, &c, &bad) < 0)
+                        continue; /* gone: not in the way */
+                if (pci_dev_is_bridge(&c) || host_safe_driver(c.driver))
+                        continue;
+                if (wanted_for_vfio(e, &c) && e->cfg->iommu_group != GROUP_GROUP) {
+                        /* listed itself: claimed in this run too */
+                        strv_extend(&companions, c.name);
+                        continue;
+                }
+                if (e->cfg->iommu_group == GROUP_GROUP) {
+                        strv_extend(&companions, c.name);
+                        continue;
+                }
+                a->viable = 0;
+                size_t k = strlen(offending);
+                snprintf(offending + k, sizeof(offending) - k, "%s%s (%s)", k ? ", " : "", c.name, c.driver);
+        }
+        if (!a->viable) {
+                if (e->cfg->iommu_group == GROUP_STRICT) {
+                        say(a, true,
+                            "IOMMU group %d is not viable: %s %s on a host driver; not claimed (list them, or "
+                            "set iommu_group = group)",
+                            d->group, offending, strchr(offending, ',') ? "are" : "is");
+                        return -EBUSY;
+                }
+                say(a, false, "warning: IOMMU group %d is not viable: %s still on a host driver; vfio cannot open it",
+                    d->group, offending);
+        }
+        r = claim_one(e, d, a);
+        if (r < 0)
+                return r;
+        /* the rest of the group, with the same rule applied once */
+        for (char **m = companions; m && *m; m++) {
+                struct pci_dev c;
+                const char *bad;
+                if (handled(e, *m) || device_read(*m, &c, &bad) < 0)
+                        continue;
+                struct account *ca = account_for(e, c.name, ROLE_VFIO);
+                if (!ca)
+                        return -ENOMEM;
+                account_fill(ca, &c);
+                ca->viable = a->viable;
+                if (!wanted_for_vfio(e, &c))
+                        say(ca, false, "in IOMMU group %d of %s (iommu_group = group)", d->group, d->name);
+                claim_one(e, &c, ca);
+        }
+        return 0;
+}
+
+static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_rule *rule) {
+        struct account *a = account_for(e, pf->name, ROLE_PF);
+        unsigned n = rule->num_vfs;
+        bool vfio = rule->vf_driver == VF_DRIVER_VFIO, created = false;
+        char buf[16];
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        account_fill(a, pf);
+        a->want_vfs = (int) n;
+        mark_handled(e, pf->name);
+        if (!pf->has_sriov) {
+                say(a, true, "has no SR-IOV capability (no sriov_totalvfs)");
+                return -EOPNOTSUPP;
+        }
+        if (n > pf->totalvfs) {
+                say(a, true, "cannot set sriov_numvfs=%u: only %u VFs supported", n, pf->totalvfs);
+                return -ERANGE;
+        }
+        if (pf->numvfs != n) {
+                if (!*pf->driver) {
+                        say(a, true, "no driver bound: sriov_numvfs can be written only once the PF's driver "
+                                     "binds (its bind event will do it)");
+                        return -EAGAIN;
+                }
+                if (n > 0 && pf->autoprobe >= 0 && pf->autoprobe != (vfio ? 0 : 1)) {
+                        /* VFs for vfio-pci must never meet their host VF driver */
+                        r = write_attr(e, pf->name, "sriov_drivers_autoprobe", vfio ? "0" : "1");
+                        if (r < 0) {
+                                say(a, true, "cannot set sriov_drivers_autoprobe: %s", strerror(-r));
+                                return r;
+                        }
+                }
+                if (pf->numvfs != 0) {
+                        /* the kernel refuses nonzero -> other nonzero with EBUSY */
+                        r = write_attr(e, pf->name, "sriov_numvfs", "0");
+                        if (r < 0) {
+                                say(a, true, "cannot set sriov_numvfs=0 (to change from %u): %s", pf->numvfs,
+                                    strerror(-r));
+                                return r;
+                        }
+                }
+                if (n > 0) {
+                        snprintf(buf, sizeof(buf), "%u", n);
+                        r = write_attr(e, pf->name, "sriov_numvfs", buf);
+                        if (r < 0) {
+                                say(a, true, "cannot set sriov_numvfs=%u: %s", n, strerror(-r));
+                                return r;
+                        }
+                }
+                say(a, false, "sriov_numvfs %u -> %u", pf->numvfs, n);
+                a->changed = true;
+                created = true;
+        }
+        if (!vfio)
+                return 0;
+
+        int failed = 0;
+        for (unsigned i = 0; i < n; i++) {
+                char vf[PCI_ADDR_MAX];
+                struct pci_dev d;
+                const char *bad;
+
+                if (created && e->mode == ENGINE_PLAN) {
+                        /* the VFs do not exist yet: where the kernel will put them */
+                        struct pci_addr va;
+                        if (pci_addr_add_rid(&pf->addr, pf->offset + i * pf->stride, &va) < 0)
+                                break;
+                        pci_addr_format(&va, vf);
+                        struct account *va_acc = account_for(e, vf, ROLE_VF);
+                        d = (struct pci_dev) { .group = -1, .is_vf = true, .addr = va };
+                        snprintf(d.name, sizeof(d.name), "%s", vf);
+                        snprintf(d.physfn, sizeof(d.physfn), "%s", pf->name);
+                        if (va_acc)
+                                va_acc->present = false;
+                        claim_one(e, &d, va_acc);
+                        continue;
+                }
+                r = device_virtfn(pf->name, i, vf);
+                if (r >= 0)
+                        r = device_read(vf, &d, &bad);
+                if (r < 0) {
+                        say(a, true, "VF %u: cannot read it: %s", i, r == -EBADMSG ? "garbage in sysfs" : strerror(-r));
+                        failed++;
+                        continue;
+                }
+                if (claim(e, &d, ROLE_VF) < 0)
+                        failed++;
+        }
+        if (failed)
+                say(a, true, "%d of %u VFs could not be claimed for vfio-pci", failed, n);
+        else if (n && !a->changed)
+                say(a, false, "%u VFs on vfio-pci", n);
+        return failed ? -EIO : 0;
+}
+
+static void read_failed(struct engine *e, const char *name, int r, const char *bad) {
+        struct account *a = account_for(e, name, ROLE_VFIO);
+        if (r == -ENODEV || r == -ENOENT)
+                say(a, false, "vanished while being looked at");
+        else if (r == -EBADMSG)
+                say(a, true, "sysfs attribute %s has unexpected content", bad);
+        else
+                say(a, true, "cannot read: %s", strerror(-r));
+}
+
+/* Everything the config wants for one present device. */
+static void device(struct engine *e, const char *name) {
+        struct pci_dev d;
+        const char *bad;
+        int r;
+
+        if (handled(e, name))
+                return;
+        r = device_read(name, &d, &bad);
+        if (r < 0) {
+                /* only devices the config might concern get an account */
+                if (r == -EBADMSG)
+                        read_failed(e, name, r, bad);
+                return;
+        }
+        const struct sriov_rule *rule = config_sriov_for(e->cfg, &d.addr, &d.id, d.driver);
+        if (rule && (d.has_sriov || rule->sel.kind == SELECTOR_ADDR) && !streq(d.driver, VFIO_DRIVER)) {
+                sriov(e, &d, rule);
+                return;
+        }
+        if (wanted_for_vfio(e, &d))
+                claim(e, &d, d.is_vf ? ROLE_VF : ROLE_VFIO);
+}
+
+int engine_all(struct engine *e) {
+        _cleanup_strv_free_ char **names = NULL;
+        char a[PCI_ADDR_MAX];
+        int r;
+
+        r = device_enumerate(&names);
+        if (r < 0)
+                return r;
+        for (char **n = names; *n; n++)
+                device(e, *n);
+        /* what the config names by address but this machine does not have */
+        for (size_t i = 0; i < e->cfg->n_vfio_devices; i++) {
+                pci_addr_format(&e->cfg->vfio_devices[i].addr, a);
+                if (!strv_contains(names, a))
+                        say(account_for(e, a, ROLE_VFIO), false, "not present on this machine");
+        }
+        for (size_t i = 0; i < e->cfg->n_sriov; i++)
+                if (e->cfg->sriov[i].sel.kind == SELECTOR_ADDR) {
+                        pci_addr_format(&e->cfg->sriov[i].sel.addr, a);
+                        if (!strv_contains(names, a)) {
+                                struct account *acc = account_for(e, a, ROLE_PF);
+                                if (acc)
+                                        acc->want_vfs = (int) e->cfg->sriov[i].num_vfs;
+                                say(acc, false, "not present on this machine");
+                        }
+                }
+        return 0;
+}
+
+bool engine_uevent_relevant(const struct config *cfg, const char *action, const char *name,
+                            const char *pci_id, const char *driver) {
+        struct pci_addr addr;
+        struct pci_id id = {};
+        const char *why;
+        bool have_id = false;
+
+        if (!name || pci_addr_parse(name, &addr, &why) < 0)
+                return false;
+        if (pci_id) { /* PCI_ID=8086:1521, upper case */
+                char lower[16];
+                snprintf(lower, sizeof(lower), "%s", pci_id);
+                for (char *p = lower; *p; p++)
+                        *p = (char) (*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
+                have_id = pci_id_parse(lower, &id, &why) == 0;
+        }
+        if (streq(action, "bind")) {
+                if (streq_ptr(driver, VFIO_DRIVER))
+                        return false;
+                return config_sriov_for(cfg, &addr, have_id ? &id : NULL, driver) ||
+                       config_vfio_wants(cfg, &addr, have_id ? &id : NULL) || !have_id;
+        }
+        if (streq(action, "add")) {
+                if (!have_id || config_vfio_wants(cfg, &addr, &id))
+                        return true;
+                /* a VF of a PF whose VFs go to vfio-pci: the safety net */
+                for (size_t i = 0; i < cfg->n_sriov; i++)
+                        if (cfg->sriov[i].vf_driver == VF_DRIVER_VFIO)
+                                return true;
+        }
+        return false;
+}
+
+int engine_uevent(struct engine *e, const char *action, const char *name, const char *driver) {
+        struct pci_dev d;
+        const char *bad;
+        int r;
+
+        r = device_read(name, &d, &bad);
+        if (r < 0) {
+                read_failed(e, name, r, bad);
+                return 0;
+        }
+        if (streq(action, "bind")) {
+                /* the driver now bound, as sysfs says; the event's DRIVER may be stale */
+                (void) driver;
+                const struct sriov_rule *rule = config_sriov_for(e->cfg, &d.addr, &d.id, d.driver);
+                if (rule && d.has_sriov && *d.driver && !streq(d.driver, VFIO_DRIVER))
+                        sriov(e, &d, rule);
+                else if (wanted_for_vfio(e, &d) && !streq(d.driver, VFIO_DRIVER))
+                        claim(e, &d, d.is_vf ? ROLE_VF : ROLE_VFIO);
+        } else if (streq(action, "add")) {
+                if (wanted_for_vfio(e, &d))
+                        claim(e, &d, d.is_vf ? ROLE_VF : ROLE_VFIO);
+        }
+        return 0;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "device.h"
+
+/* The device engine: brings configured PCI devices to their desired state
+ * (SR-IOV VFs, vfio-pci claims), for one uevent or the whole machine. In
+ * PLAN mode it reads everything and writes nothing, recording the writes it
+ * would make; in APPLY mode it makes them as it goes, because each step
+ * depends on what the kernel did with the previous one (VFs appear when
+ * sriov_numvfs is written). */
+
+enum engine_mode {
+        ENGINE_PLAN,
+        ENGINE_APPLY,
+};
+
+struct step {
+        char *path;  /* sysfs file written; NULL for a module load */
+        char *value; /* value written, or the module's name */
+        int result;  /* APPLY: 0 or -errno */
+};
+
+enum role {
+        ROLE_PF,
+        ROLE_VF,
+        ROLE_VFIO,
+};
+
+/* What happened to, or would happen to, one device: the per-device account
+ * of apply and plan, and the rows of status. */
+struct account {
+        char name[PCI_ADDR_MAX];
+        enum role role;
+        char driver[65], override[65];
+        int group;
+        int viable;  /* group viability: 1, 0, -1 unknown */
+        int numvfs, want_vfs; /* PF only, else -1 */
+        bool present;
+        bool changed; /* writes were made (APPLY) or are needed (PLAN) */
+        bool failed;
+        bool late;    /* was bound to a host driver and had to be taken from it */
+        char *message;
+};
+
+struct engine {
+        const struct config *cfg;
+        enum engine_mode mode;
+        struct step *steps;
+        size_t n_steps;
+        struct account *acc;
+        size_t n_acc;
+        bool vfio_registered; /* vfio-pci is (or, in PLAN, will be) a registered driver */
+        char **handled;       /* devices already taken care of in this run */
+};
+
+void engine_init(struct engine *e, const struct config *cfg, enum engine_mode mode);
+void engine_done(struct engine *e);
+
+/* The whole machine (coldplug). Returns -errno only if it could not even
+ * enumerate; per-device failures are in the accounts. */
+int engine_all(struct engine *e);
+/* One uevent: ACTION=add or bind for PCI device NAME (DRIVER on bind). */
+int engine_uevent(struct engine *e, const char *action, const char *name, const char *driver);
+/* Decides from the uevent's own properties whether the event may concern
+ * the config, without touching sysfs: the fast path for every PCI device. */
+bool engine_uevent_relevant(const struct config *cfg, const char *action, const char *name,
+                            const char *pci_id, const char *driver);
+
+unsigned engine_failures(const struct engine *e);
+unsigned engine_writes(const struct engine *e);
+const char *role_to_string(enum role r);

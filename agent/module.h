@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Kernel modules through libkmod: the only module that includes libkmod.h.
+ * Loads NAME the way systemd does: look it up (aliases too), skip it when
+ * built in or already live, else probe-insert it with the blacklist applied.
+ * Returns 1 if it was already there, 0 if loaded now, -ENOENT if no such
+ * module, -EPERM if blacklisted, other -errno from the kernel. */
+int module_load(const char *name);
+void module_done(void);
