@@ -36,7 +36,7 @@ static void json_steps(struct json *j, const struct engine *e, bool with_result)
 static void json_devices(struct json *j, const struct engine *e) {
         json_array_begin(j, "devices");
         for (size_t i = 0; i < e->n_acc; i++) {
-                const struct account *a = &e->acc[i];
+                const struct account *a = e->acc[i];
                 json_object_begin(j, NULL);
                 json_string(j, "device", a->name);
                 json_string(j, "role", role_to_string(a->role));
@@ -78,7 +78,7 @@ static void print_steps(const struct engine *e, const char *prefix) {
 
 static void print_accounts(const struct engine *e, const char *prefix) {
         for (size_t i = 0; i < e->n_acc; i++) {
-                const struct account *a = &e->acc[i];
+                const struct account *a = e->acc[i];
                 printf("%s%s: %s%s\n", prefix, a->name, a->failed ? "FAILED: " : "", a->message ?: "as configured");
         }
 }
@@ -170,8 +170,8 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                 return EXIT_PARTIAL;
         }
         for (size_t i = 0; i < e.n_acc; i++)
-                if (e.acc[i].failed)
-                        log_error("%s: %s", e.acc[i].name, e.acc[i].message);
+                if (e.acc[i]->failed)
+                        log_error("%s: %s", e.acc[i]->name, e.acc[i]->message);
         if (ctx->json) {
                 struct json j;
                 json_init(&j, stdout);
@@ -240,7 +240,7 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
         engine_init(&e, c, ENGINE_APPLY);
         engine_uevent(&e, action, name, getenv("DRIVER"));
         for (size_t i = 0; i < e.n_acc; i++) {
-                const struct account *a = &e.acc[i];
+                const struct account *a = e.acc[i];
                 if (a->failed)
                         log_error("%s: %s", a->name, a->message);
                 else if (a->changed || a->late)
@@ -291,7 +291,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
         for (char **w = want; *w; w++)
                 drift = drift || !cmdline_satisfies(have, *w);
         for (size_t i = 0; i < e.n_acc; i++)
-                drift = drift || !e.acc[i].present;
+                drift = drift || !e.acc[i]->present;
 
         if (ctx->json) {
                 struct json j;
@@ -317,10 +317,10 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                                w[1] ? "," : "\n");
                 printf("IOMMU: %s\n", iommu ? "active" : "NOT active on this boot: vfio-pci cannot take devices");
                 for (size_t i = 0; i < e.n_acc; i++) {
-                        const struct account *a = &e.acc[i];
+                        const struct account *a = e.acc[i];
                         printf("%s %s:", a->name, role_to_string(a->role));
                         if (!a->present) {
-                                printf(" %s\n", a->role == ROLE_VF && e.acc[i].changed ? "to be created" : "not present");
+                                printf(" %s\n", a->role == ROLE_VF && e.acc[i]->changed ? "to be created" : "not present");
                                 continue;
                         }
                         printf(" driver=%s", *a->driver ? a->driver : "(none)");

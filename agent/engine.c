@@ -21,8 +21,10 @@ void engine_done(struct engine *e) {
                 free(e->steps[i].value);
         }
         free(e->steps);
-        for (size_t i = 0; i < e->n_acc; i++)
-                free(e->acc[i].message);
+        for (size_t i = 0; i < e->n_acc; i++) {
+                free(e->acc[i]->message);
+                free(e->acc[i]);
+        }
         free(e->acc);
         strv_free(e->handled);
         *e = (struct engine) {};
@@ -35,7 +37,7 @@ const char *role_to_string(enum role r) {
 unsigned engine_failures(const struct engine *e) {
         unsigned n = 0;
         for (size_t i = 0; i < e->n_acc; i++)
-                n += e->acc[i].failed;
+                n += e->acc[i]->failed;
         return n;
 }
 
@@ -45,13 +47,16 @@ unsigned engine_writes(const struct engine *e) {
 
 static struct account *account_for(struct engine *e, const char *name, enum role role) {
         for (size_t i = 0; i < e->n_acc; i++)
-                if (streq(e->acc[i].name, name))
-                        return &e->acc[i];
-        struct account *m = realloc(e->acc, (e->n_acc + 1) * sizeof(*m));
+                if (streq(e->acc[i]->name, name))
+                        return e->acc[i];
+        struct account **l = realloc(e->acc, (e->n_acc + 1) * sizeof(*l));
+        if (!l)
+                return NULL;
+        e->acc = l;
+        struct account *m = malloc(sizeof(*m));
         if (!m)
                 return NULL;
-        e->acc = m;
-        m = &e->acc[e->n_acc++];
+        e->acc[e->n_acc++] = m;
         *m = (struct account) { .role = role, .group = -1, .viable = -1, .numvfs = -1, .want_vfs = -1 };
         snprintf(m->name, sizeof(m->name), "%s", name);
         return m;

@@ -51,7 +51,7 @@ struct engine {
         enum engine_mode mode;
         struct step *steps;
         size_t n_steps;
-        struct account *acc;
+        struct account **acc; /* each allocated alone: pointers stay valid as the list grows */
         size_t n_acc;
         bool vfio_registered; /* vfio-pci is (or, in PLAN, will be) a registered driver */
         char **handled;       /* devices already taken care of in this run */

@@ -16,6 +16,14 @@ void log_set_max_level(int level) { max_level = level; }
 int log_get_max_level(void) { return max_level; }
 
 void log_open(void) {
+        /* VFPT_LOG_TARGET=console|kmsg overrides where "auto" would go */
+        const char *env = getenv("VFPT_LOG_TARGET");
+        if (target == LOG_TARGET_AUTO && env) {
+                if (streq(env, "console"))
+                        target = LOG_TARGET_STDERR;
+                else if (streq(env, "kmsg"))
+                        target = LOG_TARGET_KMSG;
+        }
         if (target == LOG_TARGET_AUTO)
                 target = isatty(STDERR_FILENO) ? LOG_TARGET_STDERR : LOG_TARGET_KMSG;
         if (target == LOG_TARGET_KMSG && kmsg_fd < 0) {
