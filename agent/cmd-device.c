@@ -10,6 +10,7 @@
 #include "lock.h"
 #include "log.h"
 #include "module.h"
+#include "paths.h"
 
 #define LOCK_TIMEOUT_SEC 60
 
@@ -186,6 +187,19 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         r = engine_failures(&e) ? EXIT_PARTIAL : EXIT_OK;
         engine_done(&e);
         cleanup();
+
+        /* patch_grub: only on the installed system, never from the initramfs
+         * (its /etc/default/grub, if any, is not the one the next boot reads) */
+        if (c->patch_grub && !ctx->json) {
+                _cleanup_free_ char *initrd = path_rooted("/etc/initrd-release");
+                if (initrd && access(initrd, F_OK) == 0)
+                        log_debug("patch_grub: in the initramfs, GRUB is left to the installed system");
+                else {
+                        char *gargv[] = { (char *) "grub", (char *) "apply", NULL };
+                        if (cmd_grub(ctx, 2, gargv) != EXIT_OK)
+                                r = EXIT_PARTIAL;
+                }
+        }
         return r;
 }
 
@@ -340,11 +354,3 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
         return drift ? EXIT_DRIFT : EXIT_OK;
 }
 
-int cmd_grub(struct context *ctx, int argc, char **argv) {
-        int r = parse_command_options(ctx, argc, argv, "vfpt grub check|apply [--file PATH] [--no-update]\n", NULL,
-                                      NULL, NULL);
-        if (r == -1)
-                return EXIT_OK;
-        log_error("grub: not implemented yet");
-        return EXIT_USAGE;
-}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "fileio.h"
+#include "util.h"
+
+static int sys_openat(int dirfd, const char *path, int flags, mode_t mode) {
+        return openat(dirfd, path, flags, mode);
+}
+
+struct fileio_ops fileio_ops = {
+        .openat = sys_openat,
+        .write = write,
+        .fsync = fsync,
+        .fchmod = fchmod,
+        .fchown = fchown,
+        .renameat = renameat,
+};
+
+/* writes content to a new temporary in dirfd and renames it to name */
+static int replace_in(int dirfd, const char *name, const char *content, size_t len, const struct stat *st) {
+        char tmp[NAME_MAX + 1];
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        for (int tries = 0; fd < 0; tries++) {
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                snprintf(tmp, sizeof(tmp), ".%.200s.vfpt-%ld-%lx", name, (long) getpid(),
+                         (unsigned long) ts.tv_nsec ^ (unsigned long) tries * 2654435761u);
+                fd = fileio_ops.openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd < 0 && (errno != EEXIST || tries > 16))
+                        return -errno;
+        }
+        for (size_t done = 0; done < len;) {
+                ssize_t k = fileio_ops.write(fd, content + done, len - done);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        goto fail;
+                }
+                if (k == 0) {
+                        r = -EIO;
+                        goto fail;
+                }
+                done += (size_t) k;
+        }
+        if (fileio_ops.fchmod(fd, st->st_mode & 07777) < 0 || fileio_ops.fchown(fd, st->st_uid, st->st_gid) < 0 ||
+            fileio_ops.fsync(fd) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        if (close(TAKE_FD(fd)) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        if (fileio_ops.renameat(dirfd, tmp, dirfd, name) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        return 0;
+fail:
+        unlinkat(dirfd, tmp, 0);
+        return r;
+}
+
+int atomic_replace(const char *path, const char *content, size_t len, const char *backup_suffix) {
+        char target[PATH_MAX];
+        struct stat st;
+        int r;
+
+        /* a symlinked /etc/default/grub: edit what it points to, keep the link */
+        if (!realpath(path, target))
+                return -errno;
+        if (stat(target, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+
+        _cleanup_free_ char *d = strdup(target), *b = strdup(target);
+        if (!d || !b)
+                return -ENOMEM;
+        const char *dir = dirname(d), *base = basename(b);
+        _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return -errno;
+
+        if (backup_suffix) {
+                _cleanup_free_ char *old = NULL, *bname = strdupf("%s%s", base, backup_suffix);
+                size_t old_len;
+                if (!bname)
+                        return -ENOMEM;
+                r = read_file(target, 16 * 1024 * 1024, &old, &old_len);
+                if (r < 0)
+                        return r;
+                r = replace_in(dirfd, bname, old, old_len, &st);
+                if (r < 0)
+                        return r;
+        }
+        r = replace_in(dirfd, base, content, len, &st);
+        if (r < 0)
+                return r;
+        if (fileio_ops.fsync(dirfd) < 0)
+                return -errno; /* renamed already: the new content is in place */
+        return 0;
+}

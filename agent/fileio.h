@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Replaces the file at path with content, atomically: a temporary file in
+ * the same directory (O_EXCL, never following a symlink), the old file's
+ * mode and owner, fsync, rename over the old one, fsync of the directory.
+ * If path is a symlink, its target is replaced and the link kept. When
+ * backup_suffix is set, the previous content is first saved, the same way,
+ * as path+suffix (one backup: the previous one is replaced). On any failure
+ * the file is left as it was and no temporary file remains. */
+int atomic_replace(const char *path, const char *content, size_t len, const char *backup_suffix);
+
+/* The system calls atomic_replace makes, through one table so that tests
+ * can make each fail in turn (fault injection). */
+struct fileio_ops {
+        int (*openat)(int dirfd, const char *path, int flags, mode_t mode);
+        ssize_t (*write)(int fd, const void *buf, size_t n);
+        int (*fsync)(int fd);
+        int (*fchmod)(int fd, mode_t mode);
+        int (*fchown)(int fd, uid_t uid, gid_t gid);
+        int (*renameat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+};
+extern struct fileio_ops fileio_ops;

@@ -1,0 +1,724 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cmdline.h"
+#include "grub.h"
+
+struct vbuf {
+        struct vchar *v;
+        size_t len, alloc;
+        bool unknown;
+};
+
+static int vb_push(struct vbuf *b, char c, int off) {
+        if (b->len + 1 > b->alloc) {
+                size_t n = b->alloc ? b->alloc * 2 : 64;
+                struct vchar *m = realloc(b->v, n * sizeof(*m));
+                if (!m)
+                        return -ENOMEM;
+                b->v = m;
+                b->alloc = n;
+        }
+        b->v[b->len++] = (struct vchar) { c, off };
+        return 0;
+}
+
+struct parser {
+        struct grub_file *g;
+        const char *t;
+        size_t len, pos;
+        unsigned line;
+};
+
+static int fail(struct parser *p, const char *fmt, ...) _printf_(2, 3);
+static int fail(struct parser *p, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        free(p->g->error);
+        if (vasprintf(&p->g->error, fmt, ap) < 0)
+                p->g->error = NULL;
+        va_end(ap);
+        p->g->error_line = p->line;
+        return p->g->error ? -EINVAL : -ENOMEM;
+}
+
+static bool is_name_start(char c) { return isalpha((unsigned char) c) || c == '_'; }
+static bool is_name_char(char c) { return isalnum((unsigned char) c) || c == '_'; }
+
+static const struct grub_assign *last_assign(const struct grub_file *g, const char *name) {
+        for (size_t i = g->n; i > 0; i--)
+                if (streq(g->as[i - 1].name, name))
+                        return &g->as[i - 1];
+        return NULL;
+}
+
+/* typographic quotes: U+2018 U+2019 U+201C U+201D */
+static bool typographic_quote(const char *s, size_t left) {
+        return left >= 3 && (unsigned char) s[0] == 0xE2 && (unsigned char) s[1] == 0x80 &&
+               ((unsigned char) s[2] >= 0x98 && (unsigned char) s[2] <= 0x9D);
+}
+
+/* skip a `...` or $(...) command substitution; sets b->unknown */
+static int skip_substitution(struct parser *p, struct vbuf *b) {
+        unsigned start_line = p->line;
+        if (p->t[p->pos] == '`') {
+                p->pos++;
+                while (p->pos < p->len && p->t[p->pos] != '`') {
+                        if (p->t[p->pos] == '\\')
+                                p->pos++;
+                        else if (p->t[p->pos] == '\n')
+                                p->line++;
+                        p->pos++;
+                }
+                if (p->pos >= p->len) {
+                        p->line = start_line;
+                        return fail(p, "unterminated ` command substitution");
+                }
+                p->pos++;
+        } else { /* $( */
+                int depth = 1;
+                char q = 0;
+                p->pos++;
+                for (; p->pos < p->len; p->pos++) {
+                        char c = p->t[p->pos];
+                        if (c == '\n')
+                                p->line++;
+                        if (q) {
+                                if (c == q)
+                                        q = 0;
+                                else if (c == '\\' && q == '"')
+                                        p->pos++;
+                                continue;
+                        }
+                        if (c == '\'' || c == '"')
+                                q = c;
+                        else if (c == '\\')
+                                p->pos++;
+                        else if (c == '(')
+                                depth++;
+                        else if (c == ')' && --depth == 0)
+                                break;
+                }
+                if (p->pos >= p->len) {
+                        p->line = start_line;
+                        return fail(p, "unterminated $( command substitution");
+                }
+                p->pos++;
+        }
+        b->unknown = true;
+        return 0;
+}
+
+/* $NAME, ${NAME}, $(...) at p->pos (which is '$') */
+static int expansion(struct parser *p, struct vbuf *b) {
+        size_t s = p->pos;
+        const char *t = p->t;
+        char name[128];
+        size_t n = 0;
+
+        if (s + 1 < p->len && t[s + 1] == '(') {
+                p->pos++;
+                return skip_substitution(p, b);
+        }
+        if (s + 1 < p->len && t[s + 1] == '{') {
+                size_t i = s + 2;
+                while (i < p->len && is_name_char(t[i]) && n < sizeof(name) - 1)
+                        name[n++] = t[i++];
+                if (i >= p->len || t[i] != '}' || n == 0 || !is_name_start(name[0]))
+                        return fail(p, "cannot see through ${...} with operators; write the value out");
+                p->pos = i + 1;
+        } else if (s + 1 < p->len && is_name_start(t[s + 1])) {
+                size_t i = s + 1;
+                while (i < p->len && is_name_char(t[i]) && n < sizeof(name) - 1)
+                        name[n++] = t[i++];
+                p->pos = i;
+        } else if (s + 1 < p->len && (isdigit((unsigned char) t[s + 1]) || strchr("@*#?$!-", t[s + 1]))) {
+                return fail(p, "special parameter $%c has no value here", t[s + 1]);
+        } else {
+                /* a lone $ is literal */
+                p->pos++;
+                return vb_push(b, '$', (int) s);
+        }
+        name[n] = 0;
+        const struct grub_assign *a = last_assign(p->g, name);
+        if (!a)
+                return 0; /* unset: empty (grub-mkconfig's own variables are not ours to guess) */
+        if (a->unknown)
+                b->unknown = true;
+        for (size_t i = 0; i < a->len; i++)
+                if (vb_push(b, a->val[i].c, a->val[i].off) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+/* One shell word (an assignment's right-hand side). */
+static int word(struct parser *p, struct vbuf *b, int *close_quote, bool *plain) {
+        const char *t = p->t;
+        int r;
+
+        *close_quote = -1;
+        *plain = true;
+        while (p->pos < p->len) {
+                char c = t[p->pos];
+                if (c == ' ' || c == '\t' || c == '\n' || c == ';')
+                        break;
+                if (typographic_quote(t + p->pos, p->len - p->pos))
+                        return fail(p, "typographic quote (pasted from a web page?); use plain \" or '");
+                if (c == '&' || c == '|' || c == '<' || c == '>' || c == '(' || c == ')')
+                        return fail(p, "shell operator '%c' is not a plain assignment", c);
+                *close_quote = -1;
+                if (c == '\'') {
+                        size_t s = p->pos++;
+                        unsigned l = p->line;
+                        while (p->pos < p->len && t[p->pos] != '\'') {
+                                if (t[p->pos] == '\n')
+                                        p->line++;
+                                if ((r = vb_push(b, t[p->pos], (int) p->pos)) < 0)
+                                        return r;
+                                p->pos++;
+                        }
+                        if (p->pos >= p->len) {
+                                p->line = l;
+                                return fail(p, "unterminated single quote");
+                        }
+                        (void) s;
+                        *close_quote = (int) p->pos++;
+                        *plain = false;
+                } else if (c == '"') {
+                        unsigned l = p->line;
+                        p->pos++;
+                        for (;;) {
+                                if (p->pos >= p->len) {
+                                        p->line = l;
+                                        return fail(p, "unterminated double quote");
+                                }
+                                c = t[p->pos];
+                                if (c == '"')
+                                        break;
+                                if (typographic_quote(t + p->pos, p->len - p->pos))
+                                        return fail(p, "typographic quote (pasted from a web page?); use plain \" or '");
+                                if (c == '\\' && p->pos + 1 < p->len && strchr("$`\"\\\n", t[p->pos + 1])) {
+                                        if (t[p->pos + 1] == '\n') {
+                                                p->line++;
+                                                p->pos += 2;
+                                                continue;
+                                        }
+                                        if ((r = vb_push(b, t[p->pos + 1], (int) p->pos + 1)) < 0)
+                                                return r;
+                                        b->v[b->len - 1].off = -1; /* escaped: not an editable span */
+                                        p->pos += 2;
+                                        continue;
+                                }
+                                if (c == '$') {
+                                        if ((r = expansion(p, b)) < 0)
+                                                return r;
+                                        continue;
+                                }
+                                if (c == '`') {
+                                        if ((r = skip_substitution(p, b)) < 0)
+                                                return r;
+                                        continue;
+                                }
+                                if (c == '\n')
+                                        p->line++;
+                                if ((r = vb_push(b, c, (int) p->pos)) < 0)
+                                        return r;
+                                p->pos++;
+                        }
+                        *close_quote = (int) p->pos++;
+                        *plain = false;
+                } else if (c == '\\') {
+                        if (p->pos + 1 >= p->len)
+                                return fail(p, "backslash at end of file");
+                        if (t[p->pos + 1] == '\n') { /* line continuation */
+                                p->line++;
+                                p->pos += 2;
+                                *plain = false;
+                                continue;
+                        }
+                        if ((r = vb_push(b, t[p->pos + 1], -1)) < 0)
+                                return r;
+                        p->pos += 2;
+                        *plain = false;
+                } else if (c == '$') {
+                        *plain = false;
+                        if ((r = expansion(p, b)) < 0)
+                                return r;
+                } else if (c == '`') {
+                        *plain = false;
+                        if ((r = skip_substitution(p, b)) < 0)
+                                return r;
+                } else {
+                        if ((r = vb_push(b, c, (int) p->pos)) < 0)
+                                return r;
+                        p->pos++;
+                }
+        }
+        return 0;
+}
+
+static int add_assign(struct parser *p, const char *name, size_t vs, size_t ve, int cq, bool plain, struct vbuf *b) {
+        struct grub_file *g = p->g;
+        struct grub_assign *m = realloc(g->as, (g->n + 1) * sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        g->as = m;
+        m[g->n] = (struct grub_assign) {
+                .name = strdup(name),
+                .line = p->line,
+                .val_start = vs,
+                .val_end = ve,
+                .close_quote = cq,
+                .plain_unquoted = plain,
+                .unknown = b->unknown,
+                .val = b->v,
+                .len = b->len,
+        };
+        if (!m[g->n].name)
+                return -ENOMEM;
+        b->v = NULL;
+        g->n++;
+        return 0;
+}
+
+int grub_parse(const char *text, size_t len, struct grub_file **ret) {
+        _cleanup_grub_ struct grub_file *g = calloc(1, sizeof(*g));
+        struct parser p = { .len = len, .line = 1 };
+        int r = 0;
+
+        if (!g)
+                return -ENOMEM;
+        g->text = malloc(len + 1);
+        if (!g->text)
+                return -ENOMEM;
+        memcpy(g->text, text, len);
+        g->text[len] = 0;
+        g->len = len;
+        p.g = g;
+        p.t = g->text;
+
+        if (memchr(text, 0, len)) {
+                p.line = 1;
+                for (const char *c = text; *c; c++)
+                        p.line += *c == '\n';
+                r = fail(&p, "NUL byte: this is not a shell file");
+                goto out;
+        }
+        while (p.pos < len) {
+                char c = p.t[p.pos];
+                if (c == ' ' || c == '\t' || c == ';') {
+                        p.pos++;
+                        continue;
+                }
+                if (c == '\n') {
+                        p.line++;
+                        p.pos++;
+                        continue;
+                }
+                if (c == '#') {
+                        while (p.pos < len && p.t[p.pos] != '\n')
+                                p.pos++;
+                        continue;
+                }
+                if (c == '\\' && p.pos + 1 < len && p.t[p.pos + 1] == '\n') {
+                        p.pos += 2;
+                        p.line++;
+                        continue;
+                }
+                /* export NAME[=word] ... */
+                if (strncmp(p.t + p.pos, "export", 6) == 0 && (p.t[p.pos + 6] == ' ' || p.t[p.pos + 6] == '\t')) {
+                        p.pos += 6;
+                        continue;
+                }
+                if (!is_name_start(c)) {
+                        if (typographic_quote(p.t + p.pos, len - p.pos))
+                                r = fail(&p, "typographic quote (pasted from a web page?); use plain \" or '");
+                        else
+                                r = fail(&p, "not a plain assignment; vfpt reads /etc/default/grub only when it "
+                                             "can tell exactly what /bin/sh will make of it");
+                        goto out;
+                }
+                char name[128];
+                size_t n = 0, s = p.pos;
+                while (p.pos < len && is_name_char(p.t[p.pos]) && n < sizeof(name) - 1)
+                        name[n++] = p.t[p.pos++];
+                name[n] = 0;
+                if (p.pos >= len || p.t[p.pos] != '=') {
+                        /* a bare word: "export NAME" is fine, a command is not */
+                        bool after_export = s >= 7 && strncmp(p.t + s - 7, "export", 6) == 0;
+                        char next = p.pos < len ? p.t[p.pos] : '\n';
+                        if (after_export && (next == ' ' || next == '\t' || next == '\n' || next == ';'))
+                                continue;
+                        r = fail(&p, "'%s' is a command, not an assignment; vfpt reads /etc/default/grub only "
+                                     "when it can tell exactly what /bin/sh will make of it",
+                                 name);
+                        goto out;
+                }
+                p.pos++; /* '=' */
+                struct vbuf b = {};
+                int cq;
+                bool plain;
+                unsigned line = p.line;
+                size_t vs = p.pos;
+                r = word(&p, &b, &cq, &plain);
+                if (r < 0) {
+                        free(b.v);
+                        goto out;
+                }
+                unsigned end_line = p.line;
+                p.line = line;
+                r = add_assign(&p, name, vs, p.pos, cq, plain, &b);
+                p.line = end_line;
+                free(b.v);
+                if (r < 0)
+                        goto out;
+                /* a command after assignments on one line (A=1 cmd) runs cmd */
+                while (p.pos < len && (p.t[p.pos] == ' ' || p.t[p.pos] == '\t'))
+                        p.pos++;
+                if (p.pos < len && !strchr("\n;#", p.t[p.pos]) && !is_name_start(p.t[p.pos])) {
+                        r = fail(&p, "unexpected text after the assignment of %s", name);
+                        goto out;
+                }
+                if (p.pos < len && is_name_start(p.t[p.pos])) {
+                        /* next word must be another assignment: NAME= */
+                        size_t i = p.pos;
+                        while (i < len && is_name_char(p.t[i]))
+                                i++;
+                        if (i >= len || p.t[i] != '=') {
+                                r = fail(&p, "a command runs with the assignment of %s on this line", name);
+                                goto out;
+                        }
+                }
+        }
+out:
+        if (r == -EINVAL) {
+                *ret = TAKE_PTR(g);
+                return r;
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(g);
+        return 0;
+}
+
+struct grub_file *grub_free(struct grub_file *g) {
+        if (!g)
+                return NULL;
+        for (size_t i = 0; i < g->n; i++) {
+                free(g->as[i].name);
+                free(g->as[i].val);
+        }
+        free(g->as);
+        free(g->text);
+        free(g->error);
+        free(g);
+        return NULL;
+}
+
+unsigned grub_unknown_line(const struct grub_file *g) {
+        const struct grub_assign *a = last_assign(g, "GRUB_CMDLINE_LINUX"),
+                                 *b = last_assign(g, "GRUB_CMDLINE_LINUX_DEFAULT");
+        return a && a->unknown ? a->line : b && b->unknown ? b->line : 0;
+}
+
+char *grub_value(const struct grub_file *g, const char *name, bool *unknown) {
+        const struct grub_assign *a = last_assign(g, name);
+        if (unknown)
+                *unknown = a && a->unknown;
+        if (!a)
+                return NULL;
+        char *s = malloc(a->len + 1);
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < a->len; i++)
+                s[i] = a->val[i].c;
+        s[a->len] = 0;
+        return s;
+}
+
+/* tokens of the kernel command line with their characters' sources */
+struct token {
+        const struct vchar *v;
+        size_t len;
+        bool in_default; /* from GRUB_CMDLINE_LINUX_DEFAULT */
+};
+
+static int tokens(const struct grub_assign *a, bool in_default, struct token **tok, size_t *n) {
+        if (!a)
+                return 0;
+        if (a->unknown)
+                return -EINVAL;
+        for (size_t i = 0; i < a->len;) {
+                while (i < a->len && isspace((unsigned char) a->val[i].c))
+                        i++;
+                if (i >= a->len)
+                        break;
+                size_t s = i;
+                bool q = false;
+                while (i < a->len && (q || !isspace((unsigned char) a->val[i].c))) {
+                        if (a->val[i].c == '"')
+                                q = !q;
+                        i++;
+                }
+                struct token *m = realloc(*tok, (*n + 1) * sizeof(*m));
+                if (!m)
+                        return -ENOMEM;
+                *tok = m;
+                m[(*n)++] = (struct token) { a->val + s, i - s, in_default };
+        }
+        return 0;
+}
+
+static char *token_str(const struct token *t) {
+        char *s = malloc(t->len + 1);
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < t->len; i++)
+                s[i] = t->v[i].c;
+        s[t->len] = 0;
+        return s;
+}
+
+static int all_tokens(const struct grub_file *g, struct token **tok, size_t *n) {
+        int r = tokens(last_assign(g, "GRUB_CMDLINE_LINUX"), false, tok, n);
+        if (r >= 0)
+                r = tokens(last_assign(g, "GRUB_CMDLINE_LINUX_DEFAULT"), true, tok, n);
+        return r;
+}
+
+int grub_cmdline(const struct grub_file *g, char ***ret) {
+        _cleanup_free_ struct token *tok = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = 0;
+        int r = all_tokens(g, &tok, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                char *s = token_str(&tok[i]);
+                if (!s || (r = strv_push(&l, s)) < 0)
+                        return -ENOMEM;
+        }
+        if (!l && strv_split_ws("", &l) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+struct edit {
+        size_t off, del;
+        char *ins;
+};
+
+static int add_edit(struct edit **e, size_t *n, size_t off, size_t del, const char *ins) {
+        struct edit *m = realloc(*e, (*n + 1) * sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        *e = m;
+        m[*n] = (struct edit) { off, del, strdup(ins) };
+        if (!m[*n].ins)
+                return -ENOMEM;
+        (*n)++;
+        return 0;
+}
+
+static bool edit_touches(const struct edit *e, size_t n, size_t off) {
+        for (size_t i = 0; i < n; i++)
+                if (off >= e[i].off && off < e[i].off + e[i].del)
+                        return true;
+        return false;
+}
+
+/* the file span of a token, if its characters are one contiguous run */
+static bool token_span(const struct token *t, size_t *s, size_t *e) {
+        if (t->len == 0 || t->v[0].off < 0)
+                return false;
+        for (size_t i = 1; i < t->len; i++)
+                if (t->v[i].off != t->v[i - 1].off + 1)
+                        return false;
+        *s = (size_t) t->v[0].off;
+        *e = (size_t) t->v[t->len - 1].off + 1;
+        return true;
+}
+
+static int cmp_edit(const void *a, const void *b) {
+        const struct edit *x = a, *y = b;
+        return x->off < y->off ? 1 : x->off > y->off ? -1 : 0; /* from the end */
+}
+
+int grub_patch(const struct grub_file *g, char *const *want, char **ret, size_t *ret_len, const char **why) {
+        _cleanup_free_ struct token *tok = NULL;
+        _cleanup_strv_free_ char **params = NULL, **append = NULL;
+        struct edit *ed = NULL;
+        size_t n = 0, ne = 0;
+        int r;
+
+        *ret = NULL;
+        *why = NULL;
+        r = all_tokens(g, &tok, &n);
+        if (r == -EINVAL) {
+                *why = "GRUB_CMDLINE_LINUX depends on a command substitution; vfpt cannot see through it";
+                return r;
+        }
+        if (r < 0)
+                return r;
+        r = grub_cmdline(g, &params);
+        if (r < 0)
+                return r;
+
+        for (char *const *w = want; *w; w++) {
+                if (cmdline_satisfies(params, *w))
+                        continue;
+                int last = cmdline_find_last(params, *w);
+                if (last < 0) {
+                        if ((r = strv_extend(&append, *w)) < 0)
+                                goto out;
+                        continue;
+                }
+                /* replace one occurrence, drop the others of that name: the one
+                 * kept is the last in GRUB_CMDLINE_LINUX if there is one there
+                 * (recovery entries get only that variable), else the last */
+                for (size_t i = 0; i < n; i++)
+                        if (cmdline_names_equal(params[i], *w) && !tok[i].in_default)
+                                last = (int) i;
+                for (size_t i = 0; i < n; i++) {
+                        if (!cmdline_names_equal(params[i], *w))
+                                continue;
+                        size_t s, e;
+                        if (!token_span(&tok[i], &s, &e)) {
+                                *why = "a conflicting parameter is written with escapes or split over variables; "
+                                       "edit it by hand";
+                                r = -EINVAL;
+                                goto out;
+                        }
+                        if ((int) i == last)
+                                r = add_edit(&ed, &ne, s, e - s, *w);
+                        else {
+                                /* take one blank with it, one no other edit takes */
+                                if (s > 0 && (g->text[s - 1] == ' ' || g->text[s - 1] == '\t') &&
+                                    !edit_touches(ed, ne, s - 1))
+                                        s--;
+                                else if (e < g->len && (g->text[e] == ' ' || g->text[e] == '\t') &&
+                                         !edit_touches(ed, ne, e))
+                                        e++;
+                                r = add_edit(&ed, &ne, s, e - s, "");
+                        }
+                        if (r < 0)
+                                goto out;
+                }
+        }
+
+        if (append) {
+                _cleanup_free_ char *joined = NULL;
+                size_t total = 0;
+                for (char **a = append; *a; a++)
+                        total += strlen(*a) + 1;
+                joined = calloc(1, total + 1);
+                if (!joined) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                for (char **a = append; *a; a++) {
+                        if (a != append)
+                                strcat(joined, " ");
+                        strcat(joined, *a);
+                }
+                const struct grub_assign *a = last_assign(g, "GRUB_CMDLINE_LINUX");
+                _cleanup_free_ char *ins = NULL;
+                if (!a) {
+                        bool nl = g->len == 0 || g->text[g->len - 1] == '\n';
+                        ins = strdupf("%sGRUB_CMDLINE_LINUX=\"%s\"\n", nl ? "" : "\n", joined);
+                        r = ins ? add_edit(&ed, &ne, g->len, 0, ins) : -ENOMEM;
+                } else if (a->close_quote >= 0 && (size_t) a->close_quote + 1 == a->val_end) {
+                        /* "...": append inside the closing quote */
+                        bool blank = !a->len || isspace((unsigned char) a->val[a->len - 1].c);
+                        ins = strdupf("%s%s", blank ? "" : " ", joined);
+                        r = ins ? add_edit(&ed, &ne, (size_t) a->close_quote, 0, ins) : -ENOMEM;
+                } else if (a->val_start == a->val_end) {
+                        ins = strdupf("\"%s\"", joined);
+                        r = ins ? add_edit(&ed, &ne, a->val_end, 0, ins) : -ENOMEM;
+                } else if (a->plain_unquoted) {
+                        /* quiet -> "quiet intel_iommu=on" */
+                        ins = strdupf(" %s\"", joined);
+                        r = ins ? add_edit(&ed, &ne, a->val_start, 0, "\"") : -ENOMEM;
+                        if (r >= 0)
+                                r = add_edit(&ed, &ne, a->val_end, 0, ins);
+                } else {
+                        /* ends unquoted after quotes or escapes: a quoted tail */
+                        ins = strdupf("\" %s\"", joined);
+                        r = ins ? add_edit(&ed, &ne, a->val_end, 0, ins) : -ENOMEM;
+                }
+                if (r < 0)
+                        goto out;
+        }
+
+        if (ne == 0) {
+                r = 0;
+                goto out;
+        }
+        qsort(ed, ne, sizeof(*ed), cmp_edit);
+        for (size_t i = 1; i < ne; i++)
+                if (ed[i].off + ed[i].del > ed[i - 1].off) {
+                        *why = "edits overlap";
+                        r = -EINVAL;
+                        goto out;
+                }
+        size_t total = g->len;
+        for (size_t i = 0; i < ne; i++)
+                total += strlen(ed[i].ins);
+        char *out = malloc(total + 1);
+        if (!out) {
+                r = -ENOMEM;
+                goto out;
+        }
+        memcpy(out, g->text, g->len);
+        size_t len = g->len;
+        for (size_t i = 0; i < ne; i++) {
+                size_t il = strlen(ed[i].ins);
+                memmove(out + ed[i].off + il, out + ed[i].off + ed[i].del, len - ed[i].off - ed[i].del);
+                memcpy(out + ed[i].off, ed[i].ins, il);
+                len = len - ed[i].del + il;
+        }
+        out[len] = 0;
+        *ret = out;
+        *ret_len = len;
+        r = 0;
+out:
+        for (size_t i = 0; i < ne; i++)
+                free(ed[i].ins);
+        free(ed);
+        return r;
+}
+
+int cmdline_string_patch(const char *line, char *const *want, char **ret) {
+        /* the same edit on a plain line: as if it were GRUB_CMDLINE_LINUX="line" */
+        _cleanup_free_ char *text = strdupf("GRUB_CMDLINE_LINUX=\"%s\"", line);
+        _cleanup_grub_ struct grub_file *g = NULL;
+        _cleanup_free_ char *out = NULL;
+        const char *why;
+        size_t len;
+        int r;
+
+        if (!text)
+                return -ENOMEM;
+        if (strpbrk(line, "\"\\$`\n"))
+                return -EINVAL;
+        r = grub_parse(text, strlen(text), &g);
+        if (r < 0)
+                return r;
+        r = grub_patch(g, want, &out, &len, &why);
+        if (r < 0)
+                return r;
+        if (!out) {
+                *ret = NULL;
+                return 0;
+        }
+        /* strip the wrapper again */
+        size_t pre = strlen("GRUB_CMDLINE_LINUX=\"");
+        if (len < pre + 1)
+                return -EINVAL;
+        out[len - 1] = 0;
+        *ret = strdup(out + pre);
+        return *ret ? 0 : -ENOMEM;
+}
