@@ -140,20 +140,46 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
         return EXIT_OK;
 }
 
+static int on_early(void *userdata, int c, const char *arg _unused_) {
+        if (c != 'e')
+                return -1;
+        *(bool *) userdata = true;
+        return 0;
+}
+
 int cmd_apply(struct context *ctx, int argc, char **argv) {
         _cleanup_config_ struct config *c = NULL;
         _cleanup_close_ int lock = -1;
         struct engine e;
         int r;
 
-        r = device_command(ctx, argc, argv,
-                           "vfpt apply\n"
-                           "Bring every configured device to its desired state now (coldplug): SR-IOV\n"
-                           "VFs on bound PFs, vfio-pci claims with the IOMMU group rule. Exit 3 with a\n"
-                           "per-device account if something could not be done.\n",
-                           &c);
+        static const struct extra_option extra[] = { { "early", 0, 'e' }, {} };
+        bool early = false;
+        r = parse_command_options(ctx, argc, argv,
+                                  "vfpt apply [--early]\n"
+                                  "Bring every configured device to its desired state now (coldplug): SR-IOV\n"
+                                  "VFs on bound PFs, vfio-pci claims with the IOMMU group rule. Exit 3 with a\n"
+                                  "per-device account if something could not be done.\n"
+                                  "  --early   in the initramfs before udev starts (the dracut and\n"
+                                  "            initramfs-tools hooks): a PF whose driver is not bound yet\n"
+                                  "            is left to its bind event instead of counting as a failure;\n"
+                                  "            logs to the kernel log\n",
+                                  extra, on_early, &early);
+        if (r == -1)
+                return EXIT_OK;
+        if (r < 0)
+                return EXIT_USAGE;
+        if (r < argc) {
+                log_error("apply: unexpected argument '%s'", argv[r]);
+                return EXIT_USAGE;
+        }
+        if (early) {
+                log_set_target(LOG_TARGET_AUTO);
+                log_open();
+        }
+        r = load_config_or_report(ctx, &c);
         if (r != 0)
-                return r < 0 ? EXIT_OK : r;
+                return r;
         if (!device_iommu_active())
                 log_warning("the IOMMU is not active on this boot (/sys/kernel/iommu_groups is empty): "
                             "vfio-pci cannot take devices; check kernel_args with 'vfpt status'");
@@ -163,6 +189,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                 return EXIT_PARTIAL;
         }
         engine_init(&e, c, ENGINE_APPLY);
+        e.early = early;
         r = engine_all(&e);
         if (r < 0) {
                 log_error("cannot enumerate PCI devices: %s", strerror(-r));
@@ -170,6 +197,10 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                 cleanup();
                 return EXIT_PARTIAL;
         }
+        if (early) /* no one reads stdout in the initramfs: the kernel log gets the account */
+                for (size_t i = 0; i < e.n_acc; i++)
+                        if (!e.acc[i]->failed && (e.acc[i]->changed || e.acc[i]->late))
+                                log_notice("%s: %s", e.acc[i]->name, e.acc[i]->message);
         for (size_t i = 0; i < e.n_acc; i++)
                 if (e.acc[i]->failed)
                         log_error("%s: %s", e.acc[i]->name, e.acc[i]->message);

@@ -332,8 +332,8 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
         }
         if (pf->numvfs != n) {
                 if (!*pf->driver) {
-                        say(a, true, "no driver bound: sriov_numvfs can be written only once the PF's driver "
-                                     "binds (its bind event will do it)");
+                        say(a, !e->early, "no driver bound: sriov_numvfs can be written only once the PF's driver "
+                                          "binds (its bind event will do it)");
                         return -EAGAIN;
                 }
                 if (n > 0 && pf->autoprobe >= 0 && pf->autoprobe != (vfio ? 0 : 1)) {

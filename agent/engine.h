@@ -53,6 +53,7 @@ struct engine {
         size_t n_steps;
         struct account **acc; /* each allocated alone: pointers stay valid as the list grows */
         size_t n_acc;
+        bool early;           /* initramfs before udev: an unbound PF is pending, not a failure */
         bool vfio_registered; /* vfio-pci is (or, in PLAN, will be) a registered driver */
         char **handled;       /* devices already taken care of in this run */
 };

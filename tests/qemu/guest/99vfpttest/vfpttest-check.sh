@@ -1,0 +1,84 @@
+#!/bin/sh
+# Runs in the guest. Checks /etc/vfpt-test.expect, one expectation a line:
+#   driver ADDR DRIVER       the device is bound to DRIVER (none: unbound)
+#   override ADDR VALUE      driver_override
+#   numvfs ADDR N            sriov_numvfs
+#   vfio_node ADDR           /dev/vfio/<its group> exists
+#   vfio_open ADDR           opened through VFIO (group, container, type1, device)
+#   kmsg REGEX               the kernel log has a line matching REGEX
+#   no_kmsg REGEX            ... has none
+#   status N                 vfpt status exits N
+#   show                     print vfpt status and lspci -nnk of the devices
+exp=/etc/vfpt-test.expect
+pass=0
+fail=0
+ok() { echo "VFPT-TEST ok - $*"; pass=$((pass + 1)); }
+nok() { echo "VFPT-TEST not ok - $*"; fail=$((fail + 1)); }
+drv() {
+    d=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)
+    if [ -n "$d" ]; then basename "$d"; else echo none; fi
+}
+
+echo "VFPT-TEST-BEGIN"
+# udev has settled, but give bind events and module loads up to 30 s
+i=0
+while [ $i -lt 60 ]; do
+    all=1
+    while read -r kind a b; do
+        [ "$kind" = driver ] || continue
+        [ "$(drv "$a")" = "$b" ] || all=0
+    done <"$exp"
+    [ $all = 1 ] && break
+    sleep 0.5
+    i=$((i + 1))
+done
+udevadm settle >/dev/null 2>&1
+
+while read -r kind rest; do
+    set -- $rest
+    case $kind in
+    "" | "#"*) ;;
+    driver)
+        got=$(drv "$1")
+        if [ "$got" = "$2" ]; then ok "$1 is on $2"; else nok "$1 is on $got, wanted $2"; fi ;;
+    override)
+        got=$(cat "/sys/bus/pci/devices/$1/driver_override")
+        if [ "$got" = "$2" ]; then ok "$1 driver_override=$2"; else nok "$1 driver_override=$got, wanted $2"; fi ;;
+    numvfs)
+        got=$(cat "/sys/bus/pci/devices/$1/sriov_numvfs")
+        if [ "$got" = "$2" ]; then ok "$1 sriov_numvfs=$2"; else nok "$1 sriov_numvfs=$got, wanted $2"; fi ;;
+    vfio_node)
+        g=$(basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")")
+        if [ -c "/dev/vfio/$g" ]; then ok "/dev/vfio/$g exists for $1"; else nok "no /dev/vfio/$g for $1"; fi ;;
+    vfio_open)
+        out=$(/usr/bin/vfio-open "$1")
+        case $out in
+        "VFIO-OPEN ok"*) ok "$out" ;;
+        *) nok "$out" ;;
+        esac ;;
+    kmsg)
+        if dmesg | grep -qE -- "$rest"; then ok "kernel log has /$rest/: $(dmesg | grep -E -- "$rest" | head -1 | sed 's/^\[[^]]*\] //')"
+        else nok "kernel log lacks /$rest/"; fi ;;
+    no_kmsg)
+        if dmesg | grep -qE -- "$rest"; then nok "kernel log has /$rest/: $(dmesg | grep -E -- "$rest" | head -1)"
+        else ok "kernel log never has /$rest/"; fi ;;
+    status)
+        /usr/sbin/vfpt status >/dev/null 2>&1
+        got=$?
+        if [ "$got" = "$1" ]; then ok "vfpt status exits $1"; else nok "vfpt status exits $got, wanted $1"; fi ;;
+    show)
+        echo "VFPT-SHOW-BEGIN"
+        echo "# vfpt status"
+        /usr/sbin/vfpt status
+        echo "# lspci -nnk"
+        lspci -nnk
+        echo "# kernel log, vfpt and vfio lines"
+        dmesg | grep -E 'vfpt|vfio' | sed 's/^\[[^]]*\] //'
+        echo "VFPT-SHOW-END" ;;
+    *) nok "unknown expectation: $kind $rest" ;;
+    esac
+done <"$exp"
+echo "VFPT-TEST-END $pass passed, $fail failed"
+echo "VFPT-KMSG-BEGIN"
+dmesg | grep -E 'vfpt|vfio|nvme|e1000|pci function' | sed 's/^/    /'
+echo "VFPT-KMSG-END"

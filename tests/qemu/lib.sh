@@ -1,0 +1,108 @@
+# shellcheck shell=bash
+# The QEMU end-to-end harness: Debian's kernel (unpacked, never installed),
+# an initramfs built by dracut from a private copy of dracut holding vfpt's
+# module as "make install DESTDIR=" put it, and a q35 guest with an emulated
+# Intel IOMMU and SR-IOV NVMe under TCG. Nothing of this machine's /boot,
+# /lib/modules or /usr/lib/dracut changes.
+#
+#   qemu_prepare              kernel, staged install, base initramfs (cached in build/qemu)
+#   qemu_boot NAME CONF EXPECT [APPEND] [SMP] [MACHINE]
+#                             boot with CONF as /etc/vfpt.conf and EXPECT as the
+#                             guest's expectations; serial log in $QDIR/NAME.log
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+QDIR=${QDIR:-$TOP/build/qemu}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
+
+qlog() { echo "qemu: $*" >&2; }
+
+qemu_kernel() {
+	mkdir -p "$QDIR/deb"
+	local pkg deb
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+	if [ -z "$pkg" ]; then
+		apt-get update -q >/dev/null 2>&1 || true
+		pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+	fi
+	[ -n "$pkg" ] || { qlog "cannot resolve linux-image-amd64"; return 1; }
+	deb=$(ls "$QDIR"/deb/"${pkg}"_*.deb 2>/dev/null | head -1)
+	if [ -z "$deb" ]; then
+		qlog "downloading $pkg"
+		(cd "$QDIR/deb" && apt-get download "$pkg" >/dev/null 2>&1) || { qlog "apt-get download $pkg failed"; return 1; }
+		deb=$(ls "$QDIR"/deb/"${pkg}"_*.deb | head -1)
+	fi
+	KVER=${pkg#linux-image-}
+	KROOT=$QDIR/kernel
+	if [ ! -e "$KROOT/boot/vmlinuz-$KVER" ]; then
+		rm -rf "$KROOT"
+		dpkg-deb -x "$deb" "$KROOT"
+		depmod -b "$KROOT" "$KVER"
+	fi
+	KERNEL=$KROOT/boot/vmlinuz-$KVER
+}
+
+qemu_prepare() {
+	qemu_kernel || return 1
+	make -s -C "$TOP" build/vfpt || return 1
+	local stage=$QDIR/stage dracut=$QDIR/dracut
+	rm -rf "$stage"
+	make -s -C "$TOP" install DESTDIR="$stage" PREFIX=/usr >/dev/null || return 1
+	# the private dracut: Debian's, plus vfpt's module as installed, plus the test module
+	rm -rf "$dracut"
+	cp -a /usr/lib/dracut "$dracut"
+	cp -a "$stage/usr/lib/dracut/modules.d/90vfpt" "$dracut/modules.d/"
+	cp -a "$TOP/tests/qemu/guest/99vfpttest" "$dracut/modules.d/"
+	gcc -static -O2 -o "$dracut/modules.d/99vfpttest/vfio-open" "$TOP/tests/qemu/guest/vfio-open.c" || return 1
+	mkdir -p "$QDIR/empty-conf.d"
+	BASE_INITRD=$QDIR/initrd-base.img
+	qlog "building the initramfs (dracut, kernel $KVER)"
+	VFPT_DESTDIR=$stage dracutbasedir=$dracut dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
+		--conf /dev/null --confdir "$QDIR/empty-conf.d" --kver "$KVER" --kmoddir "$KROOT/lib/modules/$KVER" \
+		--modules "base udev-rules vfpt vfpttest" \
+		--drivers "nvme e1000e e1000 vfio vfio_iommu_type1 vfio_pci" \
+		--no-early-microcode --compress cat --tmpdir "$QDIR" "$BASE_INITRD" >"$QDIR/dracut.log" 2>&1 ||
+		{ qlog "dracut failed: $(tail -5 "$QDIR/dracut.log")"; return 1; }
+}
+
+# the guest's hardware: q35, Intel IOMMU, an SR-IOV NVMe PF at 01:00.0, a
+# second NVMe controller at 02:00.0, an e1000e at 03:00.0, and behind a
+# PCIe-to-PCI bridge (one IOMMU group) an e1000 and a pci-testdev
+QEMU_DEVICES=(
+	-device intel-iommu,intremap=on
+	-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4
+	-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x5
+	-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x6
+	-device pcie-root-port,id=rp4,bus=pcie.0,chassis=4,addr=0x7
+	-drive driver=null-co,if=none,id=nullpf,size=67108864
+	-drive driver=null-co,if=none,id=null2,size=67108864
+	-device nvme-subsys,id=subsys0
+	-device nvme,id=nvpf,serial=vfptpf,bus=rp1,subsys=subsys0,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4
+	-device nvme-ns,drive=nullpf,bus=nvpf,nsid=1
+	-device nvme,id=nv2,serial=vfpt2,bus=rp2,drive=null2
+	-device e1000e,bus=rp3
+	-device pcie-pci-bridge,id=br4,bus=rp4
+	-device e1000,bus=br4,addr=0x1
+	-device pci-testdev,bus=br4,addr=0x2
+)
+
+qemu_boot() {
+	local name=$1 conf=$2 expect=$3 append=${4:-} smp=${5:-2}
+	local dir=$QDIR/$name
+	rm -rf "$dir"
+	mkdir -p "$dir/root/etc"
+	cp "$conf" "$dir/root/etc/vfpt.conf"
+	cp "$expect" "$dir/root/etc/vfpt-test.expect"
+	(cd "$dir/root" && find . | cpio -o -H newc --quiet) >"$dir/overlay.cpio"
+	cat "$BASE_INITRD" "$dir/overlay.cpio" >"$dir/initrd.img"
+	local start=$SECONDS
+	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -machine q35,kernel-irqchip=split -accel tcg -smp "$smp" -m 1024 \
+		-nographic -no-reboot -nic none -monitor none -serial stdio \
+		"${QEMU_DEVICES[@]}" \
+		-kernel "$KERNEL" -initrd "$dir/initrd.img" \
+		-append "console=ttyS0 quiet loglevel=4 intel_iommu=on iommu=pt panic=-1 rd.shell=0 rd.emergency=poweroff $append" \
+		</dev/null >"$QDIR/$name.log" 2>&1
+	local rc=$?
+	BOOT_SECONDS=$((SECONDS - start))
+	tr -d '\r' <"$QDIR/$name.log" >"$QDIR/$name.txt"
+	return $rc
+}
