@@ -160,6 +160,20 @@ static int names_sorted(const char *dir, char ***ret) {
         return 0;
 }
 
+int device_modalias(const char *name, char *buf, size_t n) {
+        _cleanup_(udev_device_unrefp) struct udev_device *d = open_dev(name);
+        const char *v;
+        if (!d)
+                return -ENODEV;
+        v = udev_device_get_sysattr_value(d, "modalias");
+        if (!v)
+                return -ENOENT;
+        if (strlen(v) >= n || strncmp(v, "pci:", 4) != 0)
+                return -EBADMSG;
+        memcpy(buf, v, strlen(v) + 1);
+        return 0;
+}
+
 int device_enumerate(char ***ret) {
         struct udev_enumerate *e;
         struct udev_list_entry *i;

@@ -181,8 +181,16 @@ static bool wanted_for_vfio(const struct engine *e, const struct pci_dev *d) {
         return r && r->vf_driver == VF_DRIVER_VFIO;
 }
 
-static bool host_safe_driver(const char *drv) {
-        return !*drv || streq(drv, VFIO_DRIVER) || streq(drv, "pci-stub");
+/* An unbound device that a host driver module will bind as soon as it is
+ * loaded (udev coldplug, right after the initramfs hook) does not leave its
+ * group viable: at boot "unbound" mostly means "not yet". */
+static int companion_will_bind(const struct pci_dev *c, char *host, size_t n) {
+        char alias[256];
+        if (*c->override) /* driver_override: only that driver may bind */
+                return !streq(c->override, VFIO_DRIVER) && !streq(c->override, "pci-stub");
+        if (device_modalias(c->name, alias, sizeof(alias)) < 0)
+                return 0;
+        return module_host_driver_for(alias, host, n);
 }
 
 /* Take one device for vfio-pci: override, away from a host driver, bind. */
@@ -234,6 +242,7 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
         _cleanup_strv_free_ char **members = NULL;
         _cleanup_strv_free_ char **companions = NULL;
         char offending[256] = "";
+        unsigned n_offending = 0;
         int r;
 
         if (!a)
@@ -263,27 +272,30 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
                         continue;
                 if (device_read(*m, &c, &bad) < 0)
                         continue; /* gone: not in the way */
-                if (pci_dev_is_bridge(&c) || host_safe_driver(c.driver))
+                if (pci_dev_is_bridge(&c) || streq(c.driver, VFIO_DRIVER) || streq(c.driver, "pci-stub"))
                         continue;
-                if (wanted_for_vfio(e, &c) && e->cfg->iommu_group != GROUP_GROUP) {
-                        /* listed itself: claimed in this run too */
+                if (wanted_for_vfio(e, &c) || e->cfg->iommu_group == GROUP_GROUP) {
+                        /* listed itself, or the policy takes the group: claimed in this run too */
                         strv_extend(&companions, c.name);
                         continue;
                 }
-                if (e->cfg->iommu_group == GROUP_GROUP) {
-                        strv_extend(&companions, c.name);
-                        continue;
-                }
+                char host[65] = "";
+                if (*c.driver)
+                        snprintf(host, sizeof(host), "%s", c.driver);
+                else if (companion_will_bind(&c, host, sizeof(host)) <= 0)
+                        continue; /* unbound, and no host driver will take it */
                 a->viable = 0;
+                n_offending++;
                 size_t k = strlen(offending);
-                snprintf(offending + k, sizeof(offending) - k, "%s%s (%s)", k ? ", " : "", c.name, c.driver);
+                snprintf(offending + k, sizeof(offending) - k, "%s%s (%s%s)", k ? ", " : "", c.name, host,
+                         *c.driver ? "" : ", binds when its module loads");
         }
         if (!a->viable) {
                 if (e->cfg->iommu_group == GROUP_STRICT) {
                         say(a, true,
                             "IOMMU group %d is not viable: %s %s on a host driver; not claimed (list them, or "
                             "set iommu_group = group)",
-                            d->group, offending, strchr(offending, ',') ? "are" : "is");
+                            d->group, offending, n_offending > 1 ? "are" : "is");
                         return -EBUSY;
                 }
                 say(a, false, "warning: IOMMU group %d is not viable: %s still on a host driver; vfio cannot open it",

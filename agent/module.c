@@ -68,3 +68,26 @@ int module_load(const char *name) {
         kmod_module_unref_list(list);
         return r;
 }
+
+int module_host_driver_for(const char *modalias, char *buf, size_t n) {
+        struct kmod_list *list = NULL, *i;
+        int r, found = 0;
+
+        r = ctx();
+        if (r < 0)
+                return r;
+        r = kmod_module_new_from_lookup(kctx, modalias, &list);
+        if (r < 0)
+                return r;
+        kmod_list_foreach(i, list) {
+                struct kmod_module *m = kmod_module_get_module(i);
+                const char *name = kmod_module_get_name(m);
+                if (!found && name && !streq(name, "vfio_pci") && !streq(name, "pci_stub")) {
+                        snprintf(buf, n, "%s", name);
+                        found = 1;
+                }
+                kmod_module_unref(m);
+        }
+        kmod_module_unref_list(list);
+        return found;
+}

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.." || exit 2
 export VFPT=$PWD/$B/vfpt
 passed=0
 failed=0
-for t in "$B"/tests/test-* tests/cli/test-*.sh tests/fixture/test-*.sh tests/grub/test-*.sh; do
+for t in "$B"/tests/test-* tests/cli/test-*.sh tests/fixture/test-*.sh tests/grub/test-*.sh tests/qemu/test-*.sh; do
 	[ -e "$t" ] || continue
 	echo "# $t"
 	out=$("$t" 2>&1)

@@ -58,7 +58,7 @@ qemu_prepare() {
 	qlog "building the initramfs (dracut, kernel $KVER)"
 	VFPT_DESTDIR=$stage dracutbasedir=$dracut dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
 		--conf /dev/null --confdir "$QDIR/empty-conf.d" --kver "$KVER" --kmoddir "$KROOT/lib/modules/$KVER" \
-		--modules "base udev-rules vfpt vfpttest" \
+		--modules "base udev-rules kernel-modules vfpt vfpttest" \
 		--drivers "nvme e1000e e1000 vfio vfio_iommu_type1 vfio_pci" \
 		--no-early-microcode --compress cat --tmpdir "$QDIR" "$BASE_INITRD" >"$QDIR/dracut.log" 2>&1 ||
 		{ qlog "dracut failed: $(tail -5 "$QDIR/dracut.log")"; return 1; }

@@ -1,0 +1,157 @@
+#!/bin/bash
+# End to end on a real kernel: Debian's kernel and a dracut initramfs with
+# vfpt's module boot in QEMU (TCG) on a q35 machine with an Intel IOMMU, an
+# SR-IOV NVMe controller, a second NVMe controller, an e1000e, and an e1000
+# and a pci-testdev sharing one IOMMU group behind a PCIe-to-PCI bridge.
+# Every assertion is made inside the guest (tests/qemu/guest), which prints
+# "VFPT-TEST ok|not ok" lines on the serial console and powers off.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
+
+PF=0000:01:00.0 VF0=0000:01:00.1 VF1=0000:01:00.2 NV2=0000:02:00.0 E1000E=0000:03:00.0
+E1000=0000:05:01.0 TESTDEV=0000:05:02.0
+
+if ! qemu_prepare; then
+	echo "not ok qemu_prepare"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# boot NAME [APPEND] [SMP]: config in $TMP/conf, expectations in $TMP/expect
+boot() {
+	qemu_boot "$1" "$TMP/conf" "$TMP/expect" "${2:-}" "${3:-2}"
+	local rc=$? log=$QDIR/$1.txt
+	echo "# $1: guest ran ${BOOT_SECONDS}s (smp ${3:-2}); serial log $log"
+	grep -E '^VFPT-TEST (ok|not ok)' "$log" | sed 's/^VFPT-TEST /#   /'
+	[ $rc = 0 ] || fail "qemu exited $rc"
+	grep -q '^VFPT-TEST-END [1-9][0-9]* passed, 0 failed' "$log" || fail "guest: $(grep -E '^VFPT-TEST not ok|^VFPT-TEST-END' "$log" | tr '\n' ' ')"
+}
+
+sriov_conf() {
+	cat >"$TMP/conf" <<-CONF
+	[sriov $PF]
+	num_vfs = 2
+	vf_driver = vfio-pci
+	[vfio]
+	devices = $NV2
+	ids = 8086:10d3
+	CONF
+	cat >"$TMP/expect" <<-EXP
+	driver $PF nvme
+	numvfs $PF 2
+	driver $VF0 vfio-pci
+	driver $VF1 vfio-pci
+	no_kmsg pci function ($VF0|$VF1)
+	vfio_node $VF0
+	vfio_node $VF1
+	driver $NV2 vfio-pci
+	no_kmsg pci function $NV2
+	driver $E1000E vfio-pci
+	no_kmsg e1000e $E1000E
+	vfio_open $VF0
+	vfio_open $VF1
+	vfio_open $NV2
+	vfio_open $E1000E
+	kmsg vfpt: $PF: sriov_numvfs 0 -> 2
+	status 0
+	EXP
+}
+
+test_sriov_vfs_and_claims() {
+	sriov_conf
+	boot sriov
+}
+
+test_sriov_vfs_and_claims_1cpu() {
+	sriov_conf
+	boot sriov-1cpu "" 1
+}
+
+test_late_claim() {
+	# nvme loaded before udev (rd.driver.pre): it binds both controllers first
+	sriov_conf
+	cat >"$TMP/expect" <<-EXP
+	kmsg pci function $NV2
+	kmsg vfpt: $NV2: late claim: was bound to nvme, unbound
+	driver $NV2 vfio-pci
+	vfio_open $NV2
+	driver $PF nvme
+	numvfs $PF 2
+	driver $VF0 vfio-pci
+	driver $VF1 vfio-pci
+	no_kmsg pci function ($VF0|$VF1)
+	status 0
+	EXP
+	boot late-claim rd.driver.pre=nvme
+}
+
+test_iommu_group_strict() {
+	# e1000 shares the group of the pci-testdev; at the pre-udev claim it is
+	# not bound yet, but its module will bind it moments later
+	cat >"$TMP/conf" <<-CONF
+	[global]
+	iommu_group = strict
+	[vfio]
+	devices = $TESTDEV
+	CONF
+	cat >"$TMP/expect" <<-EXP
+	driver $E1000 e1000
+	driver $TESTDEV none
+	override $TESTDEV (null)
+	kmsg vfpt: $TESTDEV: IOMMU group [0-9]+ is not viable: $E1000 \(e1000, binds when its module loads\) is on a host driver
+	status 1
+	EXP
+	boot group-strict
+}
+
+test_iommu_group_group() {
+	cat >"$TMP/conf" <<-CONF
+	[global]
+	iommu_group = group
+	[vfio]
+	devices = $TESTDEV
+	CONF
+	cat >"$TMP/expect" <<-EXP
+	driver $TESTDEV vfio-pci
+	driver $E1000 vfio-pci
+	kmsg vfpt: $E1000: in IOMMU group [0-9]+ of $TESTDEV
+	kmsg vfpt: $TESTDEV: claimed for vfio-pci
+	no_kmsg e1000 $E1000
+	vfio_open $TESTDEV
+	status 0
+	EXP
+	boot group-group
+}
+
+test_iommu_group_strict_bound_companion() {
+	# e1000 loaded before udev (rd.driver.pre): bound when vfpt looks
+	cat >"$TMP/conf" <<-CONF
+	[vfio]
+	devices = $TESTDEV
+	CONF
+	cat >"$TMP/expect" <<-EXP
+	driver $E1000 e1000
+	driver $TESTDEV none
+	kmsg vfpt: $TESTDEV: IOMMU group [0-9]+ is not viable: $E1000 \(e1000\) is on a host driver
+	EXP
+	boot group-strict-bound rd.driver.pre=e1000
+}
+
+test_bad_config_boot_goes_on() {
+	cat >"$TMP/conf" <<-CONF
+	[sriov $PF]
+	num_vfs = lots
+	[vfio]
+	devices = $NV2
+	CONF
+	cat >"$TMP/expect" <<-EXP
+	kmsg vfpt: /etc/vfpt.conf:2: num_vfs: 'lots' is not a decimal number
+	driver $PF nvme
+	driver $NV2 nvme
+	numvfs $PF 0
+	EXP
+	boot bad-config
+}
+
+for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
+finish
