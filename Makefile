@@ -5,6 +5,8 @@ SBINDIR    ?= $(PREFIX)/sbin
 UDEVDIR    ?= $(PREFIX)/lib/udev
 DRACUTDIR  ?= $(PREFIX)/lib/dracut
 DOCDIR     ?= $(PREFIX)/share/doc/vfpt
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+INITRAMFSDIR ?= $(PREFIX)/share/initramfs-tools
 SYSCONFDIR ?= /etc
 
 CC      ?= gcc
@@ -50,6 +52,10 @@ install: $(B)/vfpt
 	sed 's|@SBINDIR@|$(SBINDIR)|g' udev-rules/70-vfpt.rules >$(DESTDIR)$(UDEVDIR)/rules.d/70-vfpt.rules
 	install -d $(DESTDIR)$(DRACUTDIR)/modules.d/90vfpt
 	install -m0755 dracut-module/module-setup.sh dracut-module/vfpt-pre-udev.sh $(DESTDIR)$(DRACUTDIR)/modules.d/90vfpt/
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/vfpt.service >$(DESTDIR)$(UNITDIR)/vfpt.service
+	install -Dm0755 initramfs-tools/hook $(DESTDIR)$(INITRAMFSDIR)/hooks/vfpt
+	install -Dm0755 initramfs-tools/script $(DESTDIR)$(INITRAMFSDIR)/scripts/init-top/vfpt
 	install -Dm0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -Dm0644 examples/vfpt.conf $(DESTDIR)$(DOCDIR)/examples/vfpt.conf
 	install -d $(DESTDIR)$(DOCDIR)/grub
@@ -57,8 +63,8 @@ install: $(B)/vfpt
 
 # Debian 12 packages the build, the tests and the demo need.
 DEB_BUILD := build-essential pkg-config libinih-dev libblkid-dev libudev-dev libkmod-dev
-DEB_TEST  := umockdev valgrind shellcheck python3
-DEB_DEMO  := qemu-system-x86 qemu-utils dracut-core cpio zstd kmod busybox-static pciutils
+DEB_TEST  := umockdev libumockdev0 valgrind shellcheck python3 util-linux
+DEB_DEMO  := qemu-system-x86 dracut-core cpio kmod pciutils pci.ids libc6-dev udev
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO); \
@@ -66,11 +72,15 @@ deps:
 		echo "run as root: apt-get install --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO)"; exit 1; \
 	fi
 
-check: $(B)/vfpt $(TEST_BINS)
+check:
+	@tests/ensure-deps.sh
+	@$(MAKE) -s $(B)/vfpt $(TEST_BINS)
 	@tests/run-tests.sh $(B)
 
-demo: $(B)/vfpt
-	tests/demo.sh $(B)
+demo:
+	@tests/ensure-deps.sh
+	@$(MAKE) -s $(B)/vfpt
+	@tests/demo.sh $(B)
 
 clean:
 	rm -rf $(B)

@@ -1,0 +1,45 @@
+#!/bin/bash
+# What make install ships: every file where the contract says, shell that
+# shellcheck passes, the udev rule pointing at the installed binary.
+. "$(dirname "$0")/../lib.sh"
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+
+test_install_layout() {
+	expect_rc 0 make -s -C "$TOP" install DESTDIR="$TMP/stage" PREFIX=/usr
+	for f in usr/sbin/vfpt usr/lib/udev/rules.d/70-vfpt.rules \
+		usr/lib/dracut/modules.d/90vfpt/module-setup.sh usr/lib/dracut/modules.d/90vfpt/vfpt-pre-udev.sh \
+		usr/lib/systemd/system/vfpt.service usr/share/initramfs-tools/hooks/vfpt \
+		usr/share/initramfs-tools/scripts/init-top/vfpt usr/share/doc/vfpt/README.md; do
+		[ -e "$TMP/stage/$f" ] || fail "not installed: /$f"
+	done
+	[ -x "$TMP/stage/usr/sbin/vfpt" ] || fail "binary not executable"
+	grep -q 'RUN+="/usr/sbin/vfpt udev"' "$TMP/stage/usr/lib/udev/rules.d/70-vfpt.rules" || fail "rule's binary path"
+	grep -q '^ExecStart=/usr/sbin/vfpt apply$' "$TMP/stage/usr/lib/systemd/system/vfpt.service" || fail "unit's binary path"
+	expect_rc 0 make -s -C "$TOP" install DESTDIR="$TMP/stage2" PREFIX=/opt/vfpt
+	grep -q 'RUN+="/opt/vfpt/sbin/vfpt udev"' "$TMP/stage2/opt/vfpt/lib/udev/rules.d/70-vfpt.rules" || fail "PREFIX not honoured"
+}
+
+test_rule_runs_only_for_pci_add_bind() {
+	local rule="$TOP/udev-rules/70-vfpt.rules"
+	grep -q '^SUBSYSTEM!="pci", GOTO="vfpt_end"' "$rule" || fail "no PCI filter first"
+	[ "$(grep -c '^[^#]*RUN+=' "$rule")" = 1 ] || fail "more than one RUN"
+	grep -q '^ACTION=="add|bind", RUN+=' "$rule" || fail "RUN not limited to add|bind"
+}
+
+test_linked_as_the_brief_says() {
+	# inih and libblkid static, libudev and libkmod dynamic
+	local needed
+	needed=$(objdump -p "$VFPT" | awk '/NEEDED/ {print $2}' | tr '\n' ' ')
+	[[ $needed == *libudev.so* && $needed == *libkmod.so* ]] || fail "dynamic libs: $needed"
+	[[ $needed != *libinih* && $needed != *libblkid* ]] || fail "inih/blkid linked dynamically: $needed"
+}
+
+test_shellcheck() {
+	command -v shellcheck >/dev/null || { fail "shellcheck not installed"; return; }
+	shellcheck -s sh "$TOP/dracut-module/vfpt-pre-udev.sh" "$TOP/initramfs-tools/hook" "$TOP/initramfs-tools/script" ||
+		fail "POSIX sh hooks"
+	shellcheck -s bash "$TOP/dracut-module/module-setup.sh" || fail "module-setup.sh"
+}
+
+for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
+finish

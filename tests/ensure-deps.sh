@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs the Debian packages the build, the tests and the demo need, when
+# something is missing (make deps does the installing). Quiet when all is there.
+missing=""
+for h in ini.h blkid/blkid.h libudev.h libkmod.h; do
+	[ -e "/usr/include/$h" ] || missing="$missing $h"
+done
+for c in cc pkg-config umockdev-run valgrind python3 qemu-system-x86_64 dracut cpio lspci depmod unshare; do
+	command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
+done
+[ -e /usr/lib/x86_64-linux-gnu/libumockdev-preload.so.0 ] || missing="$missing libumockdev-preload"
+[ -e /usr/share/misc/pci.ids ] || missing="$missing pci.ids"
+[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$missing libc.a"
+[ -z "$missing" ] && exit 0
+echo "missing:$missing; installing with make deps" >&2
+exec make -s deps
