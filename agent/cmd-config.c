@@ -3,6 +3,11 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "device.h"
+#include "engine.h"
+#include "module.h"
+#include "paths.h"
+#include <sys/stat.h>
 #include "json.h"
 #include "log.h"
 
@@ -130,6 +135,23 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
         if (r == -ENOMEM) {
                 log_error("out of memory");
                 return EXIT_USAGE;
+        }
+        /* on a running host (kickstart %post, Ansible): the guards, before
+         * the reboot that would hand the host's own disk or NIC to vfio */
+        struct stat st;
+        if (r >= 0 && stat(SYSFS_PCI_DEVICES, &st) == 0) {
+                struct engine e;
+                engine_init(&e, c, ENGINE_PLAN);
+                if (engine_all(&e) >= 0)
+                        for (size_t i = 0; i < e.n_acc; i++)
+                                if (e.acc[i]->refused) {
+                                        char *m = strdupf("%s: %s", e.acc[i]->name, e.acc[i]->message);
+                                        if (m && strv_push(&c->errors, m) >= 0)
+                                                r = -EINVAL;
+                                }
+                engine_done(&e);
+                device_done();
+                module_done();
         }
         for (char **e = c->errors; e && *e; e++)
                 log_error("%s", *e);

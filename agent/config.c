@@ -5,6 +5,7 @@
  * over-long lines, bytes that are not UTF-8) into our error list, and hands
  * inih a blank line in their place. */
 #include <ctype.h>
+#include <fcntl.h>
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -441,8 +442,10 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
         _cleanup_strv_free_ char **l = NULL;
         const char *why;
 
-        if (streq(key, "devices") || streq(key, "ids")) {
-                bool dev = streq(key, "devices");
+        if (streq(key, "devices") || streq(key, "ids") || streq(key, "force")) {
+                bool dev = !streq(key, "ids");
+                struct vfio_device **list = streq(key, "force") ? &c->force : &c->vfio_devices;
+                size_t *count = streq(key, "force") ? &c->n_force : &c->n_vfio_devices;
                 _cleanup_free_ char *copy = strdup(value);
                 if (!copy) {
                         ctx->oom = -ENOMEM;
@@ -457,9 +460,9 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                 }
                 if (restart) {
                         if (dev) {
-                                for (size_t i = 0; i < c->n_vfio_devices; i++)
-                                        free(c->vfio_devices[i].origin);
-                                c->n_vfio_devices = 0;
+                                for (size_t i = 0; i < *count; i++)
+                                        free((*list)[i].origin);
+                                *count = 0;
                         } else {
                                 for (size_t i = 0; i < c->n_vfio_ids; i++)
                                         free(c->vfio_ids[i].origin);
@@ -470,17 +473,17 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                         if (dev) {
                                 struct pci_addr a;
                                 if (pci_addr_parse(*w, &a, &why) < 0) {
-                                        ctx_error(ctx, "devices: '%s': %s", *w, why);
+                                        ctx_error(ctx, "%s: '%s': %s", key, *w, why);
                                         continue;
                                 }
-                                struct vfio_device *m = realloc(c->vfio_devices, (c->n_vfio_devices + 1) * sizeof(*m));
+                                struct vfio_device *m = realloc(*list, (*count + 1) * sizeof(*m));
                                 if (!m)
                                         goto oom;
-                                c->vfio_devices = m;
-                                m[c->n_vfio_devices] = (struct vfio_device) { a, strdupf("%s:%u", ctx->name, ctx->line) };
-                                if (!m[c->n_vfio_devices].origin)
+                                *list = m;
+                                m[*count] = (struct vfio_device) { a, strdupf("%s:%u", ctx->name, ctx->line) };
+                                if (!m[*count].origin)
                                         goto oom;
-                                c->n_vfio_devices++;
+                                (*count)++;
                         } else {
                                 struct pci_id id;
                                 if (pci_id_parse(*w, &id, &why) < 0) {
@@ -514,7 +517,7 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                 else
                         c->vfio_mode = (int) m;
         } else
-                ctx_error(ctx, "unknown key '%s' in [vfio] (known: devices, ids, owner, group, mode)", key);
+                ctx_error(ctx, "unknown key '%s' in [vfio] (known: devices, ids, force, owner, group, mode)", key);
         return;
 oom:
         ctx->oom = -ENOMEM;
@@ -595,12 +598,36 @@ static int parse_text(struct parse_ctx *ctx, const char *name, const char *text,
         return 0;
 }
 
+/* Like sshd's StrictModes: a config that decides which devices lose their
+ * drivers at boot must be root's (or, for a user's own test run, that
+ * user's) and writable by no one else. */
+static const char *untrusted(const struct stat *st) {
+        if (st->st_uid != 0 && st->st_uid != geteuid())
+                return "is owned by another user";
+        if (st->st_mode & (S_IWGRP | S_IWOTH))
+                return "is writable by group or others";
+        return NULL;
+}
+
 static int parse_file(struct parse_ctx *ctx, const char *path) {
         _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = -1;
+        const char *why;
+        struct stat st;
         size_t len;
         int r;
 
-        r = read_file(path, CONFIG_MAX_FILE, &text, &len);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return add_error(ctx->cfg, path, 0, "cannot read: %s", strerror(errno));
+        if (fstat(fd, &st) < 0)
+                return add_error(ctx->cfg, path, 0, "cannot stat: %s", strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return add_error(ctx->cfg, path, 0, "not a regular file");
+        if ((why = untrusted(&st)))
+                return add_error(ctx->cfg, path, 0, "%s (uid %u, mode %04o); refusing to use it: chown root "
+                                 "and chmod go-w", why, (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
+        r = read_fd(fd, CONFIG_MAX_FILE, &text, &len);
         if (r < 0)
                 return add_error(ctx->cfg, path, 0, "cannot read: %s", strerror(-r));
         r = strv_extend(&ctx->cfg->files, path);
@@ -681,6 +708,11 @@ static int load(const char *path, bool explicit, const char *text, struct config
                 if (r < 0)
                         goto done;
         }
+        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && untrusted(&st)) {
+                r = add_error(c, dir, 0, "%s (uid %u, mode %04o); refusing its drop-ins: chown root and chmod go-w",
+                              untrusted(&st), (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
+                goto done;
+        }
         n = scandir(dir, &ents, conf_filter, lexical);
         if (n < 0) {
                 n = 0;
@@ -735,6 +767,9 @@ struct config *config_free(struct config *c) {
         for (size_t i = 0; i < c->n_vfio_ids; i++)
                 free(c->vfio_ids[i].origin);
         free(c->vfio_ids);
+        for (size_t i = 0; i < c->n_force; i++)
+                free(c->force[i].origin);
+        free(c->force);
         free(c->vfio_owner);
         free(c->vfio_group);
         strv_free(c->files);
@@ -756,6 +791,13 @@ const struct sriov_rule *config_sriov_for(const struct config *c, const struct p
                         best = s;
         }
         return best;
+}
+
+bool config_forced(const struct config *c, const struct pci_addr *addr) {
+        for (size_t i = 0; i < c->n_force; i++)
+                if (pci_addr_eq(&c->force[i].addr, addr))
+                        return true;
+        return false;
 }
 
 bool config_vfio_wants(const struct config *c, const struct pci_addr *addr, const struct pci_id *id) {

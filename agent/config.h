@@ -64,6 +64,8 @@ struct config {
         size_t n_vfio_devices;
         struct vfio_id *vfio_ids;
         size_t n_vfio_ids;
+        struct vfio_device *force; /* [vfio] force: claimed despite the disk and network guards */
+        size_t n_force;
         char *vfio_owner, *vfio_group; /* NULL: leave as the kernel/udev made it */
         int vfio_mode;                 /* -1: leave */
 
@@ -88,6 +90,8 @@ static inline void config_freep(struct config **c) { config_free(*c); }
 /* The rule for a device, by precedence, or NULL. */
 const struct sriov_rule *config_sriov_for(const struct config *c, const struct pci_addr *addr,
                                           const struct pci_id *id, const char *driver);
+/* Is the device named in [vfio] force? */
+bool config_forced(const struct config *c, const struct pci_addr *addr);
 /* Is the device listed in [vfio] devices or ids? */
 bool config_vfio_wants(const struct config *c, const struct pci_addr *addr, const struct pci_id *id);
 

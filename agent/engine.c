@@ -2,7 +2,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "disk.h"
 #include "engine.h"
+#include "netguard.h"
 #include "log.h"
 #include "module.h"
 #include "paths.h"
@@ -193,6 +195,31 @@ static int companion_will_bind(const struct pci_dev *c, char *host, size_t n) {
         return module_host_driver_for(alias, host, n);
 }
 
+/* The disk and network guards: never the host's own disk or network,
+ * unless the config names the device in [vfio] force. */
+static bool refused_by_guards(struct engine *e, const struct pci_dev *d, struct account *a) {
+        char why[512];
+        int r;
+
+        if (config_forced(e->cfg, &d->addr)) {
+                if (disk_guard(d->name, why, sizeof(why)) > 0 || net_guard(d->name, why, sizeof(why)) > 0)
+                        say(a, false, "forced: %s, claimed all the same ([vfio] force)", why);
+                return false;
+        }
+        r = disk_guard(d->name, why, sizeof(why));
+        if (r == 0)
+                r = net_guard(d->name, why, sizeof(why));
+        if (r > 0)
+                say(a, true, "refusing to claim: %s; list it in [vfio] force to override", why);
+        else if (r < 0)
+                say(a, true, "refusing to claim: cannot tell whether the host uses it: %s", strerror(-r));
+        if (r != 0 && a)
+                a->refused = true;
+        if (r != 0)
+                return true;
+        return false;
+}
+
 /* Take one device for vfio-pci: override, away from a host driver, bind. */
 static int claim_one(struct engine *e, const struct pci_dev *d, struct account *a) {
         int r;
@@ -200,6 +227,8 @@ static int claim_one(struct engine *e, const struct pci_dev *d, struct account *
         mark_handled(e, d->name);
         if (streq(d->driver, VFIO_DRIVER))
                 return 0;
+        if (refused_by_guards(e, d, a))
+                return -EBUSY;
         if (!streq(d->override, VFIO_DRIVER)) {
                 r = write_attr(e, d->name, "driver_override", VFIO_DRIVER);
                 if (r < 0) {

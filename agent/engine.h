@@ -42,6 +42,7 @@ struct account {
         bool present;
         bool changed; /* writes were made (APPLY) or are needed (PLAN) */
         bool failed;
+        bool refused; /* by the disk or network guard */
         bool late;    /* was bound to a host driver and had to be taken from it */
         char *message;
 };

@@ -17,6 +17,11 @@
 #define SYSFS_IOMMU_GROUPS "/sys/kernel/iommu_groups"
 #define PROC_CMDLINE "/proc/cmdline"
 #define PROC_CPUINFO "/proc/cpuinfo"
+#define PROC_MOUNTINFO "/proc/self/mountinfo"
+#define PROC_SWAPS "/proc/swaps"
+#define PROC_NET_ROUTE "/proc/net/route"
+#define PROC_NET_IPV6_ROUTE "/proc/net/ipv6_route"
+#define SYSFS_CLASS_BLOCK "/sys/class/block"
 
 const char *path_kmsg(void);
 

@@ -91,11 +91,15 @@ char *strdupf(const char *fmt, ...) {
 
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        return read_fd(fd, max, ret, ret_len);
+}
+
+int read_fd(int fd, size_t max, char **ret, size_t *ret_len) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, alloc = 0;
 
-        if (fd < 0)
-                return -errno;
         for (;;) {
                 if (len + 1 >= alloc) {
                         if (alloc > max)

@@ -43,6 +43,7 @@ char *strdupf(const char *fmt, ...) _printf_(1, 2);
 /* Whole-file helpers. read_file: at most max bytes, NUL-terminated; trailing
  * newline stripped with read_one_line. Return -errno. */
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+int read_fd(int fd, size_t max, char **ret, size_t *ret_len);
 int read_one_line(const char *path, char **ret);
 int write_string_file(const char *path, const char *s);
 

@@ -71,5 +71,31 @@ test_missing_config() {
 	[[ $OUT == *"no file found, using defaults"* ]] || fail "$OUT"
 }
 
+test_config_trust() {
+	# like sshd's StrictModes: root's, and writable by no one else
+	printf '[vfio]\ndevices = 0000:3b:00.0\n' >"$TMP/t.conf"
+	chmod 0666 "$TMP/t.conf"
+	expect_rc 2 "$VFPT" --config "$TMP/t.conf" check-config
+	[[ $ERR == *"t.conf: is writable by group or others (uid 0, mode 0666); refusing to use it"* ]] || fail "$ERR"
+	chmod 0644 "$TMP/t.conf"
+	chown 4242 "$TMP/t.conf"
+	expect_rc 2 "$VFPT" --config "$TMP/t.conf" check-config
+	[[ $ERR == *"t.conf: is owned by another user (uid 4242"* ]] || fail "$ERR"
+	chown 0 "$TMP/t.conf"
+	mkdir -p "$TMP/t.conf.d"
+	chmod 0777 "$TMP/t.conf.d"
+	expect_rc 2 "$VFPT" --config "$TMP/t.conf" check-config
+	[[ $ERR == *"t.conf.d: is writable by group or others"*"refusing its drop-ins"* ]] || fail "$ERR"
+	chmod 0755 "$TMP/t.conf.d"
+	expect_rc 0 "$VFPT" --config "$TMP/t.conf" check-config
+}
+
+test_no_path_from_config_value() {
+	# an address like ../../ never becomes a sysfs path: it is not an address
+	printf '[vfio]\ndevices = ../../../etc\n[sriov ../../x]\nnum_vfs = 1\n' >"$TMP/p.conf"
+	expect_rc 2 "$VFPT" --config "$TMP/p.conf" check-config
+	[ "$(grep -c 'p.conf:[0-9]*: ' <<<"$ERR")" = 2 ] || fail "$ERR"
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
 finish

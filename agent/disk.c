@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <blkid.h>
+
+#include "cmdline.h"
+#include "disk.h"
+#include "host.h"
+#include "paths.h"
+#include "util.h"
+
+struct blockdev {
+        char name[NAME_MAX + 1]; /* nvme0n1p2 */
+        char dev[32];  /* 259:2 */
+};
+
+/* block devices (disks and partitions) whose sysfs path lies below the PCI device */
+static int beneath(const char *pci_name, struct blockdev **ret, size_t *n) {
+        char base[PATH_MAX], p[PATH_MAX], real[PATH_MAX];
+        struct dirent *de;
+        DIR *d;
+
+        snprintf(p, sizeof(p), SYSFS_PCI_DEVICES "/%s", pci_name);
+        if (!realpath(p, base))
+                return errno == ENOENT ? 0 : -errno; /* not there (yet): nothing beneath it */
+        strcat(base, "/");
+        d = opendir(SYSFS_CLASS_BLOCK);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(p, sizeof(p), SYSFS_CLASS_BLOCK "/%s", de->d_name);
+                if (!realpath(p, real) || strncmp(real, base, strlen(base)) != 0)
+                        continue;
+                struct blockdev b = {};
+                _cleanup_free_ char *dev = NULL;
+                snprintf(b.name, sizeof(b.name), "%s", de->d_name);
+                snprintf(p, sizeof(p), SYSFS_CLASS_BLOCK "/%s/dev", de->d_name);
+                if (read_one_line(p, &dev) == 0)
+                        snprintf(b.dev, sizeof(b.dev), "%s", dev);
+                struct blockdev *m = realloc(*ret, (*n + 1) * sizeof(*m));
+                if (!m) {
+                        closedir(d);
+                        return -ENOMEM;
+                }
+                *ret = m;
+                m[(*n)++] = b;
+        }
+        closedir(d);
+        return 0;
+}
+
+static const struct blockdev *find_dev(const struct blockdev *b, size_t n, const char *majmin) {
+        for (size_t i = 0; i < n; i++)
+                if (*b[i].dev && streq(b[i].dev, majmin))
+                        return &b[i];
+        return NULL;
+}
+
+static const struct blockdev *find_name(const struct blockdev *b, size_t n, const char *devname) {
+        const char *base = strrchr(devname, '/');
+        base = base ? base + 1 : devname;
+        for (size_t i = 0; i < n; i++)
+                if (streq(b[i].name, base))
+                        return &b[i];
+        return NULL;
+}
+
+/* root= of the kernel command line, as a device name: tags through libblkid */
+static char *root_device(void) {
+        _cleanup_strv_free_ char **params = NULL;
+        if (host_cmdline(&params) < 0)
+                return NULL;
+        int i = cmdline_find_last(params, "root");
+        if (i < 0 || !strchr(params[i], '='))
+                return NULL;
+        const char *spec = strchr(params[i], '=') + 1;
+        if (strncmp(spec, "/dev/", 5) == 0)
+                return strdup(spec);
+        /* UUID=, LABEL=, PARTUUID=, PARTLABEL= */
+        return blkid_evaluate_tag(spec, NULL, NULL);
+}
+
+int disk_guard(const char *pci_name, char *why, size_t n) {
+        _cleanup_free_ struct blockdev *b = NULL;
+        _cleanup_free_ char *mounts = NULL, *swaps = NULL, *root = NULL;
+        const struct blockdev *hit;
+        size_t nb = 0;
+        int r;
+
+        r = beneath(pci_name, &b, &nb);
+        if (r < 0)
+                return r;
+        if (nb == 0)
+                return 0;
+
+        root = root_device();
+        if (root && (hit = find_name(b, nb, root))) {
+                snprintf(why, n, "%s holds the root file system (root=%s)", hit->name, root);
+                return 1;
+        }
+        r = read_file(PROC_MOUNTINFO, 4 * 1024 * 1024, &mounts, NULL);
+        if (r < 0)
+                return r;
+        /* mountinfo: id parent MAJ:MIN root mountpoint ... */
+        for (char *l = mounts; l && *l;) {
+                char *nl = strchr(l, '\n');
+                if (nl)
+                        *nl = 0;
+                char majmin[32], mnt[PATH_MAX];
+                if (sscanf(l, "%*s %*s %31s %*s %4095s", majmin, mnt) == 2 && (hit = find_dev(b, nb, majmin))) {
+                        snprintf(why, n, "%s is mounted on %s%s", hit->name, mnt,
+                                 streq(mnt, "/") ? " (the root file system)" : "");
+                        return 1;
+                }
+                l = nl ? nl + 1 : NULL;
+        }
+        r = read_file(PROC_SWAPS, 1024 * 1024, &swaps, NULL);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        for (char *l = swaps; l && *l;) {
+                char *nl = strchr(l, '\n');
+                if (nl)
+                        *nl = 0;
+                char dev[PATH_MAX];
+                if (l[0] == '/' && sscanf(l, "%4095s", dev) == 1 && (hit = find_name(b, nb, dev))) {
+                        snprintf(why, n, "%s is swap in use", hit->name);
+                        return 1;
+                }
+                l = nl ? nl + 1 : NULL;
+        }
+        /* a holder (dm-*, md*) means an active LVM, RAID or crypt member */
+        for (size_t i = 0; i < nb; i++) {
+                char p[PATH_MAX];
+                struct dirent *de;
+                snprintf(p, sizeof(p), SYSFS_CLASS_BLOCK "/%s/holders", b[i].name);
+                DIR *d = opendir(p);
+                if (!d)
+                        continue;
+                while ((de = readdir(d)))
+                        if (de->d_name[0] != '.') {
+                                snprintf(why, n, "%s is an active member of %s (LVM, RAID or dm-crypt)", b[i].name,
+                                         de->d_name);
+                                closedir(d);
+                                return 1;
+                        }
+                closedir(d);
+        }
+        return 0;
+}
+
+int disk_describe(const char *path, char *buf, size_t n) {
+        blkid_probe pr = blkid_new_probe_from_filename(path);
+        const char *type = NULL, *uuid = NULL;
+        int r;
+
+        if (!pr)
+                return -errno ? -errno : -EINVAL;
+        blkid_probe_enable_superblocks(pr, 1);
+        blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID);
+        r = blkid_do_safeprobe(pr);
+        /* blkid: 0 found, 1 nothing, -2 ambiguous, -1 error */
+        if (r == 0) {
+                blkid_probe_lookup_value(pr, "TYPE", &type, NULL);
+                blkid_probe_lookup_value(pr, "UUID", &uuid, NULL);
+                snprintf(buf, n, "%s%s%s", type ?: "unknown", uuid ? " UUID=" : "", uuid ?: "");
+                r = 0;
+        } else if (r == 1)
+                r = -ENOENT;
+        else if (r == -2)
+                r = -EUCLEAN;
+        else
+                r = -EIO;
+        blkid_free_probe(pr);
+        return r;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <stdio.h>
+
+#include "netguard.h"
+#include "paths.h"
+#include "util.h"
+
+/* /proc/net/route: Iface Destination Gateway Flags RefCnt Use Metric Mask ...
+ * (hex, host byte order) */
+static int ipv4_route(const char *ifname, char *why, size_t n) {
+        _cleanup_free_ char *t = NULL;
+        int r = read_file(PROC_NET_ROUTE, 4 * 1024 * 1024, &t, NULL);
+        bool any = false;
+        char dest_txt[INET_ADDRSTRLEN] = "";
+
+        if (r == -ENOENT)
+                return 0; /* no IPv4 */
+        if (r < 0)
+                return r;
+        for (char *l = t; l && *l;) {
+                char *nl = strchr(l, '\n');
+                if (nl)
+                        *nl = 0;
+                char ifc[64];
+                unsigned dest, gw, flags, mask;
+                if (sscanf(l, "%63s %x %x %x %*s %*s %*s %x", ifc, &dest, &gw, &flags, &mask) == 5 &&
+                    streq(ifc, ifname)) {
+                        if (dest == 0 && mask == 0) {
+                                struct in_addr a = { .s_addr = gw };
+                                char g[INET_ADDRSTRLEN];
+                                inet_ntop(AF_INET, &a, g, sizeof(g));
+                                snprintf(why, n, "%s carries the default route (via %s)", ifname, g);
+                                return 1;
+                        }
+                        if (!any) {
+                                struct in_addr a = { .s_addr = dest };
+                                inet_ntop(AF_INET, &a, dest_txt, sizeof(dest_txt));
+                                any = true;
+                        }
+                }
+                l = nl ? nl + 1 : NULL;
+        }
+        if (any) {
+                snprintf(why, n, "%s has an address in use (route to %s)", ifname, dest_txt);
+                return 1;
+        }
+        return 0;
+}
+
+/* /proc/net/ipv6_route: dest plen src plen gw metric refcnt use flags iface */
+static int ipv6_route(const char *ifname, char *why, size_t n) {
+        _cleanup_free_ char *t = NULL;
+        int r = read_file(PROC_NET_IPV6_ROUTE, 4 * 1024 * 1024, &t, NULL);
+
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        for (char *l = t; l && *l;) {
+                char *nl = strchr(l, '\n');
+                if (nl)
+                        *nl = 0;
+                char dest[40], ifc[64];
+                unsigned plen;
+                if (sscanf(l, "%39s %x %*s %*s %*s %*s %*s %*s %*s %63s", dest, &plen, ifc) == 3 && streq(ifc, ifname) &&
+                    strncmp(dest, "fe80", 4) != 0 && strncmp(dest, "ff", 2) != 0) {
+                        if (plen == 0)
+                                snprintf(why, n, "%s carries the IPv6 default route", ifname);
+                        else
+                                snprintf(why, n, "%s has an IPv6 address in use", ifname);
+                        return 1;
+                }
+                l = nl ? nl + 1 : NULL;
+        }
+        return 0;
+}
+
+int net_guard(const char *pci_name, char *why, size_t n) {
+        char dir[256];
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        snprintf(dir, sizeof(dir), SYSFS_PCI_DEVICES "/%s/net", pci_name);
+        d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno; /* no network interface */
+        while (r == 0 && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                r = ipv4_route(de->d_name, why, n);
+                if (r == 0)
+                        r = ipv6_route(de->d_name, why, n);
+        }
+        closedir(d);
+        return r;
+}
