@@ -19,7 +19,7 @@ LIBS_STATIC  := -Wl,-Bstatic -linih -lblkid -Wl,-Bdynamic
 LIBS_DYNAMIC := -ludev -lkmod
 LDFLAGS ?=
 
-B := build
+B ?= build
 SRCS := $(wildcard agent/*.c)
 OBJS := $(patsubst agent/%.c,$(B)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(B)/obj/main.o,$(OBJS))
@@ -28,7 +28,7 @@ LIB := $(B)/libvfpt.a
 TEST_SRCS := $(wildcard tests/unit/test-*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRCS))
 
-.PHONY: all install deps check check-unit check-cli demo clean
+.PHONY: all install deps check asan fuzz demo clean
 all: $(B)/vfpt
 
 $(B)/obj/%.o: agent/%.c $(wildcard agent/*.h) | $(B)/obj
@@ -63,7 +63,7 @@ install: $(B)/vfpt
 
 # Debian 12 packages the build, the tests and the demo need.
 DEB_BUILD := build-essential pkg-config libinih-dev libblkid-dev libudev-dev libkmod-dev
-DEB_TEST  := umockdev libumockdev0 valgrind shellcheck python3 util-linux
+DEB_TEST  := umockdev libumockdev0 valgrind shellcheck python3 util-linux e2fsprogs clang libclang-rt-14-dev binutils
 DEB_DEMO  := qemu-system-x86 dracut-core cpio kmod pciutils pci.ids libc6-dev udev
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
@@ -72,10 +72,23 @@ deps:
 		echo "run as root: apt-get install --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO)"; exit 1; \
 	fi
 
+# The same code built with AddressSanitizer and UndefinedBehaviorSanitizer;
+# make check runs the unit, CLI, fixture and GRUB tests against it too.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+asan:
+	@$(MAKE) -s B=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" build-asan/vfpt \
+		$(patsubst tests/unit/%.c,build-asan/tests/%,$(TEST_SRCS))
+
+# libFuzzer targets (clang), each for FUZZ_SECONDS; crashes land in build/fuzz/
+FUZZ_SECONDS ?= 60
+fuzz:
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 check:
 	@tests/ensure-deps.sh
 	@$(MAKE) -s $(B)/vfpt $(TEST_BINS)
-	@tests/run-tests.sh $(B)
+	@$(MAKE) -s asan
+	@tests/run-tests.sh $(B) build-asan
 
 demo:
 	@tests/ensure-deps.sh
@@ -83,4 +96,4 @@ demo:
 	@tests/demo.sh $(B)
 
 clean:
-	rm -rf $(B)
+	rm -rf build build-asan

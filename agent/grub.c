@@ -547,11 +547,40 @@ static int cmp_edit(const void *a, const void *b) {
         return x->off < y->off ? 1 : x->off > y->off ? -1 : 0; /* from the end */
 }
 
+/* The edit must read back with every argument in force and every other
+ * variable exactly as before. */
+static int verify(const struct grub_file *old, const char *text, size_t len, char *const *want, const char **why) {
+        _cleanup_grub_ struct grub_file *g = NULL;
+        _cleanup_strv_free_ char **params = NULL;
+
+        if (grub_parse(text, len, &g) < 0 || grub_cmdline(g, &params) < 0) {
+                *why = "the edited file does not read back";
+                return -EINVAL;
+        }
+        for (char *const *w = want; *w; w++)
+                if (!cmdline_satisfies(params, *w)) {
+                        *why = "the edited file still lacks an argument";
+                        return -EINVAL;
+                }
+        for (size_t i = 0; i < old->n; i++) {
+                const char *n = old->as[i].name;
+                if (streq(n, "GRUB_CMDLINE_LINUX") || streq(n, "GRUB_CMDLINE_LINUX_DEFAULT"))
+                        continue;
+                _cleanup_free_ char *a = grub_value(old, n, NULL), *b = grub_value(g, n, NULL);
+                if (!streq_ptr(a, b)) {
+                        *why = "another variable takes its value from GRUB_CMDLINE_LINUX and would change too";
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
 int grub_patch(const struct grub_file *g, char *const *want, char **ret, size_t *ret_len, const char **why) {
         _cleanup_free_ struct token *tok = NULL;
         _cleanup_strv_free_ char **params = NULL, **append = NULL;
         struct edit *ed = NULL;
         size_t n = 0, ne = 0;
+        bool replaced = false;
         int r;
 
         *ret = NULL;
@@ -592,6 +621,7 @@ int grub_patch(const struct grub_file *g, char *const *want, char **ret, size_t 
                                 r = -EINVAL;
                                 goto out;
                         }
+                        replaced = true;
                         if ((int) i == last)
                                 r = add_edit(&ed, &ne, s, e - s, *w);
                         else {
@@ -681,6 +711,35 @@ int grub_patch(const struct grub_file *g, char *const *want, char **ret, size_t 
                 len = len - ed[i].del + il;
         }
         out[len] = 0;
+        r = verify(g, out, len, want, why);
+        if (r < 0 && append && !replaced) {
+                /* a later variable expands GRUB_CMDLINE_LINUX: append in a new
+                 * assignment after everything that reads it */
+                free(out);
+                out = NULL;
+                const char *nl = g->len == 0 || g->text[g->len - 1] == '\n' ? "" : "\n";
+                _cleanup_free_ char *joined = NULL;
+                for (char **a = append; *a; a++) {
+                        char *j = strdupf("%s%s%s", joined ?: "", joined ? " " : "", *a);
+                        free(joined);
+                        if (!(joined = j)) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                }
+                out = strdupf("%.*s%sGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX %s\"\n", (int) g->len, g->text, nl, joined);
+                if (!out) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                len = strlen(out);
+                *why = NULL;
+                r = verify(g, out, len, want, why);
+        }
+        if (r < 0) {
+                free(out);
+                goto out;
+        }
         *ret = out;
         *ret_len = len;
         r = 0;
