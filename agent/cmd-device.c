@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vfpt plan, apply, udev, status: the commands around the device engine. */
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cmdline.h"
@@ -252,6 +253,24 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
         log_open();
         if (r < 0 || r < argc) {
                 log_error("udev: bad arguments; ignoring the event");
+                return EXIT_OK;
+        }
+        if (action && streq(action, "add") && streq_ptr(subsystem, "vfio")) {
+                /* DEVNAME=/dev/vfio/N: a group node, [vfio] owner/group/mode */
+                const char *dn = getenv("DEVNAME"), *b = dn ? strrchr(dn, '/') : NULL;
+                unsigned g;
+                if (!b || safe_atou(b + 1, &g) < 0 || g > INT32_MAX)
+                        return EXIT_OK;
+                if (config_load(ctx->config_path, &c) < 0)
+                        return EXIT_OK; /* said on the device's own events */
+                struct engine e;
+                engine_init(&e, c, ENGINE_APPLY);
+                engine_vfio_node(&e, (int) g);
+                for (size_t i = 0; i < e.n_acc; i++)
+                        log_full_errno(e.acc[i]->failed ? LOG_ERR : LOG_NOTICE, 0, "%s: %s", e.acc[i]->name,
+                                       e.acc[i]->message ?: "");
+                engine_done(&e);
+                cleanup();
                 return EXIT_OK;
         }
         if (!action || !streq_ptr(subsystem, "pci"))

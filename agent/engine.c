@@ -5,6 +5,7 @@
 #include "disk.h"
 #include "engine.h"
 #include "netguard.h"
+#include "vfionode.h"
 #include "log.h"
 #include "module.h"
 #include "paths.h"
@@ -265,6 +266,18 @@ static int claim_one(struct engine *e, const struct pci_dev *d, struct account *
         return 0;
 }
 
+/* [vfio] owner/group/mode on /dev/vfio/N; in PLAN mode only said */
+static void node_perms(struct engine *e, int group, struct account *a) {
+        const char *why;
+        int r = vfio_node_apply(e->cfg, group, e->mode == ENGINE_PLAN, &why);
+        if (r > 0) {
+                say(a, false, "/dev/vfio/%d: owner, group and mode set", group);
+                if (a)
+                        a->changed = true;
+        } else if (r < 0)
+                say(a, true, "/dev/vfio/%d: %s", group, why ?: strerror(-r));
+}
+
 /* Claims a device with the IOMMU group rule of the config. */
 static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
         struct account *a = account_for(e, d->name, role);
@@ -279,6 +292,11 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
         account_fill(a, d);
         if (handled(e, d->name))
                 return 0;
+        if (streq(d->driver, VFIO_DRIVER) && streq(d->override, VFIO_DRIVER)) {
+                mark_handled(e, d->name);
+                node_perms(e, d->group, a); /* claimed before: only the node's permissions */
+                return 0;
+        }
         if (pci_dev_is_bridge(d)) {
                 say(a, true, "is a PCI bridge; vfio-pci does not take bridges");
                 return -EINVAL;
@@ -333,6 +351,7 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
         r = claim_one(e, d, a);
         if (r < 0)
                 return r;
+        node_perms(e, d->group, a);
         /* the rest of the group, with the same rule applied once */
         for (char **m = companions; m && *m; m++) {
                 struct pci_dev c;
@@ -542,6 +561,21 @@ bool engine_uevent_relevant(const struct config *cfg, const char *action, const 
                                 return true;
         }
         return false;
+}
+
+int engine_vfio_node(struct engine *e, int group) {
+        _cleanup_strv_free_ char **members = NULL;
+        if (device_group_members(group, &members) < 0)
+                return 0;
+        for (char **m = members; *m; m++) {
+                struct pci_dev d;
+                const char *bad;
+                if (device_read(*m, &d, &bad) == 0 && wanted_for_vfio(e, &d)) {
+                        node_perms(e, group, account_for(e, d.name, d.is_vf ? ROLE_VF : ROLE_VFIO));
+                        break;
+                }
+        }
+        return 0;
 }
 
 int engine_uevent(struct engine *e, const char *action, const char *name, const char *driver) {

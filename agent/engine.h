@@ -67,6 +67,9 @@ void engine_done(struct engine *e);
 int engine_all(struct engine *e);
 /* One uevent: ACTION=add or bind for PCI device NAME (DRIVER on bind). */
 int engine_uevent(struct engine *e, const char *action, const char *name, const char *driver);
+/* A /dev/vfio/N node appeared: [vfio] owner/group/mode if it is a group
+ * vfpt claims. */
+int engine_vfio_node(struct engine *e, int group);
 /* Decides from the uevent's own properties whether the event may concern
  * the config, without touching sysfs: the fast path for every PCI device. */
 bool engine_uevent_relevant(const struct config *cfg, const char *action, const char *name,

@@ -22,6 +22,7 @@
 #define PROC_NET_ROUTE "/proc/net/route"
 #define PROC_NET_IPV6_ROUTE "/proc/net/ipv6_route"
 #define SYSFS_CLASS_BLOCK "/sys/class/block"
+#define DEV_VFIO "/dev/vfio"
 
 const char *path_kmsg(void);
 

@@ -21,9 +21,10 @@ test_install_layout() {
 
 test_rule_runs_only_for_pci_add_bind() {
 	local rule="$TOP/udev-rules/70-vfpt.rules"
-	grep -q '^SUBSYSTEM!="pci", GOTO="vfpt_end"' "$rule" || fail "no PCI filter first"
-	[ "$(grep -c '^[^#]*RUN+=' "$rule")" = 1 ] || fail "more than one RUN"
-	grep -q '^ACTION=="add|bind", RUN+=' "$rule" || fail "RUN not limited to add|bind"
+	[ "$(grep -c '^[^#]*RUN+=' "$rule")" = 2 ] || fail "RUN count"
+	grep -q '^SUBSYSTEM=="pci", ACTION=="add|bind", RUN+=' "$rule" || fail "PCI RUN not limited to add|bind"
+	grep -q '^SUBSYSTEM=="vfio", ACTION=="add", KERNEL!="vfio", RUN+=' "$rule" || fail "vfio RUN not limited"
+	! grep -v '^#' "$rule" | grep 'RUN+=' | grep -v 'SUBSYSTEM==' || fail "a RUN without a subsystem match"
 }
 
 test_linked_as_the_brief_says() {

@@ -35,6 +35,9 @@ sriov_conf() {
 	[vfio]
 	devices = $NV2
 	ids = 8086:10d3
+	owner = 65534
+	group = 65534
+	mode = 0660
 	CONF
 	cat >"$TMP/expect" <<-EXP
 	driver $PF nvme
@@ -44,6 +47,8 @@ sriov_conf() {
 	no_kmsg pci function ($VF0|$VF1)
 	vfio_node $VF0
 	vfio_node $VF1
+	node_perms $VF0 65534 65534 660
+	node_perms $NV2 65534 65534 660
 	driver $NV2 vfio-pci
 	no_kmsg pci function $NV2
 	driver $E1000E vfio-pci

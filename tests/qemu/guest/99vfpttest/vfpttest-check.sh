@@ -4,6 +4,7 @@
 #   override ADDR VALUE      driver_override
 #   numvfs ADDR N            sriov_numvfs
 #   vfio_node ADDR           /dev/vfio/<its group> exists
+#   node_perms ADDR UID GID MODE   /dev/vfio/<its group> owner, group, octal mode
 #   vfio_open ADDR           opened through VFIO (group, container, type1, device)
 #   kmsg REGEX               the kernel log has a line matching REGEX
 #   no_kmsg REGEX            ... has none
@@ -50,6 +51,10 @@ while read -r kind rest; do
     vfio_node)
         g=$(basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")")
         if [ -c "/dev/vfio/$g" ]; then ok "/dev/vfio/$g exists for $1"; else nok "no /dev/vfio/$g for $1"; fi ;;
+    node_perms)
+        g=$(basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")")
+        got=$(stat -c '%u %g %a' "/dev/vfio/$g")
+        if [ "$got" = "$2 $3 $4" ]; then ok "/dev/vfio/$g is $got"; else nok "/dev/vfio/$g is $got, wanted $2 $3 $4"; fi ;;
     vfio_open)
         out=$(/usr/bin/vfio-open "$1")
         case $out in
