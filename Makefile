@@ -14,9 +14,10 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CPPFLAGS += -D_GNU_SOURCE -DVFPT_VERSION='"$(VERSION)"' $(shell pkg-config --cflags blkid)
 # inih and libblkid are linked statically (not in every initramfs);
-# libudev and libkmod dynamically (every udev initramfs has them).
+# libudev dynamically; libkmod (in every udev initramfs too) is dlopen()ed
+# when a module is to be loaded, see agent/module.c.
 LIBS_STATIC  := -Wl,-Bstatic -linih -lblkid -Wl,-Bdynamic
-LIBS_DYNAMIC := -ludev -lkmod
+LIBS_DYNAMIC := -ludev -ldl
 LDFLAGS ?=
 
 B ?= build

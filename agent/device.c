@@ -160,6 +160,12 @@ static int names_sorted(const char *dir, char ***ret) {
         return 0;
 }
 
+bool device_is_vf(const char *name) {
+        char p[128];
+        snprintf(p, sizeof(p), SYSFS_PCI_DEVICES "/%s/physfn", name);
+        return access(p, F_OK) == 0;
+}
+
 int device_modalias(const char *name, char *buf, size_t n) {
         _cleanup_(udev_device_unrefp) struct udev_device *d = open_dev(name);
         const char *v;
@@ -188,11 +194,24 @@ int device_enumerate(char ***ret) {
         r = udev_enumerate_add_match_subsystem(e, "pci");
         if (r >= 0)
                 r = udev_enumerate_scan_devices(e);
+        size_t n = 0, alloc = 0;
         if (r >= 0)
                 udev_list_entry_foreach(i, udev_enumerate_get_list_entry(e)) {
                         const char *p = udev_list_entry_get_name(i), *b = strrchr(p, '/');
-                        if ((r = strv_extend(&l, b ? b + 1 : p)) < 0)
+                        if (n + 2 > alloc) { /* strv_extend is O(n) a call: 4096 VFs */
+                                alloc = alloc ? alloc * 2 : 256;
+                                char **m = realloc(l, alloc * sizeof(char *));
+                                if (!m) {
+                                        r = -ENOMEM;
+                                        break;
+                                }
+                                l = m;
+                        }
+                        if (!(l[n] = strdup(b ? b + 1 : p))) {
+                                r = -ENOMEM;
                                 break;
+                        }
+                        l[++n] = NULL;
                 }
         udev_enumerate_unref(e);
         if (r < 0)

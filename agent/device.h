@@ -32,6 +32,8 @@ static inline bool pci_dev_is_bridge(const struct pci_dev *d) {
 /* -ENODEV if the device is not (or no longer) there; -EBADMSG with *bad
  * set to the attribute whose content is not what the kernel writes. */
 int device_read(const char *name, struct pci_dev *ret, const char **bad);
+/* Has the device a physfn link (is it an SR-IOV VF)? One access(). */
+bool device_is_vf(const char *name);
 /* The device's modalias attribute. */
 int device_modalias(const char *name, char *buf, size_t n);
 /* All PCI device names, sorted. */

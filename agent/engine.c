@@ -29,7 +29,7 @@ void engine_done(struct engine *e) {
                 free(e->acc[i]);
         }
         free(e->acc);
-        strv_free(e->handled);
+        free(e->index);
         *e = (struct engine) {};
 }
 
@@ -48,20 +48,54 @@ unsigned engine_writes(const struct engine *e) {
         return (unsigned) e->n_steps;
 }
 
+static size_t hash(const char *s) {
+        size_t h = 1469598103934665603u; /* FNV-1a */
+        for (; *s; s++)
+                h = (h ^ (unsigned char) *s) * 1099511628211u;
+        return h;
+}
+
+static struct account **slot(struct engine *e, const char *name) {
+        size_t i = hash(name) & (e->index_size - 1);
+        while (e->index[i] && !streq(e->index[i]->name, name))
+                i = (i + 1) & (e->index_size - 1);
+        return &e->index[i];
+}
+
+static struct account *account_find(struct engine *e, const char *name) {
+        return e->index_size ? *slot(e, name) : NULL;
+}
+
 static struct account *account_for(struct engine *e, const char *name, enum role role) {
-        for (size_t i = 0; i < e->n_acc; i++)
-                if (streq(e->acc[i]->name, name))
-                        return e->acc[i];
+        struct account *m = account_find(e, name);
+        if (m)
+                return m;
+        if ((e->n_acc + 1) * 2 > e->index_size) { /* keep the table at most half full */
+                size_t size = e->index_size ? e->index_size * 2 : 64;
+                struct account **old = e->index;
+                size_t old_size = e->index_size;
+                e->index = calloc(size, sizeof(*e->index));
+                if (!e->index) {
+                        e->index = old;
+                        return NULL;
+                }
+                e->index_size = size;
+                for (size_t i = 0; i < old_size; i++)
+                        if (old[i])
+                                *slot(e, old[i]->name) = old[i];
+                free(old);
+        }
         struct account **l = realloc(e->acc, (e->n_acc + 1) * sizeof(*l));
         if (!l)
                 return NULL;
         e->acc = l;
-        struct account *m = malloc(sizeof(*m));
+        m = malloc(sizeof(*m));
         if (!m)
                 return NULL;
         e->acc[e->n_acc++] = m;
         *m = (struct account) { .role = role, .group = -1, .viable = -1, .numvfs = -1, .want_vfs = -1 };
         snprintf(m->name, sizeof(m->name), "%s", name);
+        *slot(e, m->name) = m;
         return m;
 }
 
@@ -160,12 +194,15 @@ static int load_vfio(struct engine *e) {
 }
 
 static bool handled(struct engine *e, const char *name) {
-        return strv_contains(e->handled, name);
+        struct account *a = account_find(e, name);
+        return a && a->handled;
 }
 
+/* only devices with an account are marked: every claim and PF has one */
 static void mark_handled(struct engine *e, const char *name) {
-        if (!handled(e, name))
-                strv_extend(&e->handled, name);
+        struct account *a = account_find(e, name);
+        if (a)
+                a->handled = true;
 }
 
 /* The PF's rule if dev is a VF whose PF wants its VFs on vfio-pci. */
@@ -555,10 +592,11 @@ bool engine_uevent_relevant(const struct config *cfg, const char *action, const 
         if (streq(action, "add")) {
                 if (!have_id || config_vfio_wants(cfg, &addr, &id))
                         return true;
-                /* a VF of a PF whose VFs go to vfio-pci: the safety net */
+                /* a VF of a PF whose VFs go to vfio-pci: the safety net. One
+                 * access() tells a VF from the many devices that are not. */
                 for (size_t i = 0; i < cfg->n_sriov; i++)
                         if (cfg->sriov[i].vf_driver == VF_DRIVER_VFIO)
-                                return true;
+                                return device_is_vf(name);
         }
         return false;
 }

@@ -43,6 +43,7 @@ struct account {
         bool changed; /* writes were made (APPLY) or are needed (PLAN) */
         bool failed;
         bool refused; /* by the disk or network guard */
+        bool handled; /* taken care of in this run */
         bool late;    /* was bound to a host driver and had to be taken from it */
         char *message;
 };
@@ -56,7 +57,8 @@ struct engine {
         size_t n_acc;
         bool early;           /* initramfs before udev: an unbound PF is pending, not a failure */
         bool vfio_registered; /* vfio-pci is (or, in PLAN, will be) a registered driver */
-        char **handled;       /* devices already taken care of in this run */
+        struct account **index; /* open addressing by name: lookups stay O(1) on 4096 VFs */
+        size_t index_size;
 };
 
 void engine_init(struct engine *e, const struct config *cfg, enum engine_mode mode);

@@ -2,17 +2,73 @@
 #include <stdio.h>
 #include <sys/utsname.h>
 
+#include <dlfcn.h>
 #include <libkmod.h>
 
 #include "module.h"
 #include "paths.h"
 #include "util.h"
 
+/* libkmod is opened when a module is to be loaded or looked up, not at
+ * exec: linked, it brings libcrypto, liblzma and libzstd into every run
+ * udev forks for a PCI event, and that costs more than the exec of
+ * /bin/true itself (see README, Benchmarks). systemd loads it the same way. */
+static void *kmod_dl;
+static struct {
+        struct kmod_ctx *(*new_)(const char *, const char *const *);
+        struct kmod_ctx *(*unref)(struct kmod_ctx *);
+        int (*new_from_lookup)(struct kmod_ctx *, const char *, struct kmod_list **);
+        struct kmod_module *(*get_module)(const struct kmod_list *);
+        struct kmod_list *(*list_next)(const struct kmod_list *, const struct kmod_list *);
+        int (*get_initstate)(const struct kmod_module *);
+        int (*probe_insert)(struct kmod_module *, unsigned, const char *,
+                            int (*)(struct kmod_module *, const char *, const char *), const void *,
+                            void (*)(struct kmod_module *, bool, void *));
+        const char *(*get_name)(const struct kmod_module *);
+        struct kmod_module *(*module_unref)(struct kmod_module *);
+        int (*unref_list)(struct kmod_list *);
+} kmod;
+
+#define SYM(field, name)                                                        \
+        do {                                                                    \
+                *(void **) &kmod.field = dlsym(kmod_dl, name);                     \
+                if (!kmod.field)                                                   \
+                        goto fail;                                              \
+        } while (0)
+
+static int kmod_open(void) {
+        if (kmod_dl)
+                return 0;
+        kmod_dl = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
+        if (!kmod_dl)
+                return -ENOPKG;
+        SYM(new_, "kmod_new");
+        SYM(unref, "kmod_unref");
+        SYM(new_from_lookup, "kmod_module_new_from_lookup");
+        SYM(get_module, "kmod_module_get_module");
+        SYM(list_next, "kmod_list_next");
+        SYM(get_initstate, "kmod_module_get_initstate");
+        SYM(probe_insert, "kmod_module_probe_insert_module");
+        SYM(get_name, "kmod_module_get_name");
+        SYM(module_unref, "kmod_module_unref");
+        SYM(unref_list, "kmod_module_unref_list");
+        return 0;
+fail:
+        dlclose(kmod_dl);
+        kmod_dl = NULL;
+        return -ENOPKG;
+}
+
+#define for_each_kmod(i, list) for ((i) = (list); (i); (i) = kmod.list_next((list), (i)))
+
 static struct kmod_ctx *kctx;
 
 static int ctx(void) {
         if (kctx)
                 return 0;
+        int r = kmod_open();
+        if (r < 0)
+                return r;
         _cleanup_free_ char *dir = NULL;
         if (getenv("VFPT_ROOT")) {
                 /* a sysroot: its modules, never the running kernel's */
@@ -28,14 +84,17 @@ static int ctx(void) {
                 if (!dir)
                         return -ENOMEM;
         }
-        kctx = kmod_new(dir, NULL);
+        kctx = kmod.new_(dir, NULL);
         return kctx ? 0 : -ENOENT;
 }
 
 void module_done(void) {
         if (kctx)
-                kmod_unref(kctx);
+                kmod.unref(kctx);
         kctx = NULL;
+        if (kmod_dl)
+                dlclose(kmod_dl);
+        kmod_dl = NULL;
 }
 
 int module_load(const char *name) {
@@ -45,17 +104,17 @@ int module_load(const char *name) {
         r = ctx();
         if (r < 0)
                 return r;
-        r = kmod_module_new_from_lookup(kctx, name, &list);
+        r = kmod.new_from_lookup(kctx, name, &list);
         if (r < 0)
                 return r;
         if (!list)
                 return -ENOENT;
         r = 1;
-        kmod_list_foreach(i, list) {
-                struct kmod_module *m = kmod_module_get_module(i);
-                int state = kmod_module_get_initstate(m);
+        for_each_kmod(i, list) {
+                struct kmod_module *m = kmod.get_module(i);
+                int state = kmod.get_initstate(m);
                 if (state != KMOD_MODULE_BUILTIN && state != KMOD_MODULE_LIVE) {
-                        int k = kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL, NULL);
+                        int k = kmod.probe_insert(m, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL, NULL);
                         if (k > 0)
                                 k = -EPERM; /* blacklisted */
                         if (k == -EEXIST)
@@ -63,9 +122,9 @@ int module_load(const char *name) {
                         if (r > 0 || k < 0)
                                 r = k;
                 }
-                kmod_module_unref(m);
+                kmod.module_unref(m);
         }
-        kmod_module_unref_list(list);
+        kmod.unref_list(list);
         return r;
 }
 
@@ -76,18 +135,18 @@ int module_host_driver_for(const char *modalias, char *buf, size_t n) {
         r = ctx();
         if (r < 0)
                 return r;
-        r = kmod_module_new_from_lookup(kctx, modalias, &list);
+        r = kmod.new_from_lookup(kctx, modalias, &list);
         if (r < 0)
                 return r;
-        kmod_list_foreach(i, list) {
-                struct kmod_module *m = kmod_module_get_module(i);
-                const char *name = kmod_module_get_name(m);
+        for_each_kmod(i, list) {
+                struct kmod_module *m = kmod.get_module(i);
+                const char *name = kmod.get_name(m);
                 if (!found && name && !streq(name, "vfio_pci") && !streq(name, "pci_stub")) {
                         snprintf(buf, n, "%s", name);
                         found = 1;
                 }
-                kmod_module_unref(m);
+                kmod.module_unref(m);
         }
-        kmod_module_unref_list(list);
+        kmod.unref_list(list);
         return found;
 }

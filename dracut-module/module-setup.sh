@@ -34,6 +34,9 @@ installkernel() {
 # shellcheck disable=SC2154
 install() {
     inst_binary "$(vfpt_src /usr/sbin/vfpt)" /usr/sbin/vfpt
+    # vfpt opens libkmod with dlopen() when it loads vfio-pci (udevd's kmod
+    # builtin needs it too; this says so explicitly)
+    inst_libdir_file "libkmod.so.2*"
     inst_simple "$(vfpt_src /usr/lib/udev/rules.d/70-vfpt.rules)" /usr/lib/udev/rules.d/70-vfpt.rules
     [ -e "${dracutsysrootdir:-}/etc/vfpt.conf" ] && inst_simple /etc/vfpt.conf
     for f in "${dracutsysrootdir:-}"/etc/vfpt.conf.d/*.conf; do

@@ -1,0 +1,102 @@
+#!/bin/bash
+# make bench: what vfpt costs, side by side with the floor (exec of
+# /bin/true) and with driverctl, on fixture hosts (umockdev; this machine's
+# /sys is never touched). Prints a table; see README "Benchmarks".
+set -u
+B=${1:-build}
+cd "$(dirname "$0")/../.." || exit 2
+. tests/fixture/host.sh
+VFPT=$PWD/$B/vfpt
+N=${BENCH_RUNS:-300}
+tmp=$(mktemp -d /tmp/vfpt-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+gcc -O2 -o "$tmp/spawn-bench" tests/bench/spawn-bench.c || exit 2
+export VFPT_LOG_TARGET=console
+PRE=(env UMOCKDEV_DIR=__FX__ LD_PRELOAD=libumockdev-preload.so.0 VFPT_ROOT=__FX__/root)
+
+# host: a PF with 64 VFs (steady: already created), a listed unbound NVMe,
+# an unrelated NIC; vfio-pci loaded
+host() {
+	fx_init "$1"
+	fx_driver vfio-pci
+	fx_driver igb
+	fx_dev 0000:3b:00.0 8086:1521 driver=igb group=1 totalvfs=64 offset=128 stride=1
+	fx_vfs 0000:3b:00.0 64 group_base=100
+	fx_dev 0000:5e:00.0 1b36:0010 group=2
+	fx_dev 0000:77:00.0 8086:10d3 group=3 driver=e1000e
+	mkdir -p "$FX/sys/module/vfio-pci" "$FX/sys/module/vfio_pci"
+	printf '[sriov 0000:3b:00.0]\nnum_vfs = 64\nvf_driver = vfio-pci\n[vfio]\ndevices = 0000:5e:00.0\n' >"$FX/root/etc/vfpt.conf"
+}
+host "$tmp/h"
+H=$FX
+
+row() { # NAME RUNS CMD...: median p10 p90 rss
+	local name=$1 runs=$2
+	shift 2
+	local r
+	r=$(UMOCKDEV_DIR=$H LD_PRELOAD=libumockdev-preload.so.0 VFPT_ROOT=$H/root "$tmp/spawn-bench" "$runs" "$@") || {
+		printf '%-44s failed\n' "$name"
+		return
+	}
+	read -r med p10 p90 rss <<<"$r"
+	printf '%-44s %8s %8s %8s %8s' "$name" "$med" "$p10" "$p90" "$rss"
+	[ -n "${FLOOR:-}" ] && printf ' %7.1fx' "$(echo "$med / $FLOOR" | bc -l)"
+	echo
+	LAST=$med
+}
+ev() { # ACTION ADDR PCI_ID [DRIVER]
+	echo /usr/bin/env ACTION="$1" SUBSYSTEM=pci DEVPATH="/devices/pci0000:00/$2" PCI_SLOT_NAME="$2" PCI_ID="$3" ${4:+DRIVER=$4} "$VFPT" udev
+}
+
+echo "vfpt $("$VFPT" version | cut -d' ' -f2), $(nproc) cores, $N runs a row (fewer for the heavy ones); times in microseconds"
+printf '%-44s %8s %8s %8s %8s %8s\n' "what" "median" "p10" "p90" "rss KB" "x floor"
+FLOOR=
+row "floor: exec /bin/true" "$N" /bin/true
+FLOOR=$LAST
+# shellcheck disable=SC2046
+row "vfpt udev, add of a device it ignores" "$N" $(ev add 0000:77:00.0 8086:10D3)
+# shellcheck disable=SC2046
+row "vfpt udev, add of a listed device (claim)" "$N" $(ev add 0000:5e:00.0 1B36:0010)
+CLAIM=$LAST
+# shellcheck disable=SC2046
+row "vfpt udev, bind of a PF with 64 VFs" 50 $(ev bind 0000:3b:00.0 8086:1521 igb)
+# driverctl writes the same override; the device is left on vfio-pci in the
+# fixture so that its own check after probing passes
+rm -f "$H/sys/devices/pci0000:00/0000:5e:00.0/driver"
+fx_bind 0000:5e:00.0 vfio-pci
+row "driverctl --nosave set-override (same device)" 50 /usr/sbin/driverctl --nosave set-override 0000:5e:00.0 vfio-pci
+DC=$LAST
+printf '%-44s %8.1fx\n' "driverctl / vfpt claim" "$(echo "$DC / $CLAIM" | bc -l)"
+
+# apply over 64 PFs x 64 VFs
+echo
+echo "vfpt apply over 64 PFs x 64 VFs (4160 PCI devices):"
+fx_init "$tmp/big"
+fx_driver vfio-pci
+fx_driver igb
+: >"$FX/root/etc/vfpt.conf"
+for i in $(seq 1 64); do
+	pf=$(printf '0000:%02x:00.0' $((i + 16)))
+	fx_dev "$pf" 8086:1521 driver=igb group=$i totalvfs=64 offset=1 stride=1 >/dev/null
+	fx_vfs "$pf" 64 group_base=$((1000 + i * 100))
+	printf '[sriov %s]\nnum_vfs = 64\nvf_driver = vfio-pci\n' "$pf" >>"$FX/root/etc/vfpt.conf"
+done
+BIG=$FX
+r=$(UMOCKDEV_DIR=$BIG LD_PRELOAD=libumockdev-preload.so.0 VFPT_ROOT=$BIG/root "$tmp/spawn-bench" 5 "$VFPT" -q apply)
+read -r med p10 p90 rss <<<"$r"
+printf '  wall time (umockdev preload included): median %d ms (p10 %d, p90 %d), rss %s KB\n' \
+	$((med / 1000)) $((p10 / 1000)) $((p90 / 1000)) "$rss"
+if command -v valgrind >/dev/null; then
+	UMOCKDEV_DIR=$BIG LD_PRELOAD=libumockdev-preload.so.0 VFPT_ROOT=$BIG/root \
+		valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" "$VFPT" -q apply >/dev/null 2>"$tmp/cg.log"
+	total=$(grep -E '^summary:|^totals:' "$tmp/cg.out" | head -1 | awk '{print $2}')
+	own=$(callgrind_annotate "$tmp/cg.out" 2>/dev/null | grep -E 'vfpt|agent/' | awk '{gsub(",","",$1); s+=$1} END {print s+0}')
+	printf '  instructions (callgrind, whole process incl. libudev and the preload): %s\n' "$total"
+	callgrind_annotate "$tmp/cg.out" 2>/dev/null | grep -E '^ *[0-9,]+ ' | head -8 | sed 's/^/    /'
+fi
+
+echo
+cp "$VFPT" "$tmp/vfpt.stripped"
+strip "$tmp/vfpt.stripped"
+printf 'binary: %d bytes stripped (%d unstripped); dynamic: %s\n' "$(stat -c %s "$tmp/vfpt.stripped")" \
+	"$(stat -c %s "$VFPT")" "$(objdump -p "$VFPT" | awk '/NEEDED/ {printf "%s ", $2}')"
