@@ -29,7 +29,7 @@ LIB := $(B)/libvfpt.a
 TEST_SRCS := $(wildcard tests/unit/test-*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRCS))
 
-.PHONY: all install deps check asan fuzz demo clean
+.PHONY: all install deps check asan fuzz bench demo clean
 all: $(B)/vfpt
 
 $(B)/obj/%.o: agent/%.c $(wildcard agent/*.h) | $(B)/obj
@@ -64,7 +64,7 @@ install: $(B)/vfpt
 
 # Debian 12 packages the build, the tests and the demo need.
 DEB_BUILD := build-essential pkg-config libinih-dev libblkid-dev libudev-dev libkmod-dev
-DEB_TEST  := umockdev libumockdev0 valgrind shellcheck python3 util-linux e2fsprogs clang libclang-rt-14-dev binutils
+DEB_TEST  := umockdev libumockdev0 valgrind shellcheck python3 util-linux e2fsprogs clang libclang-rt-14-dev binutils bc driverctl strace
 DEB_DEMO  := qemu-system-x86 dracut-core cpio kmod pciutils pci.ids libc6-dev udev
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
@@ -84,6 +84,11 @@ asan:
 FUZZ_SECONDS ?= 60
 fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+bench:
+	@tests/ensure-deps.sh
+	@$(MAKE) -s $(B)/vfpt
+	@tests/bench/bench.sh $(B)
 
 check:
 	@tests/ensure-deps.sh

@@ -26,9 +26,13 @@ static void udev_device_unrefp(struct udev_device **d) {
 }
 
 static struct udev_device *open_dev(const char *name) {
+        char p[128];
         if (!ctx())
                 return NULL;
-        return udev_device_new_from_subsystem_sysname(udev_ctx, "pci", name);
+        /* straight to the path: by subsystem and sysname, libudev would try
+         * several directories first */
+        snprintf(p, sizeof(p), SYSFS_PCI_DEVICES "/%s", name);
+        return udev_device_new_from_syspath(udev_ctx, p);
 }
 
 /* attribute as unsigned; -ENOENT if absent, -EBADMSG if garbage */
@@ -141,21 +145,37 @@ int device_read(const char *name, struct pci_dev *ret, const char **bad) {
  * internally, out of reach of the test fixtures' preload library */
 static int names_sorted(const char *dir, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
+        size_t n = 0, alloc = 0;
         DIR *d = opendir(dir);
         struct dirent *de;
         int r = 0;
 
         if (!d)
                 return -errno;
-        while (r >= 0 && (de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        r = strv_extend(&l, de->d_name);
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                if (n + 2 > alloc) { /* strv_extend is O(n) a call: thousands of VFs */
+                        alloc = alloc ? alloc * 2 : 64;
+                        char **m = realloc(l, alloc * sizeof(char *));
+                        if (!m) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        l = m;
+                }
+                if (!(l[n] = strdup(de->d_name))) {
+                        r = -ENOMEM;
+                        break;
+                }
+                l[++n] = NULL;
+        }
         closedir(d);
         if (r < 0)
                 return r;
         if (!l && strv_split_ws("", &l) < 0)
                 return -ENOMEM;
-        qsort(l, strv_length(l), sizeof(char *), (int (*)(const void *, const void *)) strcmp_ptr);
+        qsort(l, n, sizeof(char *), (int (*)(const void *, const void *)) strcmp_ptr);
         *ret = TAKE_PTR(l);
         return 0;
 }
@@ -181,55 +201,21 @@ int device_modalias(const char *name, char *buf, size_t n) {
 }
 
 int device_enumerate(char ***ret) {
-        struct udev_enumerate *e;
-        struct udev_list_entry *i;
-        _cleanup_strv_free_ char **l = NULL;
-        int r;
-
-        if (!ctx())
-                return -ENOMEM;
-        e = udev_enumerate_new(udev_ctx);
-        if (!e)
-                return -ENOMEM;
-        r = udev_enumerate_add_match_subsystem(e, "pci");
-        if (r >= 0)
-                r = udev_enumerate_scan_devices(e);
-        size_t n = 0, alloc = 0;
-        if (r >= 0)
-                udev_list_entry_foreach(i, udev_enumerate_get_list_entry(e)) {
-                        const char *p = udev_list_entry_get_name(i), *b = strrchr(p, '/');
-                        if (n + 2 > alloc) { /* strv_extend is O(n) a call: 4096 VFs */
-                                alloc = alloc ? alloc * 2 : 256;
-                                char **m = realloc(l, alloc * sizeof(char *));
-                                if (!m) {
-                                        r = -ENOMEM;
-                                        break;
-                                }
-                                l = m;
-                        }
-                        if (!(l[n] = strdup(b ? b + 1 : p))) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        l[++n] = NULL;
-                }
-        udev_enumerate_unref(e);
-        if (r < 0)
-                return r;
-        if (!l && strv_split_ws("", &l) < 0)
-                return -ENOMEM;
-        /* libudev sorts by syspath; we want the sysfs names' order */
-        qsort(l, strv_length(l), sizeof(char *), (int (*)(const void *, const void *)) strcmp_ptr);
-        *ret = TAKE_PTR(l);
-        return 0;
+        /* the names are all that is needed: /sys/bus/pci/devices lists them;
+         * libudev's enumerator would build a device object for each */
+        return names_sorted(SYSFS_PCI_DEVICES, ret);
 }
 
 int device_write(const char *name, const char *attr, const char *value) {
-        _cleanup_(udev_device_unrefp) struct udev_device *d = open_dev(name);
-        if (!d)
-                return -ENODEV;
-        /* libudev passes the kernel's errno through */
-        return udev_device_set_sysattr_value(d, attr, value);
+        char p[256];
+        struct pci_addr a;
+        const char *why;
+        /* the name is a PCI address, never a path of its own */
+        if (pci_addr_parse(name, &a, &why) < 0 || strchr(attr, '/'))
+                return -EINVAL;
+        snprintf(p, sizeof(p), SYSFS_PCI_DEVICES "/%s/%s", name, attr);
+        int r = write_string_file(p, value);
+        return r == -ENOENT && access(p, F_OK) < 0 ? -ENODEV : r;
 }
 
 int device_virtfn(const char *pf, unsigned i, char ret[static PCI_ADDR_MAX]) {
@@ -251,8 +237,15 @@ int device_group_members(int group, char ***ret) {
 }
 
 bool device_iommu_active(void) {
-        _cleanup_strv_free_ char **l = NULL;
-        return names_sorted(SYSFS_IOMMU_GROUPS, &l) >= 0 && strv_length(l) > 0;
+        DIR *d = opendir(SYSFS_IOMMU_GROUPS);
+        struct dirent *de;
+        bool any = false;
+        if (!d)
+                return false;
+        while (!any && (de = readdir(d)))
+                any = de->d_name[0] != '.';
+        closedir(d);
+        return any;
 }
 
 bool driver_registered(const char *driver) {
