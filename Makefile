@@ -6,6 +6,8 @@ UDEVDIR    ?= $(PREFIX)/lib/udev
 DRACUTDIR  ?= $(PREFIX)/lib/dracut
 DOCDIR     ?= $(PREFIX)/share/doc/vfpt
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 INITRAMFSDIR ?= $(PREFIX)/share/initramfs-tools
 SYSCONFDIR ?= /etc
 
@@ -57,14 +59,19 @@ install: $(B)/vfpt
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/vfpt.service >$(DESTDIR)$(UNITDIR)/vfpt.service
 	install -Dm0755 initramfs-tools/hook $(DESTDIR)$(INITRAMFSDIR)/hooks/vfpt
 	install -Dm0755 initramfs-tools/script $(DESTDIR)$(INITRAMFSDIR)/scripts/init-top/vfpt
+	install -Dm0644 man/vfpt.8 $(DESTDIR)$(MANDIR)/man8/vfpt.8
+	install -Dm0644 man/vfpt.conf.5 $(DESTDIR)$(MANDIR)/man5/vfpt.conf.5
+	install -Dm0644 completion/vfpt.bash $(DESTDIR)$(BASHCOMPDIR)/vfpt
 	install -Dm0644 README.md $(DESTDIR)$(DOCDIR)/README.md
-	install -Dm0644 examples/vfpt.conf $(DESTDIR)$(DOCDIR)/examples/vfpt.conf
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	install -m0644 examples/* $(DESTDIR)$(DOCDIR)/examples/
 	install -d $(DESTDIR)$(DOCDIR)/grub
 	install -m0644 grub/* $(DESTDIR)$(DOCDIR)/grub/
 
 # Debian 12 packages the build, the tests and the demo need.
 DEB_BUILD := build-essential pkg-config libinih-dev libblkid-dev libudev-dev libkmod-dev
-DEB_TEST  := umockdev libumockdev0 valgrind shellcheck python3 util-linux e2fsprogs clang libclang-rt-14-dev binutils bc driverctl strace
+DEB_TEST  := umockdev libumockdev0 valgrind shellcheck python3 util-linux e2fsprogs clang libclang-rt-14-dev binutils bc driverctl strace \
+             debhelper dpkg-dev fakeroot lintian rpm rpmlint man-db groff-base bsdextrautils git
 DEB_DEMO  := qemu-system-x86 dracut-core cpio kmod pciutils pci.ids libc6-dev udev
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
