@@ -267,8 +267,9 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
                 engine_init(&e, c, ENGINE_APPLY);
                 engine_vfio_node(&e, (int) g);
                 for (size_t i = 0; i < e.n_acc; i++)
-                        log_full_errno(e.acc[i]->failed ? LOG_ERR : LOG_NOTICE, 0, "%s: %s", e.acc[i]->name,
-                                       e.acc[i]->message ?: "");
+                        if (e.acc[i]->message)
+                                log_full_errno(e.acc[i]->failed ? LOG_ERR : LOG_NOTICE, 0, "%s: %s", e.acc[i]->name,
+                                               e.acc[i]->message);
                 engine_done(&e);
                 cleanup();
                 return EXIT_OK;

@@ -330,8 +330,20 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
         if (handled(e, d->name))
                 return 0;
         if (streq(d->driver, VFIO_DRIVER) && streq(d->override, VFIO_DRIVER)) {
+                /* claimed before: the node's permissions, and the group's
+                 * viability for status */
+                _cleanup_strv_free_ char **m = NULL;
                 mark_handled(e, d->name);
-                node_perms(e, d->group, a); /* claimed before: only the node's permissions */
+                node_perms(e, d->group, a);
+                a->viable = 1;
+                if (d->group >= 0 && device_group_members(d->group, &m) >= 0)
+                        for (char **i = m; *i; i++) {
+                                struct pci_dev c;
+                                const char *bad;
+                                if (!streq(*i, d->name) && device_read(*i, &c, &bad) == 0 && !pci_dev_is_bridge(&c) &&
+                                    *c.driver && !streq(c.driver, VFIO_DRIVER) && !streq(c.driver, "pci-stub"))
+                                        a->viable = 0;
+                        }
                 return 0;
         }
         if (pci_dev_is_bridge(d)) {

@@ -59,7 +59,7 @@ qemu_prepare() {
 	VFPT_DESTDIR=$stage dracutbasedir=$dracut dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
 		--conf /dev/null --confdir "$QDIR/empty-conf.d" --kver "$KVER" --kmoddir "$KROOT/lib/modules/$KVER" \
 		--modules "base udev-rules kernel-modules vfpt vfpttest" \
-		--drivers "nvme e1000e e1000 vfio vfio_iommu_type1 vfio_pci" \
+		--drivers "nvme e1000e e1000 igb igbvf vfio vfio_iommu_type1 vfio_pci" \
 		--no-early-microcode --compress cat --tmpdir "$QDIR" "$BASE_INITRD" >"$QDIR/dracut.log" 2>&1 ||
 		{ qlog "dracut failed: $(tail -5 "$QDIR/dracut.log")"; return 1; }
 }
@@ -85,6 +85,24 @@ QEMU_DEVICES=(
 	-device pci-testdev,bus=br4,addr=0x2
 )
 
+# QEMU 8+ from Debian's bookworm-backports for the 82576 (-device igb), with
+# private apt lists and unpacked into build/qemu/bpo: nothing of this
+# machine's apt state or installed QEMU changes. Sets QEMU_BPO.
+qemu_backports() {
+	local b=$QDIR/bpo
+	QEMU_BPO=$b/root/usr/bin/qemu-system-x86_64
+	[ -x "$QEMU_BPO" ] && return 0
+	mkdir -p "$b/lists/partial" "$b/cache/archives/partial"
+	echo "deb http://deb.debian.org/debian bookworm-backports main" >"$b/sources.list"
+	local apt=(-o Dir::Etc::SourceList="$b/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+		-o Dir::State::Lists="$b/lists" -o Dir::Cache="$b/cache")
+	apt-get "${apt[@]}" update >"$b/apt.log" 2>&1 || return 1
+	(cd "$b" && apt-get "${apt[@]}" download qemu-system-x86 qemu-system-common qemu-system-data >>"$b/apt.log" 2>&1) || return 1
+	rm -rf "$b/root"
+	for d in "$b"/*.deb; do dpkg-deb -x "$d" "$b/root" || return 1; done
+	"$QEMU_BPO" --version >/dev/null 2>&1
+}
+
 qemu_boot() {
 	local name=$1 conf=$2 expect=$3 append=${4:-} smp=${5:-2}
 	local dir=$QDIR/$name
@@ -95,9 +113,11 @@ qemu_boot() {
 	(cd "$dir/root" && find . | cpio -o -H newc --quiet) >"$dir/overlay.cpio"
 	cat "$BASE_INITRD" "$dir/overlay.cpio" >"$dir/initrd.img"
 	local start=$SECONDS
-	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -machine q35,kernel-irqchip=split -accel tcg -smp "$smp" -m 1024 \
+	local devices=("${QEMU_DEVICES[@]}")
+	[ -n "${QEMU_DEVICES_OVERRIDE:-}" ] && read -r -a devices <<<"$QEMU_DEVICES_OVERRIDE"
+	timeout "$QEMU_TIMEOUT" "${QEMU_BIN:-qemu-system-x86_64}" -machine q35,kernel-irqchip=split -accel tcg -smp "$smp" -m 1024 \
 		-nographic -no-reboot -nic none -monitor none -serial stdio \
-		"${QEMU_DEVICES[@]}" \
+		"${devices[@]}" \
 		-kernel "$KERNEL" -initrd "$dir/initrd.img" \
 		-append "console=ttyS0 quiet loglevel=4 intel_iommu=on iommu=pt panic=-1 rd.shell=0 rd.emergency=poweroff $append" \
 		</dev/null >"$QDIR/$name.log" 2>&1
