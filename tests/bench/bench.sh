@@ -111,3 +111,6 @@ cp "$VFPT" "$tmp/vfpt.stripped"
 strip "$tmp/vfpt.stripped"
 printf 'binary: %d bytes stripped (%d unstripped); dynamic: %s\n' "$(stat -c %s "$tmp/vfpt.stripped")" \
 	"$(stat -c %s "$VFPT")" "$(objdump -p "$VFPT" | awk '/NEEDED/ {printf "%s ", $2}')"
+
+echo
+tests/bench/bench-qemu.sh

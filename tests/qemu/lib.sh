@@ -110,6 +110,8 @@ qemu_boot() {
 	mkdir -p "$dir/root/etc"
 	cp "$conf" "$dir/root/etc/vfpt.conf"
 	cp "$expect" "$dir/root/etc/vfpt-test.expect"
+	# QEMU_OVERLAY: a directory whose files are laid over the initramfs too
+	[ -n "${QEMU_OVERLAY:-}" ] && cp -a "$QEMU_OVERLAY/." "$dir/root/"
 	(cd "$dir/root" && find . | cpio -o -H newc --quiet) >"$dir/overlay.cpio"
 	cat "$BASE_INITRD" "$dir/overlay.cpio" >"$dir/initrd.img"
 	local start=$SECONDS

@@ -10,6 +10,8 @@
 #   no_kmsg REGEX            ... has none
 #   status N                 vfpt status exits N
 #   show                     print vfpt status and lspci -nnk of the devices
+#   bench_rebind PF DRV N VF...  N times: unbind the PF from DRV, sriov_numvfs=0,
+#                            bind it again, time until every VF is on vfio-pci
 exp=/etc/vfpt-test.expect
 pass=0
 fail=0
@@ -80,6 +82,31 @@ while read -r kind rest; do
         echo "# kernel log, vfpt and vfio lines"
         dmesg | grep -E 'vfpt|vfio' | sed 's/^\[[^]]*\] //'
         echo "VFPT-SHOW-END" ;;
+    bench_rebind)
+        pf=$1 pdrv=$2 n=$3
+        shift 3
+        r=0
+        times=""
+        while [ $r -lt "$n" ]; do
+            echo 0 >"/sys/bus/pci/devices/$pf/sriov_numvfs" 2>/dev/null
+            echo "$pf" >"/sys/bus/pci/drivers/$pdrv/unbind"
+            udevadm settle >/dev/null 2>&1
+            t0=$(date +%s%N)
+            echo "$pf" >"/sys/bus/pci/drivers/$pdrv/bind"
+            i=0
+            while [ $i -lt 3000 ]; do
+                all=1
+                for vf in "$@"; do [ "$(drv "$vf")" = vfio-pci ] || all=0; done
+                [ $all = 1 ] && break
+                i=$((i + 1))
+            done
+            t1=$(date +%s%N)
+            if [ $all = 1 ]; then times="$times $(((t1 - t0) / 1000000))"; else times="$times timeout"; fi
+            udevadm settle >/dev/null 2>&1
+            r=$((r + 1))
+        done
+        echo "VFPT-BENCH $pf rebind-to-vfio ms:$times"
+        case $times in *timeout*) nok "bench: VFs not on vfio-pci in time" ;; *) ok "bench ran: $times ms" ;; esac ;;
     *) nok "unknown expectation: $kind $rest" ;;
     esac
 done <"$exp"
