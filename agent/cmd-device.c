@@ -66,6 +66,18 @@ static void json_devices(struct json *j, const struct engine *e) {
         json_array_end(j);
 }
 
+/* plan and apply --json: {"changed", "steps", "devices"} */
+static void print_json_run(const struct engine *e, bool with_result) {
+        struct json j;
+        json_init(&j, stdout);
+        json_object_begin(&j, NULL);
+        json_bool(&j, "changed", e->n_steps > 0);
+        json_steps(&j, e, with_result);
+        json_devices(&j, e);
+        json_object_end(&j);
+        json_finish(&j);
+}
+
 static void print_steps(const struct engine *e, const char *prefix) {
         for (size_t i = 0; i < e->n_steps; i++) {
                 const struct step *s = &e->steps[i];
@@ -101,6 +113,18 @@ static void cleanup(void) {
         module_done();
 }
 
+/* engine_all with the error said; on failure nothing is left to free */
+static int run_all(struct engine *e, const struct config *c, enum engine_mode mode) {
+        engine_init(e, c, mode);
+        int r = engine_all(e);
+        if (r < 0) {
+                log_error("cannot enumerate PCI devices: %s", strerror(-r));
+                engine_done(e);
+                cleanup();
+        }
+        return r;
+}
+
 int cmd_plan(struct context *ctx, int argc, char **argv) {
         _cleanup_config_ struct config *c = NULL;
         struct engine e;
@@ -113,24 +137,11 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
                            &c);
         if (r != 0)
                 return r < 0 ? EXIT_OK : r;
-        engine_init(&e, c, ENGINE_PLAN);
-        r = engine_all(&e);
-        if (r < 0) {
-                log_error("cannot enumerate PCI devices: %s", strerror(-r));
-                engine_done(&e);
-                cleanup();
+        if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
-        }
-        if (ctx->json) {
-                struct json j;
-                json_init(&j, stdout);
-                json_object_begin(&j, NULL);
-                json_bool(&j, "changed", e.n_steps > 0);
-                json_steps(&j, &e, false);
-                json_devices(&j, &e);
-                json_object_end(&j);
-                json_finish(&j);
-        } else {
+        if (ctx->json)
+                print_json_run(&e, false);
+        else {
                 if (e.n_steps == 0)
                         printf("nothing to write: every present configured device is as configured\n");
                 print_steps(&e, "");
@@ -205,16 +216,9 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         for (size_t i = 0; i < e.n_acc; i++)
                 if (e.acc[i]->failed)
                         log_error("%s: %s", e.acc[i]->name, e.acc[i]->message);
-        if (ctx->json) {
-                struct json j;
-                json_init(&j, stdout);
-                json_object_begin(&j, NULL);
-                json_bool(&j, "changed", e.n_steps > 0);
-                json_steps(&j, &e, true);
-                json_devices(&j, &e);
-                json_object_end(&j);
-                json_finish(&j);
-        } else
+        if (ctx->json)
+                print_json_run(&e, true);
+        else
                 print_accounts(&e, "");
         r = engine_failures(&e) ? EXIT_PARTIAL : EXIT_OK;
         engine_done(&e);
@@ -344,14 +348,8 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 return EXIT_USAGE;
         }
         bool iommu = device_iommu_active();
-        engine_init(&e, c, ENGINE_PLAN);
-        r = engine_all(&e);
-        if (r < 0) {
-                log_error("cannot enumerate PCI devices: %s", strerror(-r));
-                engine_done(&e);
-                cleanup();
+        if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
-        }
         drift = !iommu || e.n_steps > 0 || engine_failures(&e) > 0;
         for (char **w = want; *w; w++)
                 drift = drift || !cmdline_satisfies(have, *w);
