@@ -216,26 +216,35 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         for (size_t i = 0; i < e.n_acc; i++)
                 if (e.acc[i]->failed)
                         log_error("%s: %s", e.acc[i]->name, e.acc[i]->message);
-        if (ctx->json)
-                print_json_run(&e, true);
-        else
-                print_accounts(&e, "");
         r = engine_failures(&e) ? EXIT_PARTIAL : EXIT_OK;
-        engine_done(&e);
-        cleanup();
-
         /* patch_grub: only on the installed system, never from the initramfs
          * (its /etc/default/grub, if any, is not the one the next boot reads) */
-        if (c->patch_grub && !ctx->json) {
+        bool grub = false;
+        if (c->patch_grub) {
                 _cleanup_free_ char *initrd = path_rooted("/etc/initrd-release");
                 if (initrd && access(initrd, F_OK) == 0)
                         log_debug("patch_grub: in the initramfs, GRUB is left to the installed system");
-                else {
-                        char *gargv[] = { (char *) "grub", (char *) "apply", NULL };
-                        if (cmd_grub(ctx, 2, gargv) != EXIT_OK)
-                                r = EXIT_PARTIAL;
-                }
+                else
+                        grub = true;
         }
+        if (ctx->json) {
+                struct json j;
+                json_init(&j, stdout);
+                json_object_begin(&j, NULL);
+                json_bool(&j, "changed", e.n_steps > 0);
+                json_steps(&j, &e, true);
+                json_devices(&j, &e);
+                if (grub && grub_apply_for_apply(c, &j) != EXIT_OK)
+                        r = EXIT_PARTIAL;
+                json_object_end(&j);
+                json_finish(&j);
+        } else {
+                print_accounts(&e, "");
+                if (grub && grub_apply_for_apply(c, NULL) != EXIT_OK)
+                        r = EXIT_PARTIAL;
+        }
+        engine_done(&e);
+        cleanup();
         return r;
 }
 

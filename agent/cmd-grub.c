@@ -20,6 +20,25 @@ struct grub_opts {
         bool no_update;
 };
 
+/* one check or apply of one file */
+struct grub_run {
+        const char *file;
+        char **want, **params, **entries; /* entries: boot entries changed (apply) or stale (check) */
+        struct grub_file *g;
+        char *patched;
+        size_t plen;
+        bool bls, satisfied, regenerated;
+        const char *tool;
+};
+
+static void grub_run_done(struct grub_run *run) {
+        strv_free(run->want);
+        strv_free(run->params);
+        strv_free(run->entries);
+        grub_free(run->g);
+        free(run->patched);
+}
+
 static int on_option(void *userdata, int c, const char *arg) {
         struct grub_opts *o = userdata;
         if (c == 'f')
@@ -35,6 +54,172 @@ static int on_option(void *userdata, int c, const char *arg) {
 static bool bls_enabled(const struct grub_file *g) {
         _cleanup_free_ char *v = grub_value(g, "GRUB_ENABLE_BLSCFG", NULL);
         return v && streq(v, "true");
+}
+
+/* Reads and judges the file; an exit code, errors said. */
+static int grub_load(const struct config *c, const char *file, struct grub_run *run) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r;
+
+        *run = (struct grub_run) { .file = file };
+        r = host_kernel_args(c, &run->want);
+        if (r < 0) {
+                log_error("kernel_args = auto: cannot tell Intel from AMD in /proc/cpuinfo; set kernel_args");
+                return EXIT_USAGE;
+        }
+        r = read_file(file, 1024 * 1024, &text, &len);
+        if (r < 0) {
+                log_error("%s: cannot read: %s", file, strerror(-r));
+                return EXIT_USAGE;
+        }
+        r = grub_parse(text, len, &run->g);
+        if (r == -EINVAL) {
+                log_error("%s:%u: %s", file, run->g->error_line, run->g->error);
+                return EXIT_USAGE;
+        }
+        if (r < 0 || (r = grub_cmdline(run->g, &run->params)) < 0) {
+                if (r == -EINVAL)
+                        log_error("%s:%u: the kernel command line depends on a command substitution; vfpt "
+                                  "cannot see through it", file, grub_unknown_line(run->g));
+                else
+                        log_error("%s: %s", file, strerror(-r));
+                return EXIT_USAGE;
+        }
+        run->bls = bls_enabled(run->g);
+        run->satisfied = true;
+        for (char **w = run->want; *w; w++)
+                run->satisfied = run->satisfied && cmdline_satisfies(run->params, *w);
+        return EXIT_OK;
+}
+
+static int grub_check(struct grub_run *run) {
+        _cleanup_free_ char *failed = NULL;
+        /* BLS systems: the entries hold their own copies */
+        int k = bootcfg_patch_cmdlines(run->want, run->bls, true, &run->entries, &failed);
+        if (k < 0) {
+                log_error("%s: %s", failed ?: "boot entries", strerror(-k));
+                return EXIT_USAGE;
+        }
+        run->satisfied = run->satisfied && k == 0;
+        return EXIT_OK;
+}
+
+static int grub_apply(struct grub_run *run, bool no_update) {
+        _cleanup_free_ char *failed = NULL, *tool_err = NULL;
+        const char *why = NULL, *file = run->file;
+        int r;
+
+        if (!run->satisfied) {
+                /* grub_patch verifies its edit: it reads back, has every
+                 * argument in force, and changes no other variable */
+                r = grub_patch(run->g, run->want, &run->patched, &run->plen, &why);
+                if (r < 0) {
+                        log_error("%s: cannot edit safely: %s; the file is unchanged", file, why ?: strerror(-r));
+                        return EXIT_USAGE;
+                }
+                r = atomic_replace(file, run->patched, run->plen, BACKUP_SUFFIX);
+                if (r < 0) {
+                        log_error("%s: cannot write: %s; the file is unchanged", file, strerror(-r));
+                        return EXIT_PARTIAL;
+                }
+                log_info("%s: kernel_args added; previous content in %s%s", file, file, BACKUP_SUFFIX);
+        }
+        /* --no-update: this file only; otherwise the boot entries' own copies too */
+        int k = no_update ? 0 : bootcfg_patch_cmdlines(run->want, run->bls, false, &run->entries, &failed);
+        if (k < 0) {
+                log_error("%s: cannot patch: %s", failed ?: "boot entries", strerror(-k));
+                return EXIT_PARTIAL;
+        }
+        if (!no_update && (run->patched || k > 0)) {
+                const char *const *tool;
+                r = bootcfg_regenerate(&tool_err);
+                if (r < 0) {
+                        log_error("%s: %s%s", file,
+                                  run->patched ? "edited, but the boot configuration was not regenerated: " : "",
+                                  tool_err ?: strerror(-r));
+                        return EXIT_PARTIAL;
+                }
+                run->regenerated = true;
+                if (bootcfg_tool(&tool) >= 0)
+                        run->tool = tool[0];
+        }
+        return EXIT_OK;
+}
+
+static void json_members_check(struct json *j, const struct grub_run *run) {
+        json_string(j, "file", run->file);
+        json_bool(j, "satisfied", run->satisfied);
+        json_bool(j, "changed", false);
+        json_array_begin(j, "args");
+        for (char **w = run->want; *w; w++) {
+                int i = cmdline_find_last(run->params, *w);
+                json_object_begin(j, NULL);
+                json_string(j, "arg", *w);
+                json_bool(j, "in_effect", cmdline_satisfies(run->params, *w));
+                json_string(j, "found", i >= 0 ? run->params[i] : NULL);
+                json_object_end(j);
+        }
+        json_array_end(j);
+        json_array_begin(j, "stale_boot_entries");
+        for (char **f = run->entries; f && *f; f++)
+                json_string(j, NULL, *f);
+        json_array_end(j);
+}
+
+static void json_members_apply(struct json *j, const struct grub_run *run) {
+        _cleanup_free_ char *backup = strdupf("%s%s", run->file, BACKUP_SUFFIX);
+        json_string(j, "file", run->file);
+        json_bool(j, "changed", run->patched || run->entries);
+        json_string(j, "backup", run->patched ? backup : NULL);
+        json_array_begin(j, "boot_entries_changed");
+        for (char **f = run->entries; f && *f; f++)
+                json_string(j, NULL, *f);
+        json_array_end(j);
+        json_string(j, "regenerated_with", run->tool);
+}
+
+static void print_check(const struct grub_run *run) {
+        for (char **w = run->want; *w; w++) {
+                int i = cmdline_find_last(run->params, *w);
+                if (cmdline_satisfies(run->params, *w))
+                        printf("%s: %s in effect\n", run->file, *w);
+                else if (i >= 0)
+                        printf("%s: %s MISSING: %s is in force\n", run->file, *w, run->params[i]);
+                else
+                        printf("%s: %s MISSING\n", run->file, *w);
+        }
+        for (char **f = run->entries; f && *f; f++)
+                printf("%s: lacks kernel_args\n", *f);
+}
+
+static void print_apply(const struct grub_run *run) {
+        if (run->patched)
+                printf("%s: updated (backup: %s%s)\n", run->file, run->file, BACKUP_SUFFIX);
+        else
+                printf("%s: already has the kernel arguments, left as it is\n", run->file);
+        for (char **f = run->entries; f && *f; f++)
+                printf("%s: updated\n", *f);
+        if (run->regenerated && run->tool)
+                printf("boot configuration regenerated with %s\n", run->tool);
+}
+
+int grub_apply_for_apply(const struct config *c, struct json *j) {
+        struct grub_run run;
+        int r = grub_load(c, path_grub_default(), &run);
+        if (r == EXIT_OK)
+                r = grub_apply(&run, false);
+        if (j) {
+                json_object_begin(j, "grub");
+                if (r == EXIT_OK)
+                        json_members_apply(j, &run);
+                else
+                        json_bool(j, "failed", true);
+                json_object_end(j);
+        } else if (r == EXIT_OK)
+                print_apply(&run);
+        grub_run_done(&run);
+        return r;
 }
 
 int cmd_grub(struct context *ctx, int argc, char **argv) {
@@ -58,11 +243,7 @@ int cmd_grub(struct context *ctx, int argc, char **argv) {
                 "  --no-update   only edit the file\n";
         struct grub_opts o = {};
         _cleanup_config_ struct config *c = NULL;
-        _cleanup_strv_free_ char **want = NULL, **params = NULL, **changed_files = NULL;
-        _cleanup_grub_ struct grub_file *g = NULL;
-        _cleanup_free_ char *text = NULL, *patched = NULL, *tool_err = NULL, *failed = NULL;
-        size_t len, plen = 0;
-        const char *why = NULL;
+        struct grub_run run = {};
         bool apply;
         int r;
 
@@ -87,143 +268,31 @@ int cmd_grub(struct context *ctx, int argc, char **argv) {
                 log_error("grub: unexpected argument '%s'", argv[verb + k2]);
                 return EXIT_USAGE;
         }
-        const char *file = o.file ?: path_grub_default();
 
         r = load_config_or_report(ctx, &c);
         if (r != 0)
                 return r;
-        r = host_kernel_args(c, &want);
-        if (r < 0) {
-                log_error("kernel_args = auto: cannot tell Intel from AMD in /proc/cpuinfo; set kernel_args");
-                return EXIT_USAGE;
-        }
-        r = read_file(file, 1024 * 1024, &text, &len);
-        if (r < 0) {
-                log_error("%s: cannot read: %s", file, strerror(-r));
-                return EXIT_USAGE;
-        }
-        r = grub_parse(text, len, &g);
-        if (r == -EINVAL) {
-                log_error("%s:%u: %s", file, g->error_line, g->error);
-                return EXIT_USAGE;
-        }
-        if (r < 0 || (r = grub_cmdline(g, &params)) < 0) {
-                if (r == -EINVAL)
-                        log_error("%s:%u: the kernel command line depends on a command substitution; vfpt "
-                                  "cannot see through it", file, grub_unknown_line(g));
-                else
-                        log_error("%s: %s", file, strerror(-r));
-                return EXIT_USAGE;
-        }
-        bool bls = bls_enabled(g);
-        bool satisfied = true;
-        for (char **w = want; *w; w++)
-                satisfied = satisfied && cmdline_satisfies(params, *w);
-
-        if (!apply) {
-                /* BLS systems: the entries hold their own copies */
-                int k = bootcfg_patch_cmdlines(want, bls, true, &changed_files, &failed);
-                if (k < 0) {
-                        log_error("%s: %s", failed ?: "boot entries", strerror(-k));
-                        return EXIT_USAGE;
-                }
+        r = grub_load(c, o.file ?: path_grub_default(), &run);
+        if (r == EXIT_OK)
+                r = apply ? grub_apply(&run, o.no_update) : grub_check(&run);
+        if (r == EXIT_OK) {
                 if (ctx->json) {
                         struct json j;
                         json_init(&j, stdout);
                         json_object_begin(&j, NULL);
-                        json_string(&j, "file", file);
-                        json_bool(&j, "satisfied", satisfied && k == 0);
-                        json_bool(&j, "changed", false);
-                        json_array_begin(&j, "args");
-                        for (char **w = want; *w; w++) {
-                                int i = cmdline_find_last(params, *w);
-                                json_object_begin(&j, NULL);
-                                json_string(&j, "arg", *w);
-                                json_bool(&j, "in_effect", cmdline_satisfies(params, *w));
-                                json_string(&j, "found", i >= 0 ? params[i] : NULL);
-                                json_object_end(&j);
-                        }
-                        json_array_end(&j);
-                        json_array_begin(&j, "stale_boot_entries");
-                        for (char **f = changed_files; f && *f; f++)
-                                json_string(&j, NULL, *f);
-                        json_array_end(&j);
+                        if (apply)
+                                json_members_apply(&j, &run);
+                        else
+                                json_members_check(&j, &run);
                         json_object_end(&j);
                         json_finish(&j);
-                } else {
-                        for (char **w = want; *w; w++) {
-                                int i = cmdline_find_last(params, *w);
-                                if (cmdline_satisfies(params, *w))
-                                        printf("%s: %s in effect\n", file, *w);
-                                else if (i >= 0)
-                                        printf("%s: %s MISSING: %s is in force\n", file, *w, params[i]);
-                                else
-                                        printf("%s: %s MISSING\n", file, *w);
-                        }
-                        for (char **f = changed_files; f && *f; f++)
-                                printf("%s: lacks kernel_args\n", *f);
-                }
-                return satisfied && k == 0 ? EXIT_OK : EXIT_DRIFT;
-        }
-
-        if (!satisfied) {
-                /* grub_patch verifies its edit: it reads back, has every
-                 * argument in force, and changes no other variable */
-                r = grub_patch(g, want, &patched, &plen, &why);
-                if (r < 0) {
-                        log_error("%s: cannot edit safely: %s; the file is unchanged", file, why ?: strerror(-r));
-                        return EXIT_USAGE;
-                }
-                r = atomic_replace(file, patched, plen, BACKUP_SUFFIX);
-                if (r < 0) {
-                        log_error("%s: cannot write: %s; the file is unchanged", file, strerror(-r));
-                        return EXIT_PARTIAL;
-                }
-                log_info("%s: kernel_args added; previous content in %s%s", file, file, BACKUP_SUFFIX);
-        }
-        /* --no-update: this file only; otherwise the boot entries' own copies too */
-        int k = o.no_update ? 0 : bootcfg_patch_cmdlines(want, bls, false, &changed_files, &failed);
-        if (k < 0) {
-                log_error("%s: cannot patch: %s", failed ?: "boot entries", strerror(-k));
-                return EXIT_PARTIAL;
-        }
-        const char *const *tool = NULL;
-        bool regenerated = false;
-        if (!o.no_update && (patched || k > 0)) {
-                r = bootcfg_regenerate(&tool_err);
-                if (r < 0) {
-                        log_error("%s: %s%s", file, patched ? "edited, but the boot configuration was not regenerated: " : "",
-                                  tool_err ?: strerror(-r));
-                        return EXIT_PARTIAL;
-                }
-                regenerated = true;
-                bootcfg_tool(&tool);
-        }
-        bool changed = patched || k > 0;
-        if (ctx->json) {
-                struct json j;
-                _cleanup_free_ char *backup = strdupf("%s%s", file, BACKUP_SUFFIX);
-                json_init(&j, stdout);
-                json_object_begin(&j, NULL);
-                json_string(&j, "file", file);
-                json_bool(&j, "changed", changed);
-                json_string(&j, "backup", patched ? backup : NULL);
-                json_array_begin(&j, "boot_entries_changed");
-                for (char **f = changed_files; f && *f; f++)
-                        json_string(&j, NULL, *f);
-                json_array_end(&j);
-                json_string(&j, "regenerated_with", regenerated && tool ? tool[0] : NULL);
-                json_object_end(&j);
-                json_finish(&j);
-        } else {
-                if (patched)
-                        printf("%s: updated (backup: %s%s)\n", file, file, BACKUP_SUFFIX);
+                } else if (apply)
+                        print_apply(&run);
                 else
-                        printf("%s: already has the kernel arguments, left as it is\n", file);
-                for (char **f = changed_files; f && *f; f++)
-                        printf("%s: updated\n", *f);
-                if (regenerated && tool)
-                        printf("boot configuration regenerated with %s\n", tool[0]);
+                        print_check(&run);
+                if (!apply && !run.satisfied)
+                        r = EXIT_DRIFT;
         }
-        return EXIT_OK;
+        grub_run_done(&run);
+        return r;
 }

@@ -40,6 +40,11 @@ int parse_command_options(struct context *ctx, int argc, char **argv, const char
                           const struct extra_option *extra, int (*on_extra)(void *userdata, int val, const char *arg),
                           void *userdata);
 
+/* patch_grub: grub apply of /etc/default/grub for vfpt apply; with j, a
+ * "grub" member of apply's document, else lines on stdout. An exit code. */
+struct json;
+int grub_apply_for_apply(const struct config *c, struct json *j);
+
 /* -c/-j/-v/-q; true if c was one of them */
 bool cli_common_option(struct context *ctx, int c, const char *arg);
 
