@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "log.h"
@@ -10,6 +11,20 @@
 #endif
 
 static int cmd_version(struct context *ctx, int argc, char **argv);
+
+static const char *environment_problem(void) {
+        const char *t = getenv("VFPT_LOG_TARGET"), *root = getenv("VFPT_ROOT");
+        if (t && *t && !streq(t, "console") && !streq(t, "kmsg"))
+                return "VFPT_LOG_TARGET must be console or kmsg";
+        if (root && *root) {
+                struct stat st;
+                if (root[0] != '/')
+                        return "VFPT_ROOT must be an absolute path";
+                if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
+                        return "VFPT_ROOT is not a directory";
+        }
+        return NULL;
+}
 static int cmd_help(struct context *ctx, int argc, char **argv);
 
 static const struct command {
@@ -97,6 +112,14 @@ int main(int argc, char **argv) {
                 log_error("no command given");
                 usage(stderr);
                 return EXIT_USAGE;
+        }
+        /* bad environment: one line and exit 2, except for udev, which
+         * never fails an event (it logs and goes on with the defaults) */
+        const char *why = environment_problem();
+        if (why) {
+                log_error("%s", why);
+                if (!streq(argv[optind], "udev"))
+                        return EXIT_USAGE;
         }
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 if (streq(argv[optind], commands[i].name)) {

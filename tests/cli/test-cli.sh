@@ -90,6 +90,17 @@ test_config_trust() {
 	expect_rc 0 "$VFPT" --config "$TMP/t.conf" check-config
 }
 
+test_bad_environment() {
+	VFPT_LOG_TARGET=syslog expect_rc 2 "$VFPT" --config examples/vfpt.conf check-config
+	[ "$ERR" = "vfpt: VFPT_LOG_TARGET must be console or kmsg" ] || fail "$ERR"
+	VFPT_ROOT=relative/root expect_rc 2 "$VFPT" check-config
+	[[ $ERR == *"VFPT_ROOT must be an absolute path"* ]] || fail "$ERR"
+	VFPT_ROOT=/nonexistent-vfpt-root expect_rc 2 "$VFPT" check-config
+	[[ $ERR == *"VFPT_ROOT is not a directory"* ]] || fail "$ERR"
+	# udev never fails an event
+	VFPT_ROOT=relative ACTION=add SUBSYSTEM=net expect_rc 0 "$VFPT" udev
+}
+
 test_no_path_from_config_value() {
 	# an address like ../../ never becomes a sysfs path: it is not an address
 	printf '[vfio]\ndevices = ../../../etc\n[sriov ../../x]\nnum_vfs = 1\n' >"$TMP/p.conf"
