@@ -72,7 +72,7 @@ install: $(B)/vfpt
 DEB_BUILD := build-essential pkg-config libinih-dev libblkid-dev libudev-dev libkmod-dev
 DEB_TEST  := umockdev libumockdev0 valgrind shellcheck python3 util-linux e2fsprogs clang libclang-rt-14-dev binutils bc driverctl strace \
              debhelper dpkg-dev fakeroot lintian rpm rpmlint man-db groff-base bsdextrautils git
-DEB_DEMO  := qemu-system-x86 dracut-core cpio kmod pciutils pci.ids libc6-dev udev
+DEB_DEMO  := qemu-system-x86 dracut-core initramfs-tools-core busybox cpio kmod pciutils pci.ids libc6-dev udev
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO); \

@@ -113,7 +113,14 @@ qemu_boot() {
 	# QEMU_OVERLAY: a directory whose files are laid over the initramfs too
 	[ -n "${QEMU_OVERLAY:-}" ] && cp -a "$QEMU_OVERLAY/." "$dir/root/"
 	(cd "$dir/root" && find . | cpio -o -H newc --quiet) >"$dir/overlay.cpio"
-	cat "$BASE_INITRD" "$dir/overlay.cpio" >"$dir/initrd.img"
+	# the kernel takes an uncompressed archive after a compressed one only at a
+	# 4-byte boundary: zero padding in between, which it skips
+	cp "$BASE_INITRD" "$dir/initrd.img"
+	local size pad
+	size=$(stat -c %s "$dir/initrd.img")
+	pad=$(((512 - size % 512) % 512))
+	head -c "$pad" /dev/zero >>"$dir/initrd.img"
+	cat "$dir/overlay.cpio" >>"$dir/initrd.img"
 	local start=$SECONDS
 	local devices=("${QEMU_DEVICES[@]}")
 	[ -n "${QEMU_DEVICES_OVERRIDE:-}" ] && read -r -a devices <<<"$QEMU_DEVICES_OVERRIDE"
@@ -127,4 +134,35 @@ qemu_boot() {
 	BOOT_SECONDS=$((SECONDS - start))
 	tr -d '\r' <"$QDIR/$name.log" >"$QDIR/$name.txt"
 	return $rc
+}
+
+# An initramfs built by initramfs-tools' mkinitramfs (Debian's other
+# framework) with vfpt's hook and init-top script as installed. mkinitramfs
+# reads /usr, /etc and /lib/modules of this machine; it runs in a private
+# mount namespace with overlays that add the staged install, a config and the
+# unpacked kernel's modules, so nothing of this machine changes.
+# Sets ITOOLS_INITRD. Needs qemu_prepare first.
+qemu_prepare_itools() {
+	local n=$QDIR/itools
+	rm -rf "$n"
+	mkdir -p "$n"/{usr-up,usr-work,etc-up,etc-work,conf/scripts,conf/hooks,conf/conf.d}
+	cp -a "$QDIR/stage/usr/." "$n/usr-up/"
+	mkdir -p "$n/usr-up/lib/modules/$KVER" "$n/usr-up/bin" "$n/usr-up/share/vfpttest" \
+		"$n/usr-up/share/initramfs-tools/scripts/init-premount"
+	gcc -static -O2 -o "$n/usr-up/bin/vfio-open" "$TOP/tests/qemu/guest/vfio-open.c" || return 1
+	cp "$TOP/tests/qemu/guest/99vfpttest/vfpttest-check.sh" "$n/usr-up/share/vfpttest/"
+	cp "$TOP/tests/qemu/guest/itools/hook-vfpttest" "$n/usr-up/share/initramfs-tools/hooks/vfpttest"
+	cp "$TOP/tests/qemu/guest/itools/script-vfpttest" "$n/usr-up/share/initramfs-tools/scripts/init-premount/vfpttest"
+	printf '[vfio]\n' >"$n/etc-up/vfpt.conf" # the hook includes vfpt when configured; scenarios lay theirs over
+	printf 'MODULES=list\nBUSYBOX=y\nCOMPRESS=gzip\n' >"$n/conf/initramfs.conf"
+	printf 'nvme\ne1000e\ne1000\n' >"$n/conf/modules"
+	ITOOLS_INITRD=$n/initrd-itools.img
+	unshare -m sh -ec '
+		n=$1 kroot=$2 kver=$3
+		mount -t overlay overlay -o lowerdir=/usr,upperdir="$n/usr-up",workdir="$n/usr-work" /usr
+		mount -t overlay overlay -o lowerdir=/etc,upperdir="$n/etc-up",workdir="$n/etc-work" /etc
+		mount --bind "$kroot/lib/modules/$kver" "/usr/lib/modules/$kver"
+		mount --bind "$kroot/boot" /boot
+		mkinitramfs -d "$n/conf" -o "$n/initrd-itools.img" "$kver"
+	' sh "$n" "$KROOT" "$KVER" >"$QDIR/itools.log" 2>&1 || { qlog "mkinitramfs failed: $(tail -5 "$QDIR/itools.log")"; return 1; }
 }

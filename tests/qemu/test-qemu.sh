@@ -72,6 +72,16 @@ test_sriov_vfs_and_claims_1cpu() {
 	boot sriov-1cpu "" 1
 }
 
+test_initramfs_tools() {
+	# Debian's other framework: mkinitramfs with vfpt's hook and init-top script
+	if ! qemu_prepare_itools; then
+		fail "mkinitramfs: $(tail -3 "$QDIR/itools.log")"
+		return
+	fi
+	sriov_conf
+	BASE_INITRD=$ITOOLS_INITRD boot initramfs-tools
+}
+
 test_late_claim() {
 	# nvme loaded before udev (rd.driver.pre): it binds both controllers first
 	sriov_conf
