@@ -39,6 +39,18 @@ test_linked_as_the_brief_says() {
 	grep -q 'libkmod.so.2' "$VFPT" || fail "no dlopen of libkmod.so.2"
 }
 
+test_systemd_unit_verifies() {
+	# installed under a prefix whose binary and man pages exist, so that
+	# systemd-analyze checks ExecStart= and Documentation= for real
+	command -v systemd-analyze >/dev/null || { fail "systemd-analyze missing"; return; }
+	expect_rc 0 make -s -C "$TOP" install DESTDIR= PREFIX="$TMP/sv/usr"
+	MANPATH=$TMP/sv/usr/share/man expect_rc 0 systemd-analyze verify "$TMP/sv/usr/lib/systemd/system/vfpt.service"
+	local u="$TMP/sv/usr/lib/systemd/system/vfpt.service"
+	grep -q '^After=.*systemd-udev-trigger.service' "$u" || fail "not after udev coldplug"
+	grep -q '^Before=.*network-pre.target.*libvirtd.service' "$u" || fail "not before network-pre and libvirtd"
+	grep -q '^ConditionPathExists=|/etc/vfpt.conf' "$u" || fail "runs without a config"
+}
+
 test_shellcheck() {
 	command -v shellcheck >/dev/null || { fail "shellcheck not installed"; return; }
 	shellcheck -s sh "$TOP/dracut-module/vfpt-pre-udev.sh" "$TOP/initramfs-tools/hook" "$TOP/initramfs-tools/script" ||
