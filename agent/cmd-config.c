@@ -143,12 +143,19 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                 struct engine e;
                 engine_init(&e, c, ENGINE_PLAN);
                 if (engine_all(&e) >= 0)
-                        for (size_t i = 0; i < e.n_acc; i++)
-                                if (e.acc[i]->refused) {
-                                        char *m = strdupf("%s: %s", e.acc[i]->name, e.acc[i]->message);
-                                        if (m && strv_push(&c->errors, m) >= 0)
+                        for (size_t i = 0; i < e.n_acc; i++) {
+                                const struct account *a = e.acc[i];
+                                if (a->refused && a->failed) { /* listed by address: a mistake */
+                                        char *m = strdupf("%s: %s", a->name, a->message);
+                                        if (!m || strv_push(&c->errors, m) < 0) {
+                                                log_error("out of memory");
+                                                r = -ENOMEM;
+                                        } else if (r >= 0)
                                                 r = -EINVAL;
-                                }
+                                } else if (a->refused || a->deferred)
+                                        log_warning("%s: %s", a->name, a->message);
+                        }
+                learn_protected(&e);
                 engine_done(&e);
                 device_done();
                 module_done();

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vfpt plan, apply, udev, status: the commands around the device engine. */
+#include <fcntl.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <stdio.h>
 
+#include "bootstate.h"
 #include "cmdline.h"
 #include "commands.h"
 #include "engine.h"
@@ -12,6 +16,7 @@
 #include "log.h"
 #include "module.h"
 #include "paths.h"
+#include "protect.h"
 
 #define LOCK_TIMEOUT_SEC 60
 
@@ -152,11 +157,50 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
         return EXIT_OK;
 }
 
-static int on_early(void *userdata, int c, const char *arg _unused_) {
-        if (c != 'e')
+struct apply_options {
+        bool early, late;
+};
+
+static int on_apply_option(void *userdata, int c, const char *arg _unused_) {
+        struct apply_options *o = userdata;
+        if (c == 'e')
+                o->early = true;
+        else if (c == 'l')
+                o->late = true;
+        else
                 return -1;
-        *(bool *) userdata = true;
         return 0;
+}
+
+/* /run/vfpt/deferred: claims left for vfpt-late.service (its condition) */
+static void mark_deferred(bool deferred) {
+        _cleanup_free_ char *p = strdupf("%s/deferred", path_runtime_dir());
+        if (!p)
+                return;
+        if (deferred) {
+                (void) mkdir(path_runtime_dir(), 0755);
+                int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+                if (fd >= 0)
+                        close(fd);
+        } else
+                (void) unlink(p);
+}
+
+/* On an up host: record the protected set for the next boot's initramfs. */
+void learn_protected(struct engine *e) {
+        char why[512];
+        struct protect *p = e->prot;
+        _cleanup_protect_ struct protect *own = NULL;
+        if (!p) {
+                if (protect_open(e->late, &own) < 0)
+                        return;
+                p = own;
+        }
+        int r = protect_save(p, why, sizeof(why));
+        if (r < 0)
+                log_warning("%s: cannot record the protected set: %s", path_protected(), strerror(-r));
+        else
+                log_debug("protected set: %s", why);
 }
 
 int cmd_apply(struct context *ctx, int argc, char **argv) {
@@ -165,8 +209,8 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         struct engine e;
         int r;
 
-        static const struct extra_option extra[] = { { "early", 0, 'e' }, {} };
-        bool early = false;
+        static const struct extra_option extra[] = { { "early", 0, 'e' }, { "late", 0, 'l' }, {} };
+        struct apply_options o = {};
         r = parse_command_options(ctx, argc, argv,
                                   "vfpt apply [--early]\n"
                                   "Bring every configured device to its desired state now (coldplug): SR-IOV\n"
@@ -175,8 +219,10 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                                   "  --early   in the initramfs before udev starts (the dracut and\n"
                                   "            initramfs-tools hooks): a PF whose driver is not bound yet\n"
                                   "            is left to its bind event instead of counting as a failure;\n"
-                                  "            logs to the kernel log\n",
-                                  extra, on_early, &early);
+                                  "            logs to the kernel log\n"
+                                  "  --late    once the network is up (vfpt-late.service): claims deferred\n"
+                                  "            at boot, with the network guard trusting the routes it sees\n",
+                                  extra, on_apply_option, &o);
         if (r == -1)
                 return EXIT_OK;
         if (r < 0)
@@ -185,13 +231,26 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                 log_error("apply: unexpected argument '%s'", argv[r]);
                 return EXIT_USAGE;
         }
+        bool early = o.early;
         if (early) {
                 log_set_target(LOG_TARGET_AUTO);
                 log_open();
         }
+        char off[64];
+        if (vfpt_disabled(in_initrd(), off, sizeof(off))) {
+                log_notice("%s on the kernel command line: changing nothing on this boot", off);
+                if (in_initrd())
+                        (void) bootstate_record_disabled(off);
+                return EXIT_OK;
+        }
         r = load_config_or_report(ctx, &c);
         if (r != 0)
                 return r;
+        if (early && in_initrd()) {
+                char digest[DIGEST_MAX];
+                if (config_digest(c, digest) >= 0 && (r = bootstate_record_boot(digest)) < 0)
+                        log_warning("cannot record this boot's config in %s: %s", path_runtime_dir(), strerror(-r));
+        }
         if (!device_iommu_active())
                 log_warning("the IOMMU is not active on this boot (/sys/kernel/iommu_groups is empty): "
                             "vfio-pci cannot take devices; check kernel_args with 'vfpt status'");
@@ -202,6 +261,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         }
         engine_init(&e, c, ENGINE_APPLY);
         e.early = early;
+        e.late = o.late;
         r = engine_all(&e);
         if (r < 0) {
                 log_error("cannot enumerate PCI devices: %s", strerror(-r));
@@ -211,8 +271,13 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         }
         if (early) /* no one reads stdout in the initramfs: the kernel log gets the account */
                 for (size_t i = 0; i < e.n_acc; i++)
-                        if (!e.acc[i]->failed && (e.acc[i]->changed || e.acc[i]->late))
-                                log_notice("%s: %s", e.acc[i]->name, e.acc[i]->message);
+                        if (!e.acc[i]->failed && (e.acc[i]->changed || e.acc[i]->late || e.acc[i]->refused ||
+                                                  e.acc[i]->deferred))
+                                log_full_errno(e.acc[i]->refused ? LOG_WARNING : LOG_NOTICE, 0, "%s: %s",
+                                               e.acc[i]->name, e.acc[i]->message);
+        mark_deferred(engine_deferred(&e) > 0);
+        if (!early)
+                learn_protected(&e);
         for (size_t i = 0; i < e.n_acc; i++)
                 if (e.acc[i]->failed)
                         log_error("%s: %s", e.acc[i]->name, e.acc[i]->message);
@@ -289,6 +354,11 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
         }
         if (!action || !streq_ptr(subsystem, "pci"))
                 return EXIT_OK;
+        char off[64];
+        if (vfpt_disabled(in_initrd(), off, sizeof(off))) {
+                log_debug("%s on the kernel command line: event ignored", off);
+                return EXIT_OK;
+        }
         if (!name && devpath) {
                 name = strrchr(devpath, '/');
                 name = name ? name + 1 : NULL;
@@ -317,11 +387,15 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
         struct engine e;
         engine_init(&e, c, ENGINE_APPLY);
         engine_uevent(&e, action, name, getenv("DRIVER"));
+        if (engine_deferred(&e))
+                mark_deferred(true);
         for (size_t i = 0; i < e.n_acc; i++) {
                 const struct account *a = e.acc[i];
                 if (a->failed)
                         log_error("%s: %s", a->name, a->message);
-                else if (a->changed || a->late)
+                else if (a->refused)
+                        log_warning("%s: %s", a->name, a->message);
+                else if (a->changed || a->late || a->deferred)
                         log_notice("%s: %s", a->name, a->message ?: "done");
                 else
                         log_debug("%s: %s", a->name, a->message ?: "as configured");
@@ -329,6 +403,39 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
         engine_done(&e);
         cleanup();
         return EXIT_OK;
+}
+
+/* What the boot records say against the config now. */
+struct boot_view {
+        char disabled[64];      /* "vfpt=off", "rd.vfpt=0" or "" */
+        char kver[65];
+        char tool[32];
+        bool recorded;          /* the initramfs of kver was built with vfpt's hook */
+        bool rebuild;           /* ... from another config */
+        bool reboot;            /* this boot's initramfs ran another config */
+        const char *command;    /* the rebuild command */
+};
+
+static void boot_view(const struct config *c, struct boot_view *v) {
+        char now[DIGEST_MAX], built[DIGEST_MAX], booted[DIGEST_MAX];
+        struct utsname u;
+
+        *v = (struct boot_view) { .command = "dracut -f" };
+        (void) vfpt_disabled(false, v->disabled, sizeof(v->disabled));
+        if (!*v->disabled) /* the initramfs part was off (rd.vfpt=0): it said so in /run */
+                (void) bootstate_read_disabled(v->disabled, sizeof(v->disabled));
+        if (uname(&u) == 0)
+                snprintf(v->kver, sizeof(v->kver), "%s", u.release);
+        if (config_digest(c, now) < 0)
+                return;
+        if (bootstate_read_initramfs(v->kver, built, v->tool, sizeof(v->tool)) == 0) {
+                v->recorded = true;
+                v->rebuild = !streq(built, now);
+                if (streq(v->tool, "initramfs-tools"))
+                        v->command = "update-initramfs -u";
+        }
+        if (bootstate_read_boot(booted) == 0 && !streq(booted, now) && !v->rebuild)
+                v->reboot = true;
 }
 
 int cmd_status(struct context *ctx, int argc, char **argv) {
@@ -359,7 +466,10 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
         bool iommu = device_iommu_active();
         if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
-        drift = !iommu || e.n_steps > 0 || engine_failures(&e) > 0;
+        struct boot_view bv;
+        boot_view(c, &bv);
+        drift = !iommu || e.n_steps > 0 || engine_failures(&e) > 0 || engine_deferred(&e) > 0 || bv.rebuild ||
+                bv.reboot;
         for (char **w = want; *w; w++)
                 drift = drift || !cmdline_satisfies(have, *w);
         for (size_t i = 0; i < e.n_acc; i++)
@@ -379,6 +489,17 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 }
                 json_array_end(&j);
                 json_bool(&j, "iommu_active", iommu);
+                json_string(&j, "disabled", *bv.disabled ? bv.disabled : NULL);
+                json_object_begin(&j, "initramfs");
+                json_string(&j, "kernel", bv.kver);
+                json_string(&j, "built_with", *bv.tool ? bv.tool : NULL);
+                if (bv.recorded)
+                        json_bool(&j, "has_current_config", !bv.rebuild);
+                else
+                        json_null(&j, "has_current_config");
+                json_string(&j, "rebuild_command", bv.rebuild ? bv.command : NULL);
+                json_object_end(&j);
+                json_bool(&j, "reboot_required", bv.reboot);
                 json_devices(&j, &e);
                 json_object_end(&j);
                 json_finish(&j);
@@ -388,6 +509,19 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                         printf(" %s %s%s", *w, cmdline_satisfies(have, *w) ? "(in effect)" : "(MISSING)",
                                w[1] ? "," : "\n");
                 printf("IOMMU: %s\n", iommu ? "active" : "NOT active on this boot: vfio-pci cannot take devices");
+                if (*bv.disabled)
+                        printf("vfpt: DISABLED on this boot (%s on the kernel command line): no claims, no SR-IOV "
+                               "changes%s\n", bv.disabled,
+                               strncmp(bv.disabled, "rd.", 3) == 0 ? " in the initramfs" : "");
+                if (bv.rebuild)
+                        printf("initramfs: built from another config (kernel %s): rebuild it with '%s', then "
+                               "reboot\n", bv.kver, bv.command);
+                else if (bv.recorded)
+                        printf("initramfs: carries the config now in /etc (kernel %s, %s)\n", bv.kver, bv.tool);
+                else
+                        printf("initramfs: no record of a build with vfpt's hook for kernel %s\n", bv.kver);
+                if (bv.reboot)
+                        printf("reboot required: this boot's initramfs had another config\n");
                 for (size_t i = 0; i < e.n_acc; i++) {
                         const struct account *a = e.acc[i];
                         printf("%s %s:", a->name, role_to_string(a->role));
@@ -407,6 +541,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                                a->failed || a->changed ? a->message : "");
                 }
         }
+        learn_protected(&e);
         engine_done(&e);
         cleanup();
         return drift ? EXIT_DRIFT : EXIT_OK;

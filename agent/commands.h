@@ -45,6 +45,12 @@ int parse_command_options(struct context *ctx, int argc, char **argv, const char
 struct json;
 int grub_apply_for_apply(const struct config *c, struct json *j);
 
+/* On an up host, records the protected set for the next boot (engine's or a new one). */
+struct engine;
+void learn_protected(struct engine *e);
+int cmd_protected(struct context *ctx, int argc, char **argv);
+int cmd_initramfs_hook(struct context *ctx, int argc, char **argv);
+
 /* -c/-j/-v/-q; true if c was one of them */
 bool cli_common_option(struct context *ctx, int c, const char *arg);
 

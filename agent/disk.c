@@ -70,24 +70,54 @@ static const struct blockdev *find_name(const struct blockdev *b, size_t n, cons
         return NULL;
 }
 
-/* root= of the kernel command line, as a device name: tags through libblkid */
-static char *root_device(void) {
+/* a device spec (/dev/..., UUID=, LABEL=, PARTUUID=, PARTLABEL=) as a device name */
+static char *spec_device(const char *spec) {
+        if (strncmp(spec, "/dev/", 5) == 0)
+                return strdup(spec);
+        if (!strchr(spec, '='))
+                return NULL;
+        return blkid_evaluate_tag(spec, NULL, NULL);
+}
+
+/* NAME= of the kernel command line (root=, resume=), as a device name */
+static char *cmdline_device(const char *name) {
         _cleanup_strv_free_ char **params = NULL;
         if (host_cmdline(&params) < 0)
                 return NULL;
-        int i = cmdline_find_last(params, "root");
+        int i = cmdline_find_last(params, name);
         if (i < 0 || !strchr(params[i], '='))
                 return NULL;
-        const char *spec = strchr(params[i], '=') + 1;
-        if (strncmp(spec, "/dev/", 5) == 0)
-                return strdup(spec);
-        /* UUID=, LABEL=, PARTUUID=, PARTLABEL= */
-        return blkid_evaluate_tag(spec, NULL, NULL);
+        return spec_device(strchr(params[i], '=') + 1);
+}
+
+/* What /etc/fstab will mount or swap on (once local-fs.target is reached:
+ * /boot, /boot/efi, /usr, swap), beneath the device. */
+static int fstab_guard(const struct blockdev *b, size_t nb, char *why, size_t n) {
+        _cleanup_free_ char *t = NULL;
+        int r = read_file(path_fstab(), 1024 * 1024, &t, NULL);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        for (char *l = t; l && *l;) {
+                char *nl = strchr(l, '\n');
+                char spec[512], mnt[512];
+                if (nl)
+                        *nl = 0;
+                if (sscanf(l, "%511s %511s", spec, mnt) == 2 && spec[0] != '#') {
+                        _cleanup_free_ char *dev = spec_device(spec);
+                        const struct blockdev *hit = dev ? find_name(b, nb, dev) : NULL;
+                        if (hit) {
+                                snprintf(why, n, "%s is in /etc/fstab for %s", hit->name, mnt);
+                                return 1;
+                        }
+                }
+                l = nl ? nl + 1 : NULL;
+        }
+        return 0;
 }
 
 int disk_guard(const char *pci_name, char *why, size_t n) {
         _cleanup_free_ struct blockdev *b = NULL;
-        _cleanup_free_ char *mounts = NULL, *swaps = NULL, *root = NULL;
+        _cleanup_free_ char *mounts = NULL, *swaps = NULL, *root = NULL, *resume = NULL;
         const struct blockdev *hit;
         size_t nb = 0;
         int r;
@@ -98,11 +128,19 @@ int disk_guard(const char *pci_name, char *why, size_t n) {
         if (nb == 0)
                 return 0;
 
-        root = root_device();
+        root = cmdline_device("root");
         if (root && (hit = find_name(b, nb, root))) {
                 snprintf(why, n, "%s holds the root file system (root=%s)", hit->name, root);
                 return 1;
         }
+        resume = cmdline_device("resume");
+        if (resume && (hit = find_name(b, nb, resume))) {
+                snprintf(why, n, "%s holds the hibernation image (resume=%s)", hit->name, resume);
+                return 1;
+        }
+        r = fstab_guard(b, nb, why, n);
+        if (r != 0)
+                return r;
         r = read_file(PROC_MOUNTINFO, 4 * 1024 * 1024, &mounts, NULL);
         if (r < 0)
                 return r;

@@ -30,6 +30,7 @@ void engine_done(struct engine *e) {
         }
         free(e->acc);
         free(e->index);
+        protect_free(e->prot);
         *e = (struct engine) {};
 }
 
@@ -41,6 +42,13 @@ unsigned engine_failures(const struct engine *e) {
         unsigned n = 0;
         for (size_t i = 0; i < e->n_acc; i++)
                 n += e->acc[i]->failed;
+        return n;
+}
+
+unsigned engine_deferred(const struct engine *e) {
+        unsigned n = 0;
+        for (size_t i = 0; i < e->n_acc; i++)
+                n += e->acc[i]->deferred;
         return n;
 }
 
@@ -233,40 +241,77 @@ static int companion_will_bind(const struct pci_dev *c, char *host, size_t n) {
         return module_host_driver_for(alias, host, n);
 }
 
-/* The disk and network guards: never the host's own disk or network,
- * unless the config names the device in [vfio] force. */
-static bool refused_by_guards(struct engine *e, const struct pci_dev *d, struct account *a) {
-        char why[512];
-        int r;
+static struct protect *protected_set(struct engine *e) {
+        if (!e->prot && !e->prot_error)
+                e->prot_error = protect_open(e->late, &e->prot);
+        return e->prot;
+}
 
-        if (config_forced(e->cfg, &d->addr)) {
-                if (disk_guard(d->name, why, sizeof(why)) > 0 || net_guard(d->name, why, sizeof(why)) > 0)
-                        say(a, false, "forced: %s, claimed all the same ([vfio] force)", why);
-                return false;
-        }
-        r = disk_guard(d->name, why, sizeof(why));
-        if (r == 0)
-                r = net_guard(d->name, why, sizeof(why));
-        if (r > 0)
-                say(a, true, "refusing to claim: %s; list it in [vfio] force to override", why);
-        else if (r < 0)
-                say(a, true, "refusing to claim: cannot tell whether the host uses it: %s", strerror(-r));
-        if (r != 0 && a)
-                a->refused = true;
-        if (r != 0)
+/* Is the device listed by address ([vfio] devices), or is it a VF vfpt made?
+ * Those are taken as listed; a device matched only by an ID, a driver or
+ * its IOMMU group is not taken when the host might need it. */
+static bool listed(const struct engine *e, const struct pci_dev *d) {
+        if (d->is_vf)
                 return true;
+        for (size_t i = 0; i < e->cfg->n_vfio_devices; i++)
+                if (pci_addr_eq(&e->cfg->vfio_devices[i].addr, &d->addr))
+                        return true;
         return false;
 }
 
-/* Take one device for vfio-pci: override, away from a host driver, bind. */
+/* The guards: never a device the host needs to boot and be reached (the
+ * protected set), unless the config names it in [vfio] force. 1: refused
+ * (a failure when the device is listed by address), 2: deferred, 0: go. */
+static int guarded(struct engine *e, const struct pci_dev *d, struct account *a) {
+        char why[512];
+        struct protect *p = protected_set(e);
+        enum protect_verdict v;
+
+        if (!p) {
+                say(a, true, "refusing to claim: cannot load the protected set: %s", strerror(-e->prot_error));
+                if (a)
+                        a->refused = true;
+                return 1;
+        }
+        v = protect_check(p, d, why, sizeof(why));
+        if (config_forced(e->cfg, &d->addr)) {
+                if (v != PROTECT_NO)
+                        say(a, false, "forced: %s, claimed all the same ([vfio] force)", why);
+                return 0;
+        }
+        if (v == PROTECT_YES) {
+                if (a)
+                        a->refused = true;
+                if (listed(e, d))
+                        say(a, true, "refusing to claim: %s; list it in [vfio] force to override", why);
+                else
+                        say(a, false, "protected, not claimed: %s (matched by ID, not listed by address; "
+                                      "[vfio] force takes it)", why);
+                return 1;
+        }
+        if (v == PROTECT_UNKNOWN && !listed(e, d)) {
+                if (a)
+                        a->deferred = true;
+                say(a, false, "deferred: %s; claimed once the host is up (vfpt-late.service), or list it by address",
+                    why);
+                return 2;
+        }
+        return 0;
+}
+
+/* Take one device for vfio-pci: override, away from a host driver, bind.
+ * 0 claimed, 1 left alone on purpose (protected or deferred), -errno. */
 static int claim_one(struct engine *e, const struct pci_dev *d, struct account *a) {
         int r;
 
         mark_handled(e, d->name);
         if (streq(d->driver, VFIO_DRIVER))
                 return 0;
-        if (refused_by_guards(e, d, a))
-                return -EBUSY;
+        r = guarded(e, d, a);
+        if (r == 1)
+                return listed(e, d) ? -EBUSY : 1;
+        if (r == 2)
+                return 1;
         if (!streq(d->override, VFIO_DRIVER)) {
                 r = write_attr(e, d->name, "driver_override", VFIO_DRIVER);
                 if (r < 0) {
@@ -322,6 +367,7 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
         _cleanup_strv_free_ char **companions = NULL;
         char offending[256] = "";
         unsigned n_offending = 0;
+        bool blocked = false;
         int r;
 
         if (!a)
@@ -371,8 +417,40 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
                 if (pci_dev_is_bridge(&c) || streq(c.driver, VFIO_DRIVER) || streq(c.driver, "pci-stub"))
                         continue;
                 if (wanted_for_vfio(e, &c) || e->cfg->iommu_group == GROUP_GROUP) {
-                        /* listed itself, or the policy takes the group: claimed in this run too */
-                        strv_extend(&companions, c.name);
+                        /* listed itself, or the policy takes the group: claimed in this run too,
+                         * unless the host needs it: then the group cannot be made viable */
+                        char why[512];
+                        struct protect *p = protected_set(e);
+                        enum protect_verdict v = PROTECT_NO;
+                        if (!config_forced(e->cfg, &c.addr) && !listed(e, &c))
+                                v = p ? protect_check(p, &c, why, sizeof(why)) : PROTECT_UNKNOWN;
+                        if (v == PROTECT_NO) {
+                                r = strv_extend(&companions, c.name);
+                                if (r < 0)
+                                        return r;
+                                continue;
+                        }
+                        struct account *ca = account_for(e, c.name, ROLE_VFIO);
+                        if (!ca)
+                                return -ENOMEM;
+                        account_fill(ca, &c);
+                        mark_handled(e, c.name);
+                        if (v == PROTECT_UNKNOWN) {
+                                ca->deferred = a->deferred = true;
+                                say(ca, false, "deferred: %s", p ? why : "cannot load the protected set");
+                                say(a, false, "deferred: IOMMU group %d also holds %s, and %s", d->group, c.name,
+                                    p ? why : "the protected set cannot be loaded");
+                                mark_handled(e, d->name);
+                                return 0;
+                        }
+                        ca->refused = true;
+                        say(ca, true, "refusing to claim: %s; it is in IOMMU group %d with %s", why, d->group, d->name);
+                        a->viable = 0;
+                        blocked = true;
+                        n_offending++;
+                        size_t k = strlen(offending);
+                        snprintf(offending + k, sizeof(offending) - k, "%s%s (the host needs it)", k ? ", " : "",
+                                 c.name);
                         continue;
                 }
                 char host[65] = "";
@@ -387,6 +465,11 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
                          *c.driver ? "" : ", binds when its module loads");
         }
         if (!a->viable) {
+                if (blocked) {
+                        say(a, true, "IOMMU group %d cannot be claimed whole: %s; not claimed", d->group, offending);
+                        mark_handled(e, d->name);
+                        return -EBUSY;
+                }
                 if (e->cfg->iommu_group == GROUP_STRICT) {
                         say(a, true,
                             "IOMMU group %d is not viable: %s %s on a host driver; not claimed (list them, or "
@@ -398,8 +481,8 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
                     d->group, offending);
         }
         r = claim_one(e, d, a);
-        if (r < 0)
-                return r;
+        if (r != 0)
+                return r < 0 ? r : 0;
         node_perms(e, d->group, a);
         /* the rest of the group, with the same rule applied once */
         for (char **m = companions; m && *m; m++) {
@@ -438,6 +521,19 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
         if (n > pf->totalvfs) {
                 say(a, true, "cannot set sriov_numvfs=%u: only %u VFs supported", n, pf->totalvfs);
                 return -ERANGE;
+        }
+        if (pf->numvfs != n && pf->numvfs != 0 && !config_forced(e->cfg, &pf->addr)) {
+                /* nonzero -> other goes through 0: every VF goes away, and
+                 * on many NICs the PF's own link resets */
+                char why[512];
+                struct protect *p = protected_set(e);
+                if (!p || protect_check(p, pf, why, sizeof(why)) != PROTECT_NO) {
+                        a->refused = true;
+                        say(a, rule->sel.kind == SELECTOR_ADDR,
+                            "refusing to change sriov_numvfs %u -> %u: %s; list it in [vfio] force to override",
+                            pf->numvfs, n, p ? why : "cannot load the protected set");
+                        return -EBUSY;
+                }
         }
         if (pf->numvfs != n) {
                 if (!*pf->driver) {

@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "device.h"
+#include "protect.h"
 
 /* The device engine: brings configured PCI devices to their desired state
  * (SR-IOV VFs, vfio-pci claims), for one uevent or the whole machine. In
@@ -42,7 +43,8 @@ struct account {
         bool present;
         bool changed; /* writes were made (APPLY) or are needed (PLAN) */
         bool failed;
-        bool refused; /* by the disk or network guard */
+        bool refused; /* protected: the host needs it (disk, network, console GPU) */
+        bool deferred; /* cannot tell yet whether the host needs it: left for later */
         bool handled; /* taken care of in this run */
         bool late;    /* was bound to a host driver and had to be taken from it */
         char *message;
@@ -56,6 +58,9 @@ struct engine {
         struct account **acc; /* each allocated alone: pointers stay valid as the list grows */
         size_t n_acc;
         bool early;           /* initramfs before udev: an unbound PF is pending, not a failure */
+        bool late;            /* vfpt-late.service: the network is up, the network guard sees */
+        struct protect *prot; /* the protected set, opened on first use */
+        int prot_error;
         bool vfio_registered; /* vfio-pci is (or, in PLAN, will be) a registered driver */
         struct account **index; /* open addressing by name: lookups stay O(1) on 4096 VFs */
         size_t index_size;
@@ -78,5 +83,6 @@ bool engine_uevent_relevant(const struct config *cfg, const char *action, const 
                             const char *pci_id, const char *driver);
 
 unsigned engine_failures(const struct engine *e);
+unsigned engine_deferred(const struct engine *e);
 unsigned engine_writes(const struct engine *e);
 const char *role_to_string(enum role r);

@@ -38,6 +38,8 @@ static const struct command {
         { "udev", cmd_udev, "handle the one uevent described by the environment; used by the rules" },
         { "status", cmd_status, "kernel arguments, IOMMU state, each configured device: now vs wanted" },
         { "grub", cmd_grub, "grub check|apply [--file PATH] [--no-update]: kernel_args in GRUB_CMDLINE_LINUX" },
+        { "protected", cmd_protected, "the devices the host needs (never claimed), now and as learnt for the boot" },
+        { "initramfs-hook", cmd_initramfs_hook, "KVER TOOL: used by the initramfs builders' hooks" },
         { "version", cmd_version, "print the version" },
         { "help", cmd_help, "this text" },
 };

@@ -77,6 +77,37 @@ static int ipv6_route(const char *ifname, char *why, size_t n) {
         return 0;
 }
 
+/* The routes of one interface, and of every interface stacked on it (bond,
+ * bridge, VLAN, macvlan: /sys/class/net/IF/upper_*), depth-limited. */
+static int iface_guard(const char *ifname, unsigned depth, char *why, size_t n) {
+        char dir[256], sub[1024];
+        struct dirent *de;
+        DIR *d;
+        int r;
+
+        if (depth > 8)
+                return 0;
+        r = ipv4_route(ifname, why, n);
+        if (r == 0)
+                r = ipv6_route(ifname, why, n);
+        if (r != 0)
+                return r;
+        if ((size_t) snprintf(dir, sizeof(dir), SYSFS_CLASS_NET "/%s", ifname) >= sizeof(dir))
+                return -ENAMETOOLONG;
+        d = opendir(dir);
+        if (!d)
+                return 0;
+        while (r == 0 && (de = readdir(d))) {
+                if (strncmp(de->d_name, "upper_", 6) != 0)
+                        continue;
+                r = iface_guard(de->d_name + 6, depth + 1, sub, sizeof(sub));
+                if (r > 0)
+                        snprintf(why, n, "%s is a port of %s: %s", ifname, de->d_name + 6, sub);
+        }
+        closedir(d);
+        return r;
+}
+
 int net_guard(const char *pci_name, char *why, size_t n) {
         char dir[256];
         struct dirent *de;
@@ -90,10 +121,33 @@ int net_guard(const char *pci_name, char *why, size_t n) {
         while (r == 0 && (de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;
-                r = ipv4_route(de->d_name, why, n);
-                if (r == 0)
-                        r = ipv6_route(de->d_name, why, n);
+                r = iface_guard(de->d_name, 0, why, n);
         }
         closedir(d);
         return r;
+}
+
+bool net_routes_seen(void) {
+        _cleanup_free_ char *v4 = NULL, *v6 = NULL;
+        if (read_file(PROC_NET_ROUTE, 4 * 1024 * 1024, &v4, NULL) >= 0)
+                for (char *l = v4; l && *l;) {
+                        char *nl = strchr(l, '\n');
+                        char ifc[64];
+                        unsigned dest, mask;
+                        if (sscanf(l, "%63s %x %*x %*x %*s %*s %*s %x", ifc, &dest, &mask) == 3 && dest == 0 &&
+                            mask == 0 && !streq(ifc, "lo"))
+                                return true;
+                        l = nl ? nl + 1 : NULL;
+                }
+        if (read_file(PROC_NET_IPV6_ROUTE, 4 * 1024 * 1024, &v6, NULL) >= 0)
+                for (char *l = v6; l && *l;) {
+                        char *nl = strchr(l, '\n');
+                        char dest[40], ifc[64];
+                        unsigned plen;
+                        if (sscanf(l, "%39s %x %*s %*s %*s %*s %*s %*s %*s %63s", dest, &plen, ifc) == 3 &&
+                            plen == 0 && !streq(ifc, "lo"))
+                                return true;
+                        l = nl ? nl + 1 : NULL;
+                }
+        return false;
 }

@@ -26,6 +26,10 @@ char *path_rooted(const char *p) {
 ROOTED(path_config_default, "/etc/vfpt.conf")
 ROOTED(path_runtime_dir, "/run/vfpt")
 ROOTED(path_grub_default, "/etc/default/grub")
+ROOTED(path_initrd_release, "/etc/initrd-release")
+ROOTED(path_fstab, "/etc/fstab")
+ROOTED(path_state_dir, "/var/lib/vfpt")
+ROOTED(path_protected, "/var/lib/vfpt/protected")
 
 const char *path_kmsg(void) {
         return "/dev/kmsg";

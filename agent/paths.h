@@ -23,6 +23,9 @@
 #define PROC_NET_IPV6_ROUTE "/proc/net/ipv6_route"
 #define SYSFS_CLASS_BLOCK "/sys/class/block"
 #define DEV_VFIO "/dev/vfio"
+#define SYSFS_CLASS_NET "/sys/class/net"
+#define SYSFS_DMI_PRODUCT_UUID "/sys/class/dmi/id/product_uuid"
+#define PROC_PID1_ROOT "/proc/1/root"
 
 const char *path_kmsg(void);
 
@@ -31,6 +34,14 @@ const char *path_kmsg(void);
 const char *path_config_default(void);
 const char *path_runtime_dir(void);
 const char *path_grub_default(void);
+/* /etc/initrd-release: present only in an initramfs */
+const char *path_initrd_release(void);
+/* /etc/fstab */
+const char *path_fstab(void);
+/* /var/lib/vfpt: what vfpt learnt on an up host, carried into the initramfs */
+const char *path_state_dir(void);
+/* /var/lib/vfpt/protected: the protected set */
+const char *path_protected(void);
 
 /* $VFPT_ROOT + p, newly allocated */
 char *path_rooted(const char *p);
