@@ -57,6 +57,7 @@ install: $(B)/vfpt
 	install -m0755 dracut-module/module-setup.sh dracut-module/vfpt-pre-udev.sh $(DESTDIR)$(DRACUTDIR)/modules.d/90vfpt/
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/vfpt.service >$(DESTDIR)$(UNITDIR)/vfpt.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/vfpt-late.service >$(DESTDIR)$(UNITDIR)/vfpt-late.service
 	install -Dm0755 initramfs-tools/hook $(DESTDIR)$(INITRAMFSDIR)/hooks/vfpt
 	install -Dm0755 initramfs-tools/script $(DESTDIR)$(INITRAMFSDIR)/scripts/init-top/vfpt
 	install -Dm0644 man/vfpt.8 $(DESTDIR)$(MANDIR)/man8/vfpt.8

@@ -39,8 +39,9 @@ int config_digest(const struct config *c, char out[static DIGEST_MAX]) {
 
 /* writes "content" to path, replacing it atomically; creates it first if needed */
 static int put(const char *dir, const char *path, const char *content) {
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return -errno;
+        int r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return r;
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0 && errno != EEXIST)
                 return -errno;

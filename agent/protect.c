@@ -423,8 +423,9 @@ int protect_save(struct protect *p, char *why, size_t n) {
                 snprintf(why, n, "unchanged");
                 return 0;
         }
-        if (mkdir(path_state_dir(), 0755) < 0 && errno != EEXIST)
-                return -errno;
+        r = mkdir_p(path_state_dir(), 0755);
+        if (r < 0)
+                return r;
         if (!old) {
                 int fd = open(path_protected(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
                 if (fd < 0 && errno != EEXIST)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -52,6 +53,9 @@ int write_string_file(const char *path, const char *s);
 int safe_atou(const char *s, unsigned *ret);
 
 bool utf8_is_valid(const char *s, size_t len);
+
+/* mkdir -p: path and its missing parents with mode */
+int mkdir_p(const char *path, mode_t mode);
 
 static inline int strcmp_ptr(const char *const *a, const char *const *b) {
         return strcmp(*a, *b);
