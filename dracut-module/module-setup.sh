@@ -5,16 +5,27 @@
 #
 # VFPT_DESTDIR: take vfpt's files from a staged "make install DESTDIR=..."
 # instead of / (packaging, and the QEMU tests).
+# VFPT_ROOT: take the installed system's vfpt files (/etc/vfpt.conf,
+# /etc/vfpt.conf.d/) from below this directory instead of the host's own /,
+# as vfpt itself does (image builders, and the QEMU tests, which must never
+# carry the build host's config). Like every path dracut installs, it is
+# below dracut's --sysroot when one is given.
 
 vfpt_src() {
     printf '%s%s' "${VFPT_DESTDIR:-}" "$1"
 }
 
+# the installed system's /etc as this build sees it
+vfpt_etc() {
+    printf '%s%s/etc' "${dracutsysrootdir:-}" "${VFPT_ROOT:-}"
+}
+
 # Include the module when vfpt is configured; otherwise only when asked (-a vfpt).
 check() {
+    local etc f
     [ -x "$(vfpt_src /usr/sbin/vfpt)" ] || return 1
-    [ -e "${dracutsysrootdir:-}/etc/vfpt.conf" ] && return 0
-    for f in "${dracutsysrootdir:-}"/etc/vfpt.conf.d/*.conf; do
+    etc=$(vfpt_etc)
+    for f in "$etc"/vfpt.conf "$etc"/vfpt.conf.d/*.conf; do
         [ -e "$f" ] && return 0
     done
     return 255
@@ -38,9 +49,18 @@ install() {
     # builtin needs it too; this says so explicitly)
     inst_libdir_file "libkmod.so.2*"
     inst_simple "$(vfpt_src /usr/lib/udev/rules.d/70-vfpt.rules)" /usr/lib/udev/rules.d/70-vfpt.rules
-    [ -e "${dracutsysrootdir:-}/etc/vfpt.conf" ] && inst_simple /etc/vfpt.conf
-    for f in "${dracutsysrootdir:-}"/etc/vfpt.conf.d/*.conf; do
-        [ -e "$f" ] && inst_simple "${f#"${dracutsysrootdir:-}"}"
+    local etc f
+    etc=$(vfpt_etc)
+    for f in "$etc"/vfpt.conf "$etc"/vfpt.conf.d/*.conf; do
+        [ -e "$f" ] && inst_simple "${f#"${dracutsysrootdir:-}"}" "/etc${f#"$etc"}"
     done
+    # Record which config this initramfs carries (vfpt status compares) and,
+    # on an up host, the protected set: the devices this host needs to boot,
+    # learnt now because at boot no block device or route exists yet.
+    # shellcheck disable=SC2154
+    VFPT_ROOT="${dracutsysrootdir:-}${VFPT_ROOT:-}" "$(vfpt_src /usr/sbin/vfpt)" initramfs-hook "$kernel" dracut \
+        >/dev/null 2>&1 || :
+    local state="${VFPT_ROOT:-}/var/lib/vfpt/protected"
+    [ -e "${dracutsysrootdir:-}$state" ] && inst_simple "$state" /var/lib/vfpt/protected
     inst_hook pre-udev 30 "$moddir/vfpt-pre-udev.sh"
 }

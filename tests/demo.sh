@@ -2,18 +2,25 @@
 # make demo: the main job for real. Boots Debian's kernel in QEMU (q35, Intel
 # IOMMU, SR-IOV NVMe) from a dracut initramfs holding vfpt and
 # examples/vfpt.conf, and shows from inside the guest what vfpt made of it.
+# Nothing of this machine's vfpt state (its /etc/vfpt.conf*, its devices) is
+# read: check-config runs on a fixture host shaped like the guest, the guest's
+# initramfs holds the example only (tests/qemu/lib.sh).
 set -u
 B=${1:-build}
 cd "$(dirname "$0")/.." || exit 2
 . tests/qemu/lib.sh
+. tests/fixture/host.sh
+. tests/fixture/demo-host.sh
+tmp=$(mktemp -d /tmp/vfpt-demo.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
 echo "== examples/vfpt.conf"
 grep -v '^#' examples/vfpt.conf | sed '/^$/d'
 echo
-"$B/vfpt" --config examples/vfpt.conf check-config || exit 2
+echo "== vfpt check-config, on a host shaped like the guest"
+demo_host "$tmp/host"
+fx_run "$B/vfpt" --config examples/vfpt.conf check-config || exit 2
 echo
 qemu_prepare || exit 1
-tmp=$(mktemp -d /tmp/vfpt-demo.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/expect" <<'EXP'
 driver 0000:01:00.0 nvme
 numvfs 0000:01:00.0 2

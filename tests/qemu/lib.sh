@@ -3,7 +3,12 @@
 # an initramfs built by dracut from a private copy of dracut holding vfpt's
 # module as "make install DESTDIR=" put it, and a q35 guest with an emulated
 # Intel IOMMU and SR-IOV NVMe under TCG. Nothing of this machine's /boot,
-# /lib/modules or /usr/lib/dracut changes.
+# /lib/modules or /usr/lib/dracut changes, and nothing of its vfpt state is
+# read: the modules take vfpt's config from an empty tree of the harness's own
+# ($VFPT_ROOT, build/qemu/root) and each scenario lays its config over the
+# initramfs; dracut runs without host-only files, so this machine's
+# /etc/modprobe.d and /etc/udev/rules.d stay out; mkinitramfs (which copies
+# both) sees empty ones. The guest is the same whatever this machine has.
 #
 #   qemu_prepare              kernel, staged install, base initramfs (cached in build/qemu)
 #   qemu_boot NAME CONF EXPECT [APPEND] [SMP] [MACHINE]
@@ -47,16 +52,22 @@ qemu_prepare() {
 	local stage=$QDIR/stage dracut=$QDIR/dracut
 	rm -rf "$stage"
 	make -s -C "$TOP" install DESTDIR="$stage" PREFIX=/usr >/dev/null || return 1
-	# the private dracut: Debian's, plus vfpt's module as installed, plus the test module
+	# the private dracut: Debian's, plus vfpt's module as installed (not
+	# this machine's, if it has one), plus the test module
 	rm -rf "$dracut"
 	cp -a /usr/lib/dracut "$dracut"
+	rm -rf "$dracut/modules.d/90vfpt"
 	cp -a "$stage/usr/lib/dracut/modules.d/90vfpt" "$dracut/modules.d/"
 	cp -a "$TOP/tests/qemu/guest/99vfpttest" "$dracut/modules.d/"
 	gcc -static -O2 -o "$dracut/modules.d/99vfpttest/vfio-open" "$TOP/tests/qemu/guest/vfio-open.c" || return 1
 	mkdir -p "$QDIR/empty-conf.d"
+	# the installed system whose vfpt config goes into the base initramfs:
+	# none (each scenario's comes in its overlay), never this machine's /etc
+	rm -rf "$QDIR/root"
+	mkdir -p "$QDIR/root/etc"
 	BASE_INITRD=$QDIR/initrd-base.img
 	qlog "building the initramfs (dracut, kernel $KVER)"
-	VFPT_DESTDIR=$stage dracutbasedir=$dracut dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
+	VFPT_ROOT=$QDIR/root VFPT_DESTDIR=$stage dracutbasedir=$dracut dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
 		--conf /dev/null --confdir "$QDIR/empty-conf.d" --kver "$KVER" --kmoddir "$KROOT/lib/modules/$KVER" \
 		--modules "base udev-rules kernel-modules vfpt vfpttest" \
 		--drivers "nvme e1000e e1000 igb igbvf vfio vfio_iommu_type1 vfio_pci" \
@@ -139,13 +150,15 @@ qemu_boot() {
 # An initramfs built by initramfs-tools' mkinitramfs (Debian's other
 # framework) with vfpt's hook and init-top script as installed. mkinitramfs
 # reads /usr, /etc and /lib/modules of this machine; it runs in a private
-# mount namespace with overlays that add the staged install, a config and the
-# unpacked kernel's modules, so nothing of this machine changes.
+# mount namespace with overlays that add the staged install and the unpacked
+# kernel's modules, and empty /etc/modprobe.d and /etc/udev/rules.d (which it
+# copies), so nothing of this machine changes or reaches the guest; vfpt's
+# hook takes its config from $VFPT_ROOT.
 # Sets ITOOLS_INITRD. Needs qemu_prepare first.
 qemu_prepare_itools() {
 	local n=$QDIR/itools
 	rm -rf "$n"
-	mkdir -p "$n"/{usr-up,usr-work,etc-up,etc-work,conf/scripts,conf/hooks,conf/conf.d}
+	mkdir -p "$n"/{usr-up,usr-work,root/etc,conf/scripts,conf/hooks,conf/conf.d}
 	cp -a "$QDIR/stage/usr/." "$n/usr-up/"
 	mkdir -p "$n/usr-up/lib/modules/$KVER" "$n/usr-up/bin" "$n/usr-up/share/vfpttest" \
 		"$n/usr-up/share/initramfs-tools/scripts/init-premount"
@@ -153,16 +166,18 @@ qemu_prepare_itools() {
 	cp "$TOP/tests/qemu/guest/99vfpttest/vfpttest-check.sh" "$n/usr-up/share/vfpttest/"
 	cp "$TOP/tests/qemu/guest/itools/hook-vfpttest" "$n/usr-up/share/initramfs-tools/hooks/vfpttest"
 	cp "$TOP/tests/qemu/guest/itools/script-vfpttest" "$n/usr-up/share/initramfs-tools/scripts/init-premount/vfpttest"
-	printf '[vfio]\n' >"$n/etc-up/vfpt.conf" # the hook includes vfpt when configured; scenarios lay theirs over
+	printf '[vfio]\n' >"$n/root/etc/vfpt.conf" # the hook includes vfpt when configured; scenarios lay theirs over
 	printf 'MODULES=list\nBUSYBOX=y\nCOMPRESS=gzip\n' >"$n/conf/initramfs.conf"
 	printf 'nvme\ne1000e\ne1000\n' >"$n/conf/modules"
 	ITOOLS_INITRD=$n/initrd-itools.img
 	unshare -m sh -ec '
 		n=$1 kroot=$2 kver=$3
 		mount -t overlay overlay -o lowerdir=/usr,upperdir="$n/usr-up",workdir="$n/usr-work" /usr
-		mount -t overlay overlay -o lowerdir=/etc,upperdir="$n/etc-up",workdir="$n/etc-work" /etc
+		for d in /etc/modprobe.d /etc/udev/rules.d; do
+			if [ -d "$d" ]; then mount -t tmpfs -o mode=0755 tmpfs "$d"; fi
+		done
 		mount --bind "$kroot/lib/modules/$kver" "/usr/lib/modules/$kver"
 		mount --bind "$kroot/boot" /boot
-		mkinitramfs -d "$n/conf" -o "$n/initrd-itools.img" "$kver"
+		VFPT_ROOT=$n/root mkinitramfs -d "$n/conf" -o "$n/initrd-itools.img" "$kver"
 	' sh "$n" "$KROOT" "$KVER" >"$QDIR/itools.log" 2>&1 || { qlog "mkinitramfs failed: $(tail -5 "$QDIR/itools.log")"; return 1; }
 }

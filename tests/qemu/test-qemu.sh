@@ -5,6 +5,7 @@
 # and a pci-testdev sharing one IOMMU group behind a PCIe-to-PCI bridge.
 # Every assertion is made inside the guest (tests/qemu/guest), which prints
 # "VFPT-TEST ok|not ok" lines on the serial console and powers off.
+# QEMU_TESTS="test_late_claim ..." runs only the scenarios named.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -51,14 +52,13 @@ sriov_conf() {
 	node_perms $NV2 65534 65534 660
 	driver $NV2 vfio-pci
 	no_kmsg pci function $NV2
-	driver $E1000E vfio-pci
-	no_kmsg e1000e $E1000E
 	vfio_open $VF0
 	vfio_open $VF1
 	vfio_open $NV2
-	vfio_open $E1000E
 	kmsg vfpt: $PF: sriov_numvfs 0 -> 2
-	status 0
+	driver $E1000E e1000e
+	kmsg vfpt: $E1000E: deferred: cannot tell yet whether it carries the host's network
+	status 1
 	EXP
 }
 
@@ -82,9 +82,38 @@ test_initramfs_tools() {
 	BASE_INITRD=$ITOOLS_INITRD boot initramfs-tools
 }
 
+test_demo_ignores_this_machines_vfpt_state() {
+	# make demo on a machine where vfpt is configured (issue 16). In a private
+	# mount namespace (nothing of this machine changes, even if the test
+	# dies) /etc gets what such a host has: a drop-in wanting 3 VFs of the
+	# demo's PF, a modprobe.d that keeps nvme off, vfpt's udev rule masked.
+	# The demo must give its own result, 2 VFs on vfio-pci, as if none of it
+	# were there. The kernel is shared, the rest is built afresh in $TMP/q.
+	local dropin=/etc/vfpt.conf.d/50-vfpt-qemu-test.conf rc
+	mkdir -p "$TMP/etc-up" "$TMP/etc-work" "$TMP/q"
+	ln -s "$QDIR/deb" "$TMP/q/deb"
+	ln -s "$QDIR/kernel" "$TMP/q/kernel"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m bash -ec '
+		mount -t overlay overlay -o lowerdir=/etc,upperdir="$1",workdir="$2" /etc
+		mkdir -p /etc/vfpt.conf.d /etc/modprobe.d /etc/udev/rules.d
+		printf "[sriov 0000:01:00.0]\nnum_vfs = 3\nvf_driver = host\n" >"$3"
+		printf "blacklist nvme\ninstall nvme /bin/false\n" >/etc/modprobe.d/50-vfpt-qemu-test.conf
+		: >/etc/udev/rules.d/70-vfpt.rules
+		grep -q "num_vfs = 3" "$3"
+		QDIR=$4 "$5/tests/demo.sh" "$6"
+	' sh "$TMP/etc-up" "$TMP/etc-work" "$dropin" "$TMP/q" "$TOP" "$(dirname "$VFPT")" >"$TMP/demo.out" 2>&1
+	rc=$?
+	sed -n '/^== checks made in the guest/,$p' "$TMP/demo.out" | sed 's/^/# /'
+	[ $rc = 0 ] || fail "make demo with this machine's vfpt state present exited $rc: $(grep -E 'not ok|qemu:' "$TMP/demo.out" | tr '\n' ' ')"
+	grep -qx '  ok - 0000:01:00.0 sriov_numvfs=2' "$TMP/demo.out" || fail "the guest has not the demo's 2 VFs"
+	[ ! -e "$dropin" ] || fail "$dropin is on this machine after the test"
+}
+
 test_late_claim() {
 	# nvme loaded before udev (rd.driver.pre): it binds both controllers first
 	sriov_conf
+	sed -i '/^ids =/d' "$TMP/conf"
 	cat >"$TMP/expect" <<-EXP
 	kmsg pci function $NV2
 	kmsg vfpt: $NV2: late claim: was bound to nvme, unbound
@@ -125,6 +154,8 @@ test_iommu_group_group() {
 	iommu_group = group
 	[vfio]
 	devices = $TESTDEV
+	# a NIC: at boot, with nothing learnt, only force lets the group take it
+	force = $E1000
 	CONF
 	cat >"$TMP/expect" <<-EXP
 	driver $TESTDEV vfio-pci
@@ -194,5 +225,6 @@ test_bad_config_boot_goes_on() {
 	boot bad-config
 }
 
-for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
+# QEMU_TESTS="test_a test_b": only those
+for t in ${QEMU_TESTS:-$(declare -F | awk '$3 ~ /^test_/ {print $3}')}; do run_test "$t"; done
 finish
