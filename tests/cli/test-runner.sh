@@ -1,7 +1,9 @@
 #!/bin/bash
-# tests/run-tests.sh itself: what should run and is not there is a failure,
-# an optional directory without tests is not.
+# The test harness itself: in tests/run-tests.sh, what should run and is
+# not there is a failure, an optional directory without tests is not; the
+# CLI tests give the same answer on any machine.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../fixture/host.sh"
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 
 # a scratch tree shaped like this one: the runner, one unit test source with
@@ -62,6 +64,25 @@ test_sanitizer_pass_needs_its_binaries() {
 	[ "$(tail -1 <<<"$OUT")" = "10 passed, 0 failed" ] || fail "$OUT"
 	rm "$S/build-asan/tests/test-a"
 	fails_with "not ok san:build-asan/tests/test-a: missing (or not executable)" build build-asan
+}
+
+test_cli_tests_do_not_depend_on_this_machine() {
+	# a machine as the tests meet it on many VMs: 0000:01:00.0 (the SR-IOV PF
+	# of examples/vfpt.conf) holds the root disk, 0000:02:00.0 (its vfio
+	# device) is the NIC of the default route. The CLI tests run with this
+	# machine's /sys and /proc redirected to it, and must pass all the same.
+	fx_init "$TMP/machine"
+	fx_dev 0000:01:00.0 1b36:0010 driver=nvme group=3 totalvfs=4 offset=1 stride=1
+	fx_disk 0000:01:00.0 nvme0n1 259:0 nvme0n1p1 259:1
+	echo "22 1 259:1 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p1 rw" >"$FX/proc/self/mountinfo"
+	fx_dev 0000:02:00.0 1af4:1041 class=0x020000 driver=virtio-pci group=4
+	fx_netdev 0000:02:00.0 enp2s0
+	printf 'enp2s0\t00000000\t0102A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n' >>"$FX/proc/net/route"
+	# the machine is what vfpt sees there: it refuses the example
+	expect_rc 2 fx_run "$VFPT" --config examples/vfpt.conf check-config
+	[[ $ERR == *"0000:02:00.0: refusing to claim: enp2s0 carries the default route"* ]] || fail "machine: $ERR"
+	expect_rc 0 env UMOCKDEV_DIR="$FX" LD_PRELOAD=libumockdev-preload.so.0 "$TOP/tests/cli/test-cli.sh"
+	[[ $OUT == *" passed, 0 failed" ]] || fail "$OUT"
 }
 
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
