@@ -118,7 +118,13 @@ static int grub_apply(struct grub_run *run, bool no_update) {
                         log_error("%s: cannot edit safely: %s; the file is unchanged", file, why ?: strerror(-r));
                         return EXIT_USAGE;
                 }
-                r = atomic_replace(file, run->patched, run->plen, BACKUP_SUFFIX);
+                bool replaced;
+                r = atomic_replace_full(file, run->patched, run->plen, BACKUP_SUFFIX, &replaced);
+                if (r < 0 && replaced) {
+                        log_error("%s: written (previous content in %s%s), but syncing its directory failed: %s; "
+                                  "the change may not survive a crash", file, file, BACKUP_SUFFIX, strerror(-r));
+                        return EXIT_PARTIAL;
+                }
                 if (r < 0) {
                         log_error("%s: cannot write: %s; the file is unchanged", file, strerror(-r));
                         return EXIT_PARTIAL;

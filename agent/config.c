@@ -176,7 +176,7 @@ static void header(struct parse_ctx *ctx, const char *line) {
         } else if (strncmp(name, "sriov", 5) == 0 && (name[5] == ' ' || name[5] == '\t' || !name[5])) {
                 struct selector sel;
                 char *arg = skip_blank(name + 5);
-                char norm[64];
+                char norm[SELECTOR_MAX];
 
                 if (!*arg) {
                         ctx_error(ctx, "[sriov] needs a selector: [sriov 0000:3b:00.0], [sriov "
@@ -410,17 +410,32 @@ static void set_global(struct parse_ctx *ctx, const char *key, const char *value
                                "iommu_group)", key);
 }
 
+/* Counts and numeric ids: decimal, as vfpt.conf(5) says. Reports and
+ * returns -EINVAL for anything else, saying what is wrong with it. */
+static int number(struct parse_ctx *ctx, const char *key, const char *value, unsigned *ret) {
+        int r = parse_decimal(value, ret);
+        if (r >= 0)
+                return 0;
+        if (value[0] == '-' && parse_decimal(value + 1, &(unsigned) { 0 }) >= 0)
+                ctx_error(ctx, "%s: '%s' is negative", key, value);
+        else if ((value[0] == '+' || value[0] == '-') && value[1] >= '0' && value[1] <= '9')
+                ctx_error(ctx, "%s: '%s': write the number without a sign", key, value);
+        else if (value[0] == '0' && value[strspn(value, "0123456789")] == 0)
+                ctx_error(ctx, "%s: '%s' has a leading zero; numbers here are decimal (octal is "
+                               "for mode only)", key, value);
+        else
+                ctx_error(ctx, "%s: '%s' is not a decimal number", key, value);
+        return -EINVAL;
+}
+
 static void set_sriov(struct parse_ctx *ctx, const char *key, const char *value) {
         struct sriov_rule *rule = ctx->rule;
         unsigned n;
 
         if (streq(key, "num_vfs")) {
-                int r = safe_atou(value, &n);
                 rule->num_vfs = NUM_VFS_INVALID; /* given, so "lacks num_vfs" would be noise */
-                if (r == -EINVAL && value[0] == '-')
-                        ctx_error(ctx, "num_vfs: '%s' is negative", value);
-                else if (r < 0 || strchr(value, 'x') || strchr(value, 'X'))
-                        ctx_error(ctx, "num_vfs: '%s' is not a decimal number", value);
+                if (number(ctx, key, value, &n) < 0)
+                        ;
                 else if (n > 65535)
                         ctx_error(ctx, "num_vfs: %u is more than any PCI device supports (65535)", n);
                 else
@@ -502,7 +517,17 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                 }
         } else if (streq(key, "owner") || streq(key, "group")) {
                 char **dst = streq(key, "owner") ? &c->vfio_owner : &c->vfio_group;
-                if (!account_name_valid(value)) {
+                unsigned id;
+                /* all digits (or a sign and digits): a numeric id, decimal */
+                if (strspn(value + (value[0] == '-' || value[0] == '+'), "0123456789") ==
+                    strlen(value + (value[0] == '-' || value[0] == '+'))) {
+                        if (number(ctx, key, value, &id) < 0)
+                                return;
+                        if (id == (unsigned) -1) {
+                                ctx_error(ctx, "%s: %u is not a usable id", key, id);
+                                return;
+                        }
+                } else if (!account_name_valid(value) || value[0] == '-') {
                         ctx_error(ctx, "%s: '%s' is not a user or group name", key, value);
                         return;
                 }
@@ -525,7 +550,7 @@ oom:
 
 static int handler(void *user, const char *section _unused_, const char *key, const char *value) {
         struct parse_ctx *ctx = user;
-        bool list = streq(key, "devices") || streq(key, "ids") || streq(key, "kernel_args");
+        bool list = streq(key, "devices") || streq(key, "ids") || streq(key, "force") || streq(key, "kernel_args");
         int r;
 
         if (ctx->oom)
@@ -648,35 +673,26 @@ static int lexical(const struct dirent **a, const struct dirent **b) {
 
 /* Cross-section rules, once every file is read. */
 static int validate(struct config *c) {
-        char buf[64];
+        char buf[SELECTOR_MAX];
         int r;
 
         for (size_t i = 0; i < c->n_sriov; i++) {
                 struct sriov_rule *s = &c->sriov[i];
                 selector_format(&s->sel, buf, sizeof(buf));
-                if (s->num_vfs == NUM_VFS_UNSET) {
-                        r = strv_push(&c->errors, strdupf("%s: [sriov %s] lacks num_vfs", s->origin, buf));
-                        if (r < 0)
-                                return r;
-                }
+                if (s->num_vfs == NUM_VFS_UNSET && (r = add_error(c, s->origin, 0, "[sriov %s] lacks num_vfs", buf)) < 0)
+                        return r;
                 for (size_t j = 0; j < c->n_vfio_devices; j++)
-                        if (s->sel.kind == SELECTOR_ADDR && pci_addr_eq(&s->sel.addr, &c->vfio_devices[j].addr)) {
-                                r = strv_push(&c->errors,
-                                              strdupf("%s: %s is listed in [vfio] devices, but [sriov %s] at %s "
-                                                      "keeps it on its host driver to create VFs",
-                                                      c->vfio_devices[j].origin, buf, buf, s->origin));
-                                if (r < 0)
-                                        return r;
-                        }
+                        if (s->sel.kind == SELECTOR_ADDR && pci_addr_eq(&s->sel.addr, &c->vfio_devices[j].addr) &&
+                            (r = add_error(c, c->vfio_devices[j].origin, 0,
+                                           "%s is listed in [vfio] devices, but [sriov %s] at %s keeps it on its "
+                                           "host driver to create VFs", buf, buf, s->origin)) < 0)
+                                return r;
                 for (size_t j = 0; j < c->n_vfio_ids; j++)
-                        if (s->sel.kind == SELECTOR_ID && pci_id_eq(&s->sel.id, &c->vfio_ids[j].id)) {
-                                r = strv_push(&c->errors,
-                                              strdupf("%s: %s is listed in [vfio] ids, but [sriov %s] at %s "
-                                                      "keeps it on its host driver to create VFs",
-                                                      c->vfio_ids[j].origin, buf, buf, s->origin));
-                                if (r < 0)
-                                        return r;
-                        }
+                        if (s->sel.kind == SELECTOR_ID && pci_id_eq(&s->sel.id, &c->vfio_ids[j].id) &&
+                            (r = add_error(c, c->vfio_ids[j].origin, 0,
+                                           "%s is listed in [vfio] ids, but [sriov %s] at %s keeps it on its "
+                                           "host driver to create VFs", buf, buf, s->origin)) < 0)
+                                return r;
         }
         return 0;
 }

@@ -97,6 +97,8 @@ bool config_vfio_wants(const struct config *c, const struct pci_addr *addr, cons
 
 const char *group_policy_to_string(enum group_policy p);
 const char *vf_driver_to_string(enum vf_driver d);
+/* "driver=" and a 64-byte name, or an address or ID, and the NUL */
+#define SELECTOR_MAX (7 + 64 + 1)
 const char *selector_format(const struct selector *s, char *buf, size_t n);
 /* kernel_args resolved: "auto" looks at the CPU vendor (Intel or AMD) */
 int config_kernel_args(const struct config *c, const char *cpu_vendor, char ***ret);

@@ -70,11 +70,14 @@ fail:
         return r;
 }
 
-int atomic_replace(const char *path, const char *content, size_t len, const char *backup_suffix) {
+int atomic_replace_full(const char *path, const char *content, size_t len, const char *backup_suffix,
+                        bool *ret_replaced) {
         char target[PATH_MAX];
         struct stat st;
         int r;
 
+        if (ret_replaced)
+                *ret_replaced = false;
         /* a symlinked /etc/default/grub: edit what it points to, keep the link */
         if (!realpath(path, target))
                 return -errno;
@@ -106,7 +109,14 @@ int atomic_replace(const char *path, const char *content, size_t len, const char
         r = replace_in(dirfd, base, content, len, &st);
         if (r < 0)
                 return r;
+        /* renamed: the new content is in place, whatever the sync says */
+        if (ret_replaced)
+                *ret_replaced = true;
         if (fileio_ops.fsync(dirfd) < 0)
-                return -errno; /* renamed already: the new content is in place */
+                return -errno;
         return 0;
+}
+
+int atomic_replace(const char *path, const char *content, size_t len, const char *backup_suffix) {
+        return atomic_replace_full(path, content, len, backup_suffix, NULL);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -9,9 +10,14 @@
  * mode and owner, fsync, rename over the old one, fsync of the directory.
  * If path is a symlink, its target is replaced and the link kept. When
  * backup_suffix is set, the previous content is first saved, the same way,
- * as path+suffix (one backup: the previous one is replaced). On any failure
- * the file is left as it was and no temporary file remains. */
+ * as path+suffix (one backup: the previous one is replaced). Returns 0, or
+ * -errno; no temporary file remains. A failure before the rename leaves the
+ * file as it was; only the sync of the directory comes after the rename,
+ * and when that fails the new content is in place (but may not survive a
+ * crash): atomic_replace_full() says which with *ret_replaced. */
 int atomic_replace(const char *path, const char *content, size_t len, const char *backup_suffix);
+int atomic_replace_full(const char *path, const char *content, size_t len, const char *backup_suffix,
+                        bool *ret_replaced);
 
 /* The system calls atomic_replace makes, through one table so that tests
  * can make each fail in turn (fault injection). */

@@ -26,6 +26,8 @@ size_t strv_length(char *const *l) {
 }
 
 int strv_push(char ***l, char *s) {
+        if (!s)
+                return -ENOMEM;
         size_t n = strv_length(*l);
         char **m = realloc(*l, (n + 2) * sizeof(char *));
         if (!m) {
@@ -180,41 +182,61 @@ int safe_atou(const char *s, unsigned *ret) {
         return 0;
 }
 
-bool utf8_is_valid(const char *s, size_t len) {
-        const unsigned char *p = (const unsigned char *) s, *e = p + len;
+int parse_decimal(const char *s, unsigned *ret) {
+        unsigned long long v = 0;
 
-        while (p < e) {
-                unsigned c = *p;
-                size_t n;
-                uint32_t cp;
-
-                if (c < 0x80) {
-                        p++;
-                        continue;
-                } else if ((c & 0xE0) == 0xC0) {
-                        n = 1;
-                        cp = c & 0x1F;
-                } else if ((c & 0xF0) == 0xE0) {
-                        n = 2;
-                        cp = c & 0x0F;
-                } else if ((c & 0xF8) == 0xF0) {
-                        n = 3;
-                        cp = c & 0x07;
-                } else
-                        return false;
-                if ((size_t) (e - p) <= n)
-                        return false;
-                for (size_t i = 1; i <= n; i++) {
-                        if ((p[i] & 0xC0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (p[i] & 0x3F);
-                }
-                /* overlong forms, surrogates, beyond Unicode */
-                if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-                    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-                        return false;
-                p += n + 1;
+        if (!s || !*s || (s[0] == '0' && s[1]))
+                return -EINVAL;
+        for (const char *p = s; *p; p++) {
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                v = v * 10 + (unsigned) (*p - '0');
+                if (v > UINT_MAX)
+                        return -ERANGE;
         }
+        *ret = (unsigned) v;
+        return 0;
+}
+
+size_t utf8_char_len(const char *s, size_t len) {
+        const unsigned char *p = (const unsigned char *) s;
+        unsigned c = len ? p[0] : 0;
+        size_t n;
+        uint32_t cp;
+
+        if (!len)
+                return 0;
+        if (c < 0x80)
+                return 1;
+        if ((c & 0xE0) == 0xC0) {
+                n = 1;
+                cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+                n = 2;
+                cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+                n = 3;
+                cp = c & 0x07;
+        } else
+                return 0;
+        if (len <= n)
+                return 0;
+        for (size_t i = 1; i <= n; i++) {
+                if ((p[i] & 0xC0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        /* overlong forms, surrogates, beyond Unicode */
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+                return 0;
+        return n + 1;
+}
+
+bool utf8_is_valid(const char *s, size_t len) {
+        for (size_t i = 0, k; i < len; i += k)
+                if (!(k = utf8_char_len(s + i, len - i)))
+                        return false;
         return true;
 }
 

@@ -33,7 +33,8 @@ char **strv_free(char **l);
 static inline void strv_freep(char ***l) { strv_free(*l); }
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 size_t strv_length(char *const *l);
-int strv_push(char ***l, char *s);          /* takes ownership of s, also on failure */
+int strv_push(char ***l, char *s);          /* takes ownership of s, also on failure;
+                                             * s NULL (a failed allocation): -ENOMEM */
 int strv_extend(char ***l, const char *s);  /* copies s */
 bool strv_contains(char *const *l, const char *s);
 int strv_split_ws(const char *s, char ***ret); /* split on blanks */
@@ -52,7 +53,15 @@ int write_string_file(const char *path, const char *s);
  * optional trailing newline. -EINVAL / -ERANGE. */
 int safe_atou(const char *s, unsigned *ret);
 
+/* A count or id as vfpt.conf(5) spells numbers: base 10, digits only, no
+ * sign, blank or newline, no leading zero but in "0" itself (so that 010
+ * is never read as octal 8). -EINVAL / -ERANGE; *ret untouched then. */
+int parse_decimal(const char *s, unsigned *ret);
+
 bool utf8_is_valid(const char *s, size_t len);
+/* Length of the valid UTF-8 sequence at s (1 to 4), 0 if s[0] does not
+ * start one; at most len bytes are looked at. */
+size_t utf8_char_len(const char *s, size_t len);
 
 /* mkdir -p: path and its missing parents with mode */
 int mkdir_p(const char *path, mode_t mode);

@@ -10,9 +10,10 @@
 #include "util.h"
 #include "vfionode.h"
 
-/* a name, or a number (the initramfs' /etc/passwd may know only root) */
+/* a name, or a decimal number as the config takes it (the initramfs'
+ * /etc/passwd may know only root) */
 static int lookup_id(const char *s, bool user, unsigned *ret) {
-        if (safe_atou(s, ret) == 0)
+        if (parse_decimal(s, ret) == 0)
                 return 0;
         if (user) {
                 struct passwd *p = getpwnam(s);
