@@ -64,6 +64,8 @@ static void json_devices(struct json *j, const struct engine *e) {
                 }
                 json_bool(j, "changed", a->changed);
                 json_bool(j, "late_claim", a->late);
+                json_bool(j, "protected", a->refused);
+                json_bool(j, "deferred", a->deferred);
                 json_bool(j, "failed", a->failed);
                 json_string(j, "message", a->message);
                 json_object_end(j);
@@ -537,8 +539,13 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                         if (a->group >= 0)
                                 printf(" iommu_group=%d%s", a->group,
                                        a->viable == 0 ? " (not viable)" : a->viable == 1 ? " (viable)" : "");
-                        printf(" %s%s\n", a->failed ? "FAILED: " : a->changed ? "DRIFT: apply would: " : "ok",
-                               a->failed || a->changed ? a->message : "");
+                        const char *head = a->failed     ? "FAILED: "
+                                           : a->deferred ? "DEFERRED: "
+                                           : a->refused  ? "PROTECTED: "
+                                           : a->changed  ? "DRIFT: apply would: "
+                                                         : "ok";
+                        printf(" %s%s\n", head,
+                               a->failed || a->changed || a->refused || a->deferred ? a->message : "");
                 }
         }
         learn_protected(&e);
