@@ -111,29 +111,27 @@ static int skip_substitution(struct parser *p, struct vbuf *b) {
         return 0;
 }
 
-/* $NAME, ${NAME}, $(...) at p->pos (which is '$') */
+/* $NAME, ${NAME}, $(...) at p->pos (which is '$'); names of any length, as sh reads them */
 static int expansion(struct parser *p, struct vbuf *b) {
-        size_t s = p->pos;
+        size_t s = p->pos, ns, ne;
         const char *t = p->t;
-        char name[128];
-        size_t n = 0;
 
         if (s + 1 < p->len && t[s + 1] == '(') {
                 p->pos++;
                 return skip_substitution(p, b);
         }
         if (s + 1 < p->len && t[s + 1] == '{') {
-                size_t i = s + 2;
-                while (i < p->len && is_name_char(t[i]) && n < sizeof(name) - 1)
-                        name[n++] = t[i++];
-                if (i >= p->len || t[i] != '}' || n == 0 || !is_name_start(name[0]))
+                ns = ne = s + 2;
+                while (ne < p->len && is_name_char(t[ne]))
+                        ne++;
+                if (ne >= p->len || t[ne] != '}' || ne == ns || !is_name_start(t[ns]))
                         return fail(p, "cannot see through ${...} with operators; write the value out");
-                p->pos = i + 1;
+                p->pos = ne + 1;
         } else if (s + 1 < p->len && is_name_start(t[s + 1])) {
-                size_t i = s + 1;
-                while (i < p->len && is_name_char(t[i]) && n < sizeof(name) - 1)
-                        name[n++] = t[i++];
-                p->pos = i;
+                ns = ne = s + 1;
+                while (ne < p->len && is_name_char(t[ne]))
+                        ne++;
+                p->pos = ne;
         } else if (s + 1 < p->len && (isdigit((unsigned char) t[s + 1]) || strchr("@*#?$!-", t[s + 1]))) {
                 return fail(p, "special parameter $%c has no value here", t[s + 1]);
         } else {
@@ -141,7 +139,9 @@ static int expansion(struct parser *p, struct vbuf *b) {
                 p->pos++;
                 return vb_push(b, '$', (int) s);
         }
-        name[n] = 0;
+        _cleanup_free_ char *name = strndup(t + ns, ne - ns);
+        if (!name)
+                return -ENOMEM;
         const struct grub_assign *a = last_assign(p->g, name);
         if (!a)
                 return 0; /* unset: empty (grub-mkconfig's own variables are not ours to guess) */
@@ -340,11 +340,14 @@ int grub_parse(const char *text, size_t len, struct grub_file **ret) {
                                              "can tell exactly what /bin/sh will make of it");
                         goto out;
                 }
-                char name[128];
-                size_t n = 0, s = p.pos;
-                while (p.pos < len && is_name_char(p.t[p.pos]) && n < sizeof(name) - 1)
-                        name[n++] = p.t[p.pos++];
-                name[n] = 0;
+                size_t s = p.pos;
+                while (p.pos < len && is_name_char(p.t[p.pos]))
+                        p.pos++;
+                _cleanup_free_ char *name = strndup(p.t + s, p.pos - s);
+                if (!name) {
+                        r = -ENOMEM;
+                        goto out;
+                }
                 if (p.pos >= len || p.t[p.pos] != '=') {
                         /* a bare word: "export NAME" is fine, a command is not */
                         bool after_export = s >= 7 && strncmp(p.t + s - 7, "export", 6) == 0;

@@ -179,5 +179,16 @@ test_rhel8_grubenv_kernelopts() {
 	cmp -s "$TMP/entry.before" "$R/boot/loader/entries/x-4.18.0.conf" || fail "entry with \$kernelopts edited"
 }
 
+# names of any length, as sh reads them: ${A*127} is set, $A*300 is not
+test_long_variable_name() {
+	local a
+	a=$(printf 'A%.0s' $(seq 300))
+	printf '%s="intel_iommu=on iommu=pt "\nGRUB_CMDLINE_LINUX="$%s"\n' "${a:0:127}" "$a" >"$TMP/long"
+	expect_rc 1 grub check --file "$TMP/long"
+	[[ $OUT == *"intel_iommu=on MISSING"* ]] || fail "check: $OUT"
+	printf '%s="intel_iommu=on iommu=pt"\nGRUB_CMDLINE_LINUX="${%s}"\n' "$a" "$a" >"$TMP/long"
+	expect_rc 0 grub check --file "$TMP/long"
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
 finish
