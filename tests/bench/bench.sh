@@ -59,10 +59,12 @@ row "vfpt udev, add of a device it ignores" "$N" $(ev add 0000:77:00.0 8086:10D3
 row "vfpt udev, add of a listed device (claim)" "$N" $(ev add 0000:5e:00.0 1B36:0010)
 # the preload intercepts every libc call of vfpt's and few of /bin/true's: the
 # same ignored event with a config that lets vfpt decide from the event's
-# own properties, which touches no /sys at all, needs no preload
+# own properties, which touches no /sys at all, needs no preload (and its
+# /etc and /run are an empty tree's, not this machine's)
 printf '[vfio]\ndevices = 0000:5e:00.0\n' >"$tmp/plain.conf"
+mkdir -p "$tmp/plain-root"
 r0=$("$tmp/spawn-bench" "$N" /bin/true)
-r1=$(env ACTION=add SUBSYSTEM=pci PCI_SLOT_NAME=0000:77:00.0 PCI_ID=8086:10D3 "$tmp/spawn-bench" "$N" "$VFPT" --config "$tmp/plain.conf" udev)
+r1=$(env VFPT_ROOT="$tmp/plain-root" ACTION=add SUBSYSTEM=pci PCI_SLOT_NAME=0000:77:00.0 PCI_ID=8086:10D3 "$tmp/spawn-bench" "$N" "$VFPT" --config "$tmp/plain.conf" udev)
 read -r m0 _ _ _ <<<"$r0"
 read -r m1 a1 b1 rss1 <<<"$r1"
 printf '%-44s %8s %8s %8s %8s %7.1fx  (floor without preload: %s)\n' "same, without preload (no /sys access)" "$m1" "$a1" "$b1" "$rss1" "$(echo "$m1 / $m0" | bc -l)" "$m0"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # What a sysadmin installs: man pages that render cleanly, bash completion,
-# a .deb that lintian accepts and that installs where the contract says,
-# the RPM spec built and linted.
+# a .deb that lintian accepts and that installs where the contract says and
+# purges cleanly (in a copy-on-write clone of this machine, never on it), the
+# RPM spec built and linted.
 . "$(dirname "$0")/../lib.sh"
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -44,22 +45,57 @@ plan
 --config" ] || fail "completion: $out"
 }
 
+# in_clone CMD...: CMD in a private mount namespace where $TMP/clone is a
+# copy-on-write view of this machine's root file system (an overlay whose
+# changes land in $TMP/clone-up; no /proc, /sys, /run of this machine, a
+# /dev with null only): a chroot holding this machine's packages, in which
+# the .deb installs with its dependencies met. Nothing reaches this machine:
+# vfpt's udev rule is never live here.
+in_clone() {
+	mkdir -p "$TMP/clone" "$TMP/clone-up" "$TMP/clone-work"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m sh -ec '
+		c=$1
+		shift
+		mount -t overlay overlay -o lowerdir=/,upperdir="$c-up",workdir="$c-work" "$c"
+		mount -t tmpfs -o mode=0755 tmpfs "$c/dev"
+		mknod -m 0666 "$c/dev/null" c 1 3
+		"$@"' sh "$TMP/clone" "$@"
+}
+DEB_FILES=(/usr/sbin/vfpt /usr/lib/udev/rules.d/70-vfpt.rules /usr/lib/dracut/modules.d/90vfpt/module-setup.sh
+	/usr/lib/dracut/modules.d/90vfpt/vfpt-pre-udev.sh /usr/lib/systemd/system/vfpt.service
+	/usr/share/man/man8/vfpt.8.gz /usr/share/man/man5/vfpt.conf.5.gz /usr/share/bash-completion/completions/vfpt
+	/usr/share/initramfs-tools/hooks/vfpt /usr/share/initramfs-tools/scripts/init-top/vfpt /usr/share/doc/vfpt/copyright)
+# in_clone_present: which of DEB_FILES (and vfpt's directories) the clone has
+in_clone_present() {
+	# shellcheck disable=SC2016
+	in_clone sh -c 'c=$1; shift; for f; do [ -e "$c$f" ] && echo "$f"; done; exit 0' sh "$TMP/clone" \
+		"${DEB_FILES[@]}" /usr/lib/dracut/modules.d/90vfpt /usr/share/doc/vfpt
+}
+
+# shellcheck disable=SC2016 # dpkg-query's ${Status}
 test_deb_builds_lints_installs() {
-	for c in dpkg-buildpackage lintian; do command -v $c >/dev/null || { fail "$c missing"; return; }; done
-	dpkg -s vfpt >/dev/null 2>&1 && { fail "a vfpt package is already installed here; not touching it"; return; }
+	for c in dpkg-buildpackage lintian unshare; do command -v $c >/dev/null || { fail "$c missing"; return; }; done
 	tree "$TMP/deb/vfpt-0.1.0"
 	(cd "$TMP/deb/vfpt-0.1.0" && dpkg-buildpackage -us -uc -b >"$TMP/deb/build.log" 2>&1) || { fail "dpkg-buildpackage: $(tail -5 "$TMP/deb/build.log")"; return; }
-	local deb=$TMP/deb/vfpt_0.1.0_amd64.deb
+	local deb=$TMP/deb/vfpt_0.1.0_amd64.deb here f
 	lintian --fail-on error "$deb" >"$TMP/deb/lintian.log" 2>&1 || fail "lintian: $(grep -E '^E:' "$TMP/deb/lintian.log")"
-	dpkg -i "$deb" >"$TMP/deb/install.log" 2>&1 || { fail "dpkg -i: $(tail -3 "$TMP/deb/install.log")"; return; }
-	for f in /usr/sbin/vfpt /usr/lib/udev/rules.d/70-vfpt.rules /usr/lib/dracut/modules.d/90vfpt/module-setup.sh \
-		/usr/lib/systemd/system/vfpt.service /usr/share/man/man8/vfpt.8.gz /usr/share/man/man5/vfpt.conf.5.gz \
-		/usr/share/bash-completion/completions/vfpt /usr/share/initramfs-tools/hooks/vfpt; do
-		[ -e "$f" ] || fail "not installed: $f"
+	here=$(dpkg-query -W -f='${Status}\n' vfpt 2>&1; ls -l /usr/lib/udev/rules.d/70-vfpt.rules /usr/sbin/vfpt 2>&1)
+	in_clone dpkg --root="$TMP/clone" -i "$deb" >"$TMP/deb/install.log" 2>&1 || { fail "dpkg -i: $(tail -3 "$TMP/deb/install.log")"; return; }
+	in_clone_present >"$TMP/deb/present"
+	for f in "${DEB_FILES[@]}"; do
+		grep -qxF "$f" "$TMP/deb/present" || fail "not installed: $f"
 	done
-	/usr/sbin/vfpt version | grep -q '^vfpt 0.1.0$' || fail "installed binary"
-	dpkg -P vfpt >/dev/null 2>&1 || fail "dpkg -P"
-	[ ! -e /usr/sbin/vfpt ] || fail "not removed"
+	[ "$(in_clone chroot "$TMP/clone" dpkg-query -W -f='${Status}' vfpt)" = "install ok installed" ] || fail "not installed in dpkg's database"
+	[ "$(in_clone chroot "$TMP/clone" /usr/sbin/vfpt version)" = "vfpt 0.1.0" ] || fail "installed binary"
+	in_clone dpkg --root="$TMP/clone" -P vfpt >"$TMP/deb/purge.log" 2>&1 || fail "dpkg -P: $(tail -3 "$TMP/deb/purge.log")"
+	in_clone_present >"$TMP/deb/present"
+	[ ! -s "$TMP/deb/present" ] || fail "left after purge: $(tr '\n' ' ' <"$TMP/deb/present")"
+	in_clone chroot "$TMP/clone" dpkg-query -W -f='${Status}' vfpt >"$TMP/deb/status" 2>&1
+	grep -q 'no packages found matching vfpt\|not-installed' "$TMP/deb/status" || fail "dpkg still knows vfpt: $(cat "$TMP/deb/status")"
+	# and this machine is as it was
+	[ "$(dpkg-query -W -f='${Status}\n' vfpt 2>&1; ls -l /usr/lib/udev/rules.d/70-vfpt.rules /usr/sbin/vfpt 2>&1)" = "$here" ] ||
+		fail "this machine's vfpt changed"
 }
 
 test_rpm_spec_builds_and_lints() {
