@@ -1,15 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "json.h"
 
+#include "util.h"
+
 void json_init(struct json *j, FILE *f) {
-        j->f = f;
-        j->depth = 0;
-        j->first[0] = true;
+        *j = (struct json) { .f = f, .first = true };
 }
 
 static void put_string(FILE *f, const char *s) {
+        size_t left = strlen(s), k;
+
         fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+        for (const unsigned char *p = (const unsigned char *) s; *p; p += k, left -= k) {
+                k = utf8_char_len((const char *) p, left);
+                if (k == 0) { /* not UTF-8: the replacement character, for this one byte */
+                        fputs("\\ufffd", f);
+                        k = 1;
+                        continue;
+                }
+                if (k > 1) {
+                        fwrite(p, 1, k, f);
+                        continue;
+                }
                 switch (*p) {
                 case '"':
                         fputs("\\\"", f);
@@ -34,9 +46,9 @@ static void put_string(FILE *f, const char *s) {
 }
 
 static void member(struct json *j, const char *key) {
-        if (!j->first[j->depth])
+        if (!j->first)
                 fputc(',', j->f);
-        j->first[j->depth] = false;
+        j->first = false;
         if (key) {
                 put_string(j->f, key);
                 fputc(':', j->f);
@@ -46,25 +58,23 @@ static void member(struct json *j, const char *key) {
 static void open_(struct json *j, const char *key, char c) {
         member(j, key);
         fputc(c, j->f);
-        if (j->depth < (int) (sizeof(j->first) - 1))
-                j->depth++;
-        j->first[j->depth] = true;
+        j->depth++;
+        j->first = true;
+}
+
+/* the parent holds the container just closed: it is not empty */
+static void close_(struct json *j, char c) {
+        fputc(c, j->f);
+        if (j->depth > 0)
+                j->depth--;
+        j->first = false;
 }
 
 void json_object_begin(struct json *j, const char *key) { open_(j, key, '{'); }
 void json_array_begin(struct json *j, const char *key) { open_(j, key, '['); }
 
-void json_object_end(struct json *j) {
-        fputc('}', j->f);
-        if (j->depth > 0)
-                j->depth--;
-}
-
-void json_array_end(struct json *j) {
-        fputc(']', j->f);
-        if (j->depth > 0)
-                j->depth--;
-}
+void json_object_end(struct json *j) { close_(j, '}'); }
+void json_array_end(struct json *j) { close_(j, ']'); }
 
 void json_string(struct json *j, const char *key, const char *value) {
         member(j, key);

@@ -5,12 +5,17 @@
 #include <stdio.h>
 
 /* A streaming JSON writer for the --json documents: keys are given inside
- * objects, NULL inside arrays; commas and escaping are its business. */
+ * objects, NULL inside arrays; commas and escaping are its business. Every
+ * string goes out as valid UTF-8: a byte that is not part of a valid UTF-8
+ * sequence (a path or value from a non-UTF-8 file name) is written as
+ * \ufffd, the replacement character. Nesting has no fixed limit: only the
+ * innermost container's state is kept, since a container that has just been
+ * closed is a member of its parent, which is then never empty. */
 
 struct json {
         FILE *f;
-        int depth;
-        bool first[32];
+        unsigned depth;
+        bool first; /* the innermost open container has no member yet */
 };
 
 void json_init(struct json *j, FILE *f);

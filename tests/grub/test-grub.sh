@@ -190,5 +190,15 @@ test_long_variable_name() {
 	expect_rc 0 grub check --file "$TMP/long"
 }
 
+# --json: a file name that is not UTF-8 still gives valid UTF-8 (U+FFFD per bad byte)
+test_json_non_utf8_path() {
+	local d=$TMP/$'bad\xff\xc3'
+	mkdir -p "$d"
+	cp "$HERE/corpus/debian12.grub" "$d/grub"
+	expect_rc 1 "$VFPT" --config "$TMP/vfpt.conf" --json grub check --file "$d/grub"
+	python3 -c 'import json,sys; d=json.loads(sys.stdin.buffer.read().decode("utf-8", "strict")); assert d["file"].endswith("/bad\ufffd\ufffd/grub"), d' <"$TMP/out" ||
+		fail "not valid UTF-8 JSON: $(od -c "$TMP/out" | head -3)"
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
 finish
