@@ -1,7 +1,9 @@
 /* Fault injection for the atomic rewrite: every system call it makes fails
- * in turn; after each failure the file holds the old content or the new,
- * never a mix, and no temporary file is left behind. Also the blkid probe
- * of what a block device (here an image file) holds. */
+ * in turn; after each failure the file holds exactly the old content or
+ * exactly the new (the new only once its rename happened, and then the call
+ * says so), the backup beside it holds exactly the previous backup or
+ * exactly the old content, and no temporary file is left behind. Also the
+ * blkid probe of what a block device (here an image file) holds. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,8 +15,8 @@
 #include "util.h"
 
 static char dir[] = "/tmp/vfpt-test-fileio.XXXXXX";
-static char path[300];
-static int fail_at = -1, calls;
+static char path[300], backup[320];
+static int fail_at = -1, calls, renames;
 
 static bool should_fail(void) {
         return calls++ == fail_at;
@@ -42,8 +44,28 @@ static int f_fchown(int fd, uid_t u, gid_t g) {
 }
 static int f_renameat(int a, const char *b, int c, const char *d) {
         if (should_fail()) { errno = EXDEV; return -1; }
-        return renameat(a, b, c, d);
+        int r = renameat(a, b, c, d);
+        if (r == 0)
+                renames++; /* 1: the backup is in place, 2: the file too */
+        return r;
 }
+
+static void put(const char *p, const char *text, mode_t mode) {
+        FILE *f = fopen(p, "w");
+        fputs(text, f);
+        fclose(f);
+        chmod(p, mode);
+}
+/* CHECK_FILE(p, text, mode): p holds exactly text, with that mode */
+#define CHECK_FILE(p, text, mode)                                                    \
+        do {                                                                         \
+                char *_got = NULL;                                                   \
+                struct stat _st;                                                     \
+                CHECK(read_file((p), 4096, &_got, NULL) == 0);                       \
+                CHECK_STR(_got, (text));                                             \
+                CHECK(stat((p), &_st) == 0 && (_st.st_mode & 07777) == (mode));      \
+                free(_got);                                                          \
+        } while (0)
 
 static unsigned leftovers(void) {
         DIR *d = opendir(dir);
@@ -57,26 +79,32 @@ static unsigned leftovers(void) {
 }
 
 static void test_every_step_fails_in_turn(void) {
+        static const char older[] = "GRUB_CMDLINE_LINUX=\"\"\n# the backup before\n";
         static const char old[] = "GRUB_CMDLINE_LINUX=\"quiet\"\n# keep me\n";
         static const char new[] = "GRUB_CMDLINE_LINUX=\"quiet intel_iommu=on iommu=pt\"\n# keep me\n";
         fileio_ops = (struct fileio_ops) { f_openat, f_write, f_fsync, f_fchmod, f_fchown, f_renameat };
         int failures = 0;
         for (fail_at = 0;; fail_at++) {
-                FILE *f = fopen(path, "w");
-                fputs(old, f);
-                fclose(f);
-                calls = 0;
-                int r = atomic_replace(path, new, strlen(new), ".vfpt.bak");
-                char *got = NULL;
-                CHECK(read_file(path, 4096, &got, NULL) == 0);
-                if (r < 0) {
+                put(backup, older, 0600);
+                put(path, old, 0640);
+                calls = renames = 0;
+                bool replaced = true;
+                int r = atomic_replace_full(path, new, strlen(new), ".vfpt.bak", &replaced);
+                if (r < 0)
                         failures++;
-                        /* failed before the rename of the file itself: old content */
-                        CHECK(got && (streq(got, old) || streq(got, new)));
-                } else
-                        CHECK(got && streq(got, new));
+                else
+                        CHECK(renames == 2);
+                /* the file: old until its own rename, new from then on, and the
+                 * call says which even when the directory sync after it failed */
+                CHECK(replaced == (renames == 2));
+                CHECK_FILE(path, renames == 2 ? new : old, 0640);
+                /* the backup: replaced whole by the old content before the
+                 * file is touched, with the file's mode; else the one before */
+                if (renames >= 1)
+                        CHECK_FILE(backup, old, 0640);
+                else
+                        CHECK_FILE(backup, older, 0600);
                 CHECK(leftovers() == 0);
-                free(got);
                 if (calls <= fail_at) /* no call failed: every step has been tried */
                         break;
         }
@@ -112,6 +140,7 @@ int main(void) {
         if (!mkdtemp(dir))
                 return 99;
         snprintf(path, sizeof(path), "%s/grub", dir);
+        snprintf(backup, sizeof(backup), "%s.vfpt.bak", path);
         RUN(test_every_step_fails_in_turn);
         RUN(test_mode_kept);
         RUN(test_blkid_describe);
