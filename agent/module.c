@@ -27,6 +27,7 @@ static struct {
         const char *(*get_name)(const struct kmod_module *);
         struct kmod_module *(*module_unref)(struct kmod_module *);
         int (*unref_list)(struct kmod_list *);
+        int (*apply_filter)(const struct kmod_ctx *, enum kmod_filter, const struct kmod_list *, struct kmod_list **);
 } kmod;
 
 #define SYM(field, name)                                                        \
@@ -52,6 +53,7 @@ static int kmod_open(void) {
         SYM(get_name, "kmod_module_get_name");
         SYM(module_unref, "kmod_module_unref");
         SYM(unref_list, "kmod_module_unref_list");
+        SYM(apply_filter, "kmod_module_apply_filter");
         return 0;
 fail:
         dlclose(kmod_dl);
@@ -63,29 +65,41 @@ fail:
 
 static struct kmod_ctx *kctx;
 
+/* libkmod's own list of modprobe.d directories, for a sysroot */
+static const char *const modprobe_dirs[] = {
+        "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d",
+};
+
 static int ctx(void) {
+        _cleanup_free_ char *dir = NULL;
+        char *conf[ELEMENTSOF(modprobe_dirs) + 1] = {};
+        int r;
+
         if (kctx)
                 return 0;
-        int r = kmod_open();
+        r = kmod_open();
         if (r < 0)
                 return r;
-        _cleanup_free_ char *dir = NULL;
         if (getenv("VFPT_ROOT")) {
-                /* a sysroot: its modules, never the running kernel's */
+                /* a sysroot: its modules and its modprobe.d, never the running system's */
                 struct utsname u;
                 if (uname(&u) < 0)
                         return -errno;
-                dir = path_rooted("/lib/modules/");
-                if (!dir)
+                _cleanup_free_ char *base = path_rooted("/lib/modules/");
+                if (!base || !(dir = strdupf("%s%s", base, u.release)))
                         return -ENOMEM;
-                char *d = strdupf("%s%s", dir, u.release);
-                free(dir);
-                dir = d;
-                if (!dir)
-                        return -ENOMEM;
+                for (size_t i = 0; i < ELEMENTSOF(modprobe_dirs); i++)
+                        if (!(conf[i] = path_rooted(modprobe_dirs[i]))) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
         }
-        kctx = kmod.new_(dir, NULL);
-        return kctx ? 0 : -ENOENT;
+        kctx = kmod.new_(dir, dir ? (const char *const *) conf : NULL);
+        r = kctx ? 0 : -ENOENT;
+out:
+        for (size_t i = 0; i < ELEMENTSOF(conf); i++)
+                free(conf[i]);
+        return r;
 }
 
 void module_done(void) {
@@ -129,7 +143,7 @@ int module_load(const char *name) {
 }
 
 int module_host_driver_for(const char *modalias, char *buf, size_t n) {
-        struct kmod_list *list = NULL, *i;
+        struct kmod_list *list = NULL, *allowed = NULL, *i;
         int r, found = 0;
 
         r = ctx();
@@ -138,15 +152,30 @@ int module_host_driver_for(const char *modalias, char *buf, size_t n) {
         r = kmod.new_from_lookup(kctx, modalias, &list);
         if (r < 0)
                 return r;
+        /* as udev's kmod builtin loads them: a module blacklisted in
+         * modprobe.d is not loaded for an alias, so it will not bind (a
+         * built-in one binds all the same) */
+        r = kmod.apply_filter(kctx, KMOD_FILTER_BLACKLIST, list, &allowed);
+        if (r < 0)
+                goto out;
         for_each_kmod(i, list) {
                 struct kmod_module *m = kmod.get_module(i);
                 const char *name = kmod.get_name(m);
-                if (!found && name && !streq(name, "vfio_pci") && !streq(name, "pci_stub")) {
-                        snprintf(buf, n, "%s", name);
+                bool binds = kmod.get_initstate(m) == KMOD_MODULE_BUILTIN;
+                for (struct kmod_list *k = allowed; !binds && k; k = kmod.list_next(allowed, k)) {
+                        struct kmod_module *a = kmod.get_module(k);
+                        binds = a == m;
+                        kmod.module_unref(a);
+                }
+                if (!found && binds && name && !streq(name, "vfio_pci") && !streq(name, "pci_stub")) {
+                        if ((size_t) snprintf(buf, n, "%s", name) >= n)
+                                r = -ENAMETOOLONG;
                         found = 1;
                 }
                 kmod.module_unref(m);
         }
+out:
+        kmod.unref_list(allowed);
         kmod.unref_list(list);
-        return found;
+        return r < 0 ? r : found;
 }

@@ -11,6 +11,9 @@
 int module_load(const char *name);
 /* Is there a driver (module or built in) other than vfio-pci and pci-stub
  * whose aliases match MODALIAS, i.e. will a host driver bind the device?
+ * A module blacklisted in modprobe.d will not (udev's kmod builtin loads
+ * with the blacklist applied); a built-in driver will all the same. Under
+ * $VFPT_ROOT, its modules and modprobe.d directories are the ones read.
  * 1 yes (its name in buf), 0 no, -errno. */
 int module_host_driver_for(const char *modalias, char *buf, size_t n);
 void module_done(void);
