@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -41,76 +40,115 @@ int bootcfg_tool(const char *const **ret) {
         return 0;
 }
 
-int bootcfg_regenerate(char **err) {
-        const char *const *tool;
-        char *argv[8] = {};
-        int pipefd[2], status, r;
-        pid_t pid;
-
-        *err = NULL;
-        r = bootcfg_tool(&tool);
-        if (r < 0) {
-                *err = strdup("no update-grub, grub-mkconfig or grub2-mkconfig found");
-                return r;
-        }
-        /* the tool and its output path below the root */
-        for (size_t i = 0; tool[i] && i < ELEMENTSOF(argv) - 1; i++)
-                argv[i] = tool[i][0] == '/' ? path_rooted(tool[i]) : strdup(tool[i]);
-        if (pipe2(pipefd, O_CLOEXEC) < 0) {
-                r = -errno;
-                goto out;
-        }
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
-        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-        r = -posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        close(pipefd[1]);
-        if (r < 0) {
-                close(pipefd[0]);
-                *err = strdupf("cannot run %s: %s", argv[0], strerror(-r));
-                goto out;
-        }
-        char buf[4096];
+/* The tool's stdout and stderr, the tail if long, on one line. */
+static void read_output(int fd, char *buf, size_t size) {
         size_t len = 0;
         for (;;) {
-                ssize_t k = read(pipefd[0], buf + len, sizeof(buf) - 1 - len);
+                ssize_t k = read(fd, buf + len, size - 1 - len);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k <= 0)
                         break;
                 len += (size_t) k;
-                if (len >= sizeof(buf) - 1) { /* keep the tail */
-                        memmove(buf, buf + 2048, len - 2048);
-                        len -= 2048;
+                if (len >= size - 1) { /* keep the tail */
+                        memmove(buf, buf + size / 2, len - size / 2);
+                        len -= size / 2;
                 }
         }
         buf[len] = 0;
-        close(pipefd[0]);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                for (char *p = buf; *p; p++)
-                        if (*p == '\n' && p[1])
-                                *p = ' ';
-                buf[strcspn(buf, "\n")] = 0;
-                *err = strdupf("%s failed (%s %d): %s", argv[0], WIFEXITED(status) ? "exit" : "signal",
-                               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), buf);
-                r = -EIO;
-                goto out;
-        }
-        r = 0;
-out:
-        for (size_t i = 0; i < ELEMENTSOF(argv); i++)
-                free(argv[i]);
-        return r;
+        for (char *p = buf; *p; p++)
+                if (*p == '\n' && p[1])
+                        *p = ' ';
+        buf[strcspn(buf, "\n")] = 0;
 }
 
-/* one file of lines; the first line starting with key (and a blank) gets want */
-static int patch_keyed_line(const char *path, const char *key, char *const *want, bool dry, bool *uses_kernelopts) {
-        _cleanup_free_ char *text = NULL, *patched = NULL, *out = NULL;
-        size_t len, kl = strlen(key);
+/* Runs argv, inside root when it is not "" (chroot: the tool, its
+ * configuration and what it writes are all the sysroot's). Returns its wait
+ * status, or -errno with *err set when it could not be run. */
+static int run_tool(const char *root, const char *const *argv, char *out, size_t size, char **err) {
+        _cleanup_close_ int devnull = -1, out_r = -1, out_w = -1, err_r = -1, err_w = -1;
+        int fds[2], status, e = 0;
+        pid_t pid;
+
+        devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (devnull < 0)
+                return -errno;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        out_r = fds[0], out_w = fds[1];
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        err_r = fds[0], err_w = fds[1];
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                /* only async-signal-safe calls here; errno back through err_w */
+                if (dup2(devnull, STDIN_FILENO) < 0 || dup2(out_w, STDOUT_FILENO) < 0 ||
+                    dup2(out_w, STDERR_FILENO) < 0 || (*root && (chroot(root) < 0 || chdir("/") < 0)))
+                        e = errno;
+                else {
+                        execve(argv[0], (char *const *) argv, environ);
+                        e = errno;
+                }
+                (void) !write(err_w, &e, sizeof(e));
+                _exit(127);
+        }
+        close(TAKE_FD(out_w));
+        close(TAKE_FD(err_w));
+        read_output(out_r, out, size);
+        ssize_t k;
+        while ((k = read(err_r, &e, sizeof(e))) < 0 && errno == EINTR)
+                ;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        if (k == (ssize_t) sizeof(e)) {
+                *err = *root ? strdupf("cannot run %s in %s: %s", argv[0], root, strerror(e))
+                             : strdupf("cannot run %s: %s", argv[0], strerror(e));
+                return -e;
+        }
+        return status;
+}
+
+int bootcfg_regenerate(char **err) {
+        const char *const *tool;
+        _cleanup_free_ char *root = path_rooted("");
+        char buf[4096];
+        int r;
+
+        *err = NULL;
+        if (!root)
+                return -ENOMEM;
+        r = bootcfg_tool(&tool);
+        if (r < 0) {
+                *err = strdup("no update-grub, grub-mkconfig or grub2-mkconfig found");
+                return r;
+        }
+        /* in a sysroot ($VFPT_ROOT), the sysroot's tool chrooted into it: the
+         * host's own tools and boot configuration are never touched */
+        r = run_tool(root, tool, buf, sizeof(buf), err);
+        if (r < 0)
+                return r;
+        if (!WIFEXITED(r) || WEXITSTATUS(r) != 0) {
+                *err = strdupf("%s failed (%s %d): %s", tool[0], WIFEXITED(r) ? "exit" : "signal",
+                               WIFEXITED(r) ? WEXITSTATUS(r) : WTERMSIG(r), buf);
+                return -EIO;
+        }
+        return 0;
+}
+
+/* A BLS entry's "options" lines, as the loader reads them: GRUB's blscfg
+ * and systemd-boot join them all with blanks (the Boot Loader
+ * Specification allows the key more than once). One line is edited in
+ * place; several that need an edit are merged into one, at the first one's
+ * place. *uses_kernelopts when a line takes $kernelopts from grubenv. */
+static int patch_bls_entry(const char *path, char *const *want, bool dry, bool *uses_kernelopts) {
+        static const char key[] = "options";
+        const size_t kl = strlen(key);
+        _cleanup_free_ char *text = NULL, *joined = NULL, *patched = NULL, *out = NULL;
+        _cleanup_free_ size_t *spans = NULL; /* start and end (with its newline) of each options line */
+        size_t len, n = 0, outlen = 0;
         int r;
 
         r = read_file(path, 1024 * 1024, &text, &len);
@@ -120,29 +158,49 @@ static int patch_keyed_line(const char *path, const char *key, char *const *want
                 char *nl = strchr(l, '\n');
                 size_t ll = nl ? (size_t) (nl - l) : strlen(l);
                 if (strncmp(l, key, kl) == 0 && (l[kl] == ' ' || l[kl] == '\t')) {
-                        _cleanup_free_ char *val = strndup(l + kl + 1, ll - kl - 1);
-                        if (!val)
+                        size_t *m = realloc(spans, (n + 1) * 2 * sizeof(*m));
+                        if (!m)
                                 return -ENOMEM;
-                        if (uses_kernelopts && strstr(val, "$kernelopts")) {
-                                *uses_kernelopts = true;
-                                return 0;
-                        }
-                        r = cmdline_string_patch(val, want, &patched);
-                        if (r < 0)
-                                return r;
-                        if (!patched)
-                                return 0;
-                        if (dry)
-                                return 1;
-                        out = strdupf("%.*s%s %s%s", (int) (l - text), text, key, patched, l + ll);
-                        if (!out)
+                        spans = m;
+                        spans[2 * n] = (size_t) (l - text);
+                        spans[2 * n + 1] = (size_t) (l - text) + ll + (nl ? 1 : 0);
+                        n++;
+                        char *j = strdupf("%s%s%.*s", joined ?: "", joined ? " " : "", (int) (ll - kl - 1), l + kl + 1);
+                        if (!j)
                                 return -ENOMEM;
-                        r = atomic_replace(path, out, strlen(out), NULL);
-                        return r < 0 ? r : 1;
+                        free(joined);
+                        joined = j;
                 }
                 l = nl ? nl + 1 : NULL;
         }
-        return 0;
+        if (n == 0)
+                return 0;
+        if (strstr(joined, "$kernelopts")) {
+                *uses_kernelopts = true;
+                return 0;
+        }
+        r = cmdline_string_patch(joined, want, &patched);
+        if (r < 0 || !patched)
+                return r;
+        if (dry)
+                return 1;
+        out = malloc(len + strlen(patched) + kl + 3);
+        if (!out)
+                return -ENOMEM;
+        /* the first options line becomes "options PATCHED", the others go */
+        size_t pos = 0;
+        for (size_t i = 0; i < n; i++) {
+                memcpy(out + outlen, text + pos, spans[2 * i] - pos);
+                outlen += spans[2 * i] - pos;
+                pos = spans[2 * i + 1];
+                if (i == 0)
+                        outlen += (size_t) sprintf(out + outlen, "%s %s%s", key, patched,
+                                                   text[pos - 1] == '\n' ? "\n" : "");
+        }
+        memcpy(out + outlen, text + pos, len - pos);
+        outlen += len - pos;
+        r = atomic_replace(path, out, outlen, NULL);
+        return r < 0 ? r : 1;
 }
 
 /* grubenv: a 1024-byte block of key=value lines padded with '#' */
@@ -183,71 +241,95 @@ static int patch_grubenv(const char *path, char *const *want, bool dry) {
         return r < 0 ? r : 1;
 }
 
+/* one file of the set: counted and listed when it changed (or would) */
+static int patch_one(int (*fn)(const char *path, char *const *want, bool dry, bool *flag), char *path,
+                     char *const *want, bool dry, bool *flag, char ***changed, char **failed) {
+        _cleanup_free_ char *p = path;
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        r = fn(p, want, dry, flag);
+        if (r > 0 && (r = strv_extend(changed, p)) >= 0)
+                r = 1;
+        if (r < 0)
+                *failed = TAKE_PTR(p);
+        return r;
+}
+
+static int patch_grubenv_fn(const char *path, char *const *want, bool dry, bool *flag _unused_) {
+        return patch_grubenv(path, want, dry);
+}
+
+/* kernel-install's command line for kernels installed later: one line */
+static int patch_kernel_cmdline(const char *path, char *const *want, bool dry, bool *flag _unused_) {
+        _cleanup_free_ char *text = NULL, *patched = NULL, *out = NULL;
+        struct stat st;
+        int r;
+
+        if (stat(path, &st) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        r = read_file(path, 64 * 1024, &text, NULL);
+        if (r < 0)
+                return r;
+        bool nl = strchr(text, '\n') != NULL;
+        text[strcspn(text, "\n")] = 0;
+        r = cmdline_string_patch(text, want, &patched);
+        if (r < 0 || !patched)
+                return r;
+        if (dry)
+                return 1;
+        out = strdupf("%s%s", patched, nl ? "\n" : "");
+        if (!out)
+                return -ENOMEM;
+        r = atomic_replace(path, out, strlen(out), NULL);
+        return r < 0 ? r : 1;
+}
+
+static int is_conf(const struct dirent *d) {
+        size_t n = strlen(d->d_name);
+        return d->d_name[0] != '.' && n > 5 && streq(d->d_name + n - 5, ".conf");
+}
+
 int bootcfg_patch_cmdlines(char *const *want, bool bls, bool dry, char ***changed, char **failed) {
         bool kernelopts = false;
-        int total = 0, r;
+        int total = 0, r = 0;
 
         *failed = NULL;
         if (bls) {
                 _cleanup_free_ char *dir = path_rooted("/boot/loader/entries");
-                DIR *d = dir ? opendir(dir) : NULL;
-                struct dirent *de;
-                if (d) {
-                        _cleanup_strv_free_ char **names = NULL;
-                        while ((de = readdir(d)))
-                                if (de->d_name[0] != '.' && strlen(de->d_name) > 5 &&
-                                    streq(de->d_name + strlen(de->d_name) - 5, ".conf"))
-                                        strv_extend(&names, de->d_name);
-                        closedir(d);
-                        for (char **n = names; n && *n; n++) {
-                                _cleanup_free_ char *p = strdupf("%s/%s", dir, *n);
-                                r = p ? patch_keyed_line(p, "options", want, dry, &kernelopts) : -ENOMEM;
-                                if (r < 0) {
-                                        *failed = TAKE_PTR(p);
-                                        return r;
-                                }
-                                if (r > 0) {
-                                        total++;
-                                        strv_extend(changed, p);
-                                }
-                        }
-                }
-                if (kernelopts) {
-                        _cleanup_free_ char *p = path_rooted("/boot/grub2/grubenv");
-                        r = p ? patch_grubenv(p, want, dry) : -ENOMEM;
-                        if (r < 0) {
-                                *failed = TAKE_PTR(p);
-                                return r;
-                        }
-                        if (r > 0) {
-                                total++;
-                                strv_extend(changed, p);
-                        }
-                }
-        }
-        /* kernel-install's command line for kernels installed later */
-        _cleanup_free_ char *kc = path_rooted("/etc/kernel/cmdline");
-        struct stat st;
-        if (kc && stat(kc, &st) == 0) {
-                _cleanup_free_ char *text = NULL, *patched = NULL;
-                r = read_file(kc, 64 * 1024, &text, NULL);
-                if (r >= 0) {
-                        bool nl = strchr(text, '\n') != NULL;
-                        text[strcspn(text, "\n")] = 0;
-                        r = cmdline_string_patch(text, want, &patched);
-                        if (r >= 0 && patched && !dry) {
-                                _cleanup_free_ char *out = strdupf("%s%s", patched, nl ? "\n" : "");
-                                r = out ? atomic_replace(kc, out, strlen(out), NULL) : -ENOMEM;
-                        }
-                }
-                if (r < 0) {
-                        *failed = TAKE_PTR(kc);
+                struct dirent **ents = NULL;
+                int n;
+
+                if (!dir)
+                        return -ENOMEM;
+                n = scandir(dir, &ents, is_conf, alphasort);
+                if (n < 0 && errno != ENOENT) {
+                        r = -errno;
+                        *failed = TAKE_PTR(dir);
                         return r;
                 }
-                if (patched) {
-                        total++;
-                        strv_extend(changed, kc);
+                for (int i = 0; i < n; i++) {
+                        if (r >= 0) {
+                                r = patch_one(patch_bls_entry, strdupf("%s/%s", dir, ents[i]->d_name), want, dry,
+                                              &kernelopts, changed, failed);
+                                total += r > 0;
+                        }
+                        free(ents[i]);
+                }
+                free(ents);
+                if (r < 0)
+                        return r;
+                if (kernelopts) {
+                        r = patch_one(patch_grubenv_fn, path_rooted("/boot/grub2/grubenv"), want, dry, NULL, changed,
+                                      failed);
+                        if (r < 0)
+                                return r;
+                        total += r;
                 }
         }
-        return total;
+        r = patch_one(patch_kernel_cmdline, path_rooted("/etc/kernel/cmdline"), want, dry, NULL, changed, failed);
+        if (r < 0)
+                return r;
+        return total + r;
 }

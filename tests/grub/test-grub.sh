@@ -101,17 +101,25 @@ test_read_only_directory() {
 	cmp -s "$HERE/corpus/debian12.grub" "$TMP/ro/grub" || fail "modified"
 }
 
-# a sysroot with boot loader tools that record how they were called
+# a sysroot with boot loader tools that record how they were called; vfpt
+# runs them chrooted into it, so it holds a /bin/sh (this machine's, with its
+# libraries) and a marker the tools look for: run outside, they refuse
 sysroot() {
 	R=$TMP/root
 	rm -rf "$R"
 	mkdir -p "$R/etc/default" "$R/usr/sbin"
 	cp "$HERE/corpus/$1" "$R/etc/default/grub"
+	local f
+	for f in /bin/sh $(ldd /bin/sh | grep -o '/[^ ]*'); do
+		cp -L --parents "$f" "$R"
+	done
+	: >"$R/vfpt-sysroot"
 }
 fake_tool() { # NAME [exit-code]
 	cat >"$R/usr/sbin/$1" <<-SH
 	#!/bin/sh
-	echo "\$0 \$*" >>"$R/tool.log"
+	[ -e /vfpt-sysroot ] || { echo "run outside the sysroot" >&2; exit 9; }
+	echo "\$0 \$*" >>/tool.log
 	[ "${2:-0}" = 0 ] || { echo "error: /boot is full" >&2; exit ${2:-0}; }
 	SH
 	chmod +x "$R/usr/sbin/$1"
@@ -122,7 +130,7 @@ test_debian_update_grub() {
 	fake_tool update-grub
 	VFPT_ROOT=$R expect_rc 0 grub apply
 	grep -q intel_iommu=on "$R/etc/default/grub" || fail "not edited"
-	[ "$(cat "$R/tool.log")" = "$R/usr/sbin/update-grub " ] || fail "tool: $(cat "$R/tool.log")"
+	[ "$(cat "$R/tool.log")" = "/usr/sbin/update-grub " ] || fail "tool: $(cat "$R/tool.log")"
 	# a second run: nothing to do, no tool run
 	VFPT_ROOT=$R expect_rc 0 grub apply
 	[ "$(wc -l <"$R/tool.log")" = 1 ] || fail "tool ran again"
@@ -156,7 +164,7 @@ test_rhel9_bls_entries() {
 		grep -qx 'grub_users $grub_users' "$e" || fail "other lines changed"
 	done
 	grep -qx 'root=/dev/mapper/rhel-root ro rhgb quiet intel_iommu=on iommu=pt' "$R/etc/kernel/cmdline" || fail "kernel/cmdline"
-	[ "$(cat "$R/tool.log")" = "$R/usr/sbin/grub2-mkconfig -o $R/boot/grub2/grub.cfg" ] || fail "tool: $(cat "$R/tool.log")"
+	[ "$(cat "$R/tool.log")" = "/usr/sbin/grub2-mkconfig -o /boot/grub2/grub.cfg" ] || fail "tool: $(cat "$R/tool.log")"
 	VFPT_ROOT=$R expect_rc 0 grub check
 }
 
@@ -198,6 +206,39 @@ test_json_non_utf8_path() {
 	expect_rc 1 "$VFPT" --config "$TMP/vfpt.conf" --json grub check --file "$d/grub"
 	python3 -c 'import json,sys; d=json.loads(sys.stdin.buffer.read().decode("utf-8", "strict")); assert d["file"].endswith("/bad\ufffd\ufffd/grub"), d' <"$TMP/out" ||
 		fail "not valid UTF-8 JSON: $(od -c "$TMP/out" | head -3)"
+}
+
+# VFPT_ROOT: the sysroot's tool runs chrooted into it; the host's never runs
+test_sysroot_tool_runs_inside() {
+	sysroot debian12.grub
+	fake_tool update-grub
+	VFPT_ROOT=$R expect_rc 0 "$VFPT" --config "$TMP/vfpt.conf" --json grub apply
+	[ "$(cat "$R/tool.log" 2>/dev/null)" = "/usr/sbin/update-grub " ] || fail "tool: $(cat "$R/tool.log" 2>&1) $ERR"
+	python3 -c 'import json,sys; json.loads(sys.argv[1])' "$OUT" || fail "tool output in the document: $OUT"
+	# cannot chroot (here: no shell inside): exit 3, the edit said, nothing run outside
+	sysroot debian12.grub
+	fake_tool update-grub
+	rm -rf "$R/bin" "$R/lib" "$R/lib64" "$R/usr/lib"
+	VFPT_ROOT=$R expect_rc 3 grub apply
+	[[ $ERR == *"edited, but the boot configuration was not regenerated: cannot run /usr/sbin/update-grub in $R: "* ]] || fail "$ERR"
+	[ ! -e "$R/tool.log" ] || fail "tool ran"
+}
+
+# BLS entries with several options lines: judged joined, as the loader does
+test_bls_several_options_lines() {
+	sysroot rhel9-bls.grub
+	fake_tool grub2-mkconfig
+	mkdir -p "$R/boot/grub2" "$R/boot/loader/entries"
+	printf 'title A\nlinux /vmlinuz\noptions root=/dev/sda1 intel_iommu=on iommu=pt\noptions quiet intel_iommu=off\n' >"$R/boot/loader/entries/a.conf"
+	printf 'title B\noptions root=/dev/sda1 intel_iommu=on\noptions iommu=pt\n' >"$R/boot/loader/entries/b.conf"
+	sed -i 's/^GRUB_CMDLINE_LINUX="/GRUB_CMDLINE_LINUX="intel_iommu=on iommu=pt /' "$R/etc/default/grub"
+	VFPT_ROOT=$R expect_rc 1 grub check
+	[[ $OUT == *"a.conf: lacks kernel_args"* && $OUT != *"b.conf"* ]] || fail "check: $OUT"
+	VFPT_ROOT=$R expect_rc 0 grub apply
+	[ "$(cat "$R/boot/loader/entries/a.conf")" = $'title A\nlinux /vmlinuz\noptions root=/dev/sda1 iommu=pt quiet intel_iommu=on' ] ||
+		fail "a: $(cat "$R/boot/loader/entries/a.conf")"
+	[ "$(cat "$R/boot/loader/entries/b.conf")" = $'title B\noptions root=/dev/sda1 intel_iommu=on\noptions iommu=pt' ] ||
+		fail "b: $(cat "$R/boot/loader/entries/b.conf")"
 }
 
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
