@@ -100,6 +100,7 @@ void json_null(struct json *j, const char *key) {
 }
 
 void json_finish(struct json *j) {
+        /* no fflush: a write error is seen, with its errno, where stdout is
+         * closed (main's close_stdout) */
         fputc('\n', j->f);
-        fflush(j->f);
 }

@@ -72,6 +72,24 @@ static int cmd_version(struct context *ctx, int argc, char **argv) {
         return EXIT_OK;
 }
 
+/* Like util-linux's close_stdout(): output that could not be written (a
+ * full disk, an I/O error) is a failure, not
+ * success. Exit 3 for the commands that change things (apply, grub apply:
+ * what was done is not known to the caller), else 2 (nothing was changed);
+ * udev keeps its 0. */
+static int close_stdout(int r, int argc, char **argv) {
+        bool changes = false;
+        int e = fflush(stdout) < 0 ? errno : ferror(stdout) ? EIO : 0;
+
+        /* EPIPE: the reader went away on purpose (| head), as util-linux has it */
+        if (e == 0 || e == EPIPE || (argc > 0 && streq(argv[0], "udev")))
+                return r;
+        for (int i = 0; i < argc; i++)
+                changes = changes || streq(argv[i], "apply");
+        log_error("write error on standard output: %s", strerror(e));
+        return r == EXIT_PARTIAL || changes ? EXIT_PARTIAL : EXIT_USAGE;
+}
+
 static int cmd_help(struct context *ctx _unused_, int argc _unused_, char **argv _unused_) {
         usage(stdout);
         return EXIT_OK;
@@ -97,11 +115,11 @@ int main(int argc, char **argv) {
         while ((c = getopt_long(argc, argv, "+c:jvqh", opts, NULL)) >= 0) {
                 if (c == 'h') {
                         usage(stdout);
-                        return EXIT_OK;
+                        return close_stdout(EXIT_OK, 0, NULL);
                 }
                 if (c == 'V') {
                         printf("vfpt %s\n", VFPT_VERSION);
-                        return EXIT_OK;
+                        return close_stdout(EXIT_OK, 0, NULL);
                 }
                 if (c == '?' || c == ':') {
                         log_error("unknown option or missing argument '%s'", argv[optind - 1]);
@@ -126,7 +144,7 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 if (streq(argv[optind], commands[i].name)) {
                         r = commands[i].fn(&ctx, argc - optind, argv + optind);
-                        fflush(stdout);
+                        r = close_stdout(r, argc - optind, argv + optind);
                         log_close();
                         return r;
                 }
