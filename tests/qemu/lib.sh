@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # KERNEL, BOOT_SECONDS, ITOOLS_INITRD...: for the scripts that source this
 # The QEMU end-to-end harness: Debian's kernel (unpacked, never installed),
 # an initramfs built by dracut from a private copy of dracut holding vfpt's
 # module as "make install DESTDIR=" put it, and a q35 guest with an emulated
@@ -30,11 +31,11 @@ qemu_kernel() {
 		pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
 	fi
 	[ -n "$pkg" ] || { qlog "cannot resolve linux-image-amd64"; return 1; }
-	deb=$(ls "$QDIR"/deb/"${pkg}"_*.deb 2>/dev/null | head -1)
+	deb=$(find "$QDIR/deb" -maxdepth 1 -name "${pkg}_*.deb" | head -1)
 	if [ -z "$deb" ]; then
 		qlog "downloading $pkg"
 		(cd "$QDIR/deb" && apt-get download "$pkg" >/dev/null 2>&1) || { qlog "apt-get download $pkg failed"; return 1; }
-		deb=$(ls "$QDIR"/deb/"${pkg}"_*.deb | head -1)
+		deb=$(find "$QDIR/deb" -maxdepth 1 -name "${pkg}_*.deb" | head -1)
 	fi
 	KVER=${pkg#linux-image-}
 	KROOT=$QDIR/kernel
@@ -78,6 +79,7 @@ qemu_prepare() {
 # the guest's hardware: q35, Intel IOMMU, an SR-IOV NVMe PF at 01:00.0, a
 # second NVMe controller at 02:00.0, an e1000e at 03:00.0, and behind a
 # PCIe-to-PCI bridge (one IOMMU group) an e1000 and a pci-testdev
+# shellcheck disable=SC2054 # QEMU's options hold commas
 QEMU_DEVICES=(
 	-device intel-iommu,intremap=on
 	-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4
@@ -170,6 +172,7 @@ qemu_prepare_itools() {
 	printf 'MODULES=list\nBUSYBOX=y\nCOMPRESS=gzip\n' >"$n/conf/initramfs.conf"
 	printf 'nvme\ne1000e\ne1000\n' >"$n/conf/modules"
 	ITOOLS_INITRD=$n/initrd-itools.img
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	unshare -m sh -ec '
 		n=$1 kroot=$2 kver=$3
 		mount -t overlay overlay -o lowerdir=/usr,upperdir="$n/usr-up",workdir="$n/usr-work" /usr
