@@ -60,48 +60,85 @@ static bool typographic_quote(const char *s, size_t left) {
                ((unsigned char) s[2] >= 0x98 && (unsigned char) s[2] <= 0x9D);
 }
 
+/* From just after "$(" to its ")" (p->pos is left on it): quotes, and the
+ * substitutions nested in it, also inside double quotes, as sh lexes them.
+ * 0, 1 if the text ends first, or -errno. */
+static int skip_parens(struct parser *p, unsigned nest) {
+        int depth = 1;
+        char q = 0;
+
+        if (nest > 32)
+                return fail(p, "command substitutions nested too deep");
+        for (; p->pos < p->len; p->pos++) {
+                char c = p->t[p->pos];
+                if (c == '\n')
+                        p->line++;
+                if (q == '\'') {
+                        if (c == '\'')
+                                q = 0;
+                        continue;
+                }
+                if (c == '\\') {
+                        if (p->pos + 1 < p->len && p->t[p->pos + 1] == '\n')
+                                p->line++;
+                        p->pos++;
+                        continue;
+                }
+                if (c == '$' && p->pos + 1 < p->len && p->t[p->pos + 1] == '(') {
+                        p->pos += 2;
+                        int r = skip_parens(p, nest + 1);
+                        if (r != 0)
+                                return r;
+                        continue;
+                }
+                if (q == '"') {
+                        if (c == '"')
+                                q = 0;
+                        continue;
+                }
+                if (c == '\'' || c == '"')
+                        q = c;
+                else if (c == '(')
+                        depth++;
+                else if (c == ')' && --depth == 0)
+                        return 0;
+        }
+        return 1;
+}
+
 /* skip a `...` or $(...) command substitution; sets b->unknown */
 static int skip_substitution(struct parser *p, struct vbuf *b) {
         unsigned start_line = p->line;
         if (p->t[p->pos] == '`') {
+                char q = 0; /* sh parses the text inside as a script: its quotes must close */
                 p->pos++;
                 while (p->pos < p->len && p->t[p->pos] != '`') {
-                        if (p->t[p->pos] == '\\')
+                        char c = p->t[p->pos];
+                        if (c == '\\' && q != '\'')
                                 p->pos++;
-                        else if (p->t[p->pos] == '\n')
+                        else if (c == '\n')
                                 p->line++;
+                        else if (c == q)
+                                q = 0;
+                        else if (!q && (c == '\'' || c == '"'))
+                                q = c;
                         p->pos++;
                 }
                 if (p->pos >= p->len) {
                         p->line = start_line;
                         return fail(p, "unterminated ` command substitution");
                 }
+                if (q) {
+                        p->line = start_line;
+                        return fail(p, "unterminated quote inside a ` command substitution");
+                }
                 p->pos++;
         } else { /* $( */
-                int depth = 1;
-                char q = 0;
                 p->pos++;
-                for (; p->pos < p->len; p->pos++) {
-                        char c = p->t[p->pos];
-                        if (c == '\n')
-                                p->line++;
-                        if (q) {
-                                if (c == q)
-                                        q = 0;
-                                else if (c == '\\' && q == '"')
-                                        p->pos++;
-                                continue;
-                        }
-                        if (c == '\'' || c == '"')
-                                q = c;
-                        else if (c == '\\')
-                                p->pos++;
-                        else if (c == '(')
-                                depth++;
-                        else if (c == ')' && --depth == 0)
-                                break;
-                }
-                if (p->pos >= p->len) {
+                int r = skip_parens(p, 0);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
                         p->line = start_line;
                         return fail(p, "unterminated $( command substitution");
                 }
@@ -306,13 +343,20 @@ int grub_parse(const char *text, size_t len, struct grub_file **ret) {
                 r = fail(&p, "NUL byte: this is not a shell file");
                 goto out;
         }
+        bool command = false; /* a command (assignment) since the last ';' or newline */
         while (p.pos < len) {
                 char c = p.t[p.pos];
+                if (c == ';' && !command) {
+                        r = fail(&p, "';' with no command before it (sh: syntax error)");
+                        goto out;
+                }
                 if (c == ' ' || c == '\t' || c == ';') {
+                        command = command && c != ';';
                         p.pos++;
                         continue;
                 }
                 if (c == '\n') {
+                        command = false;
                         p.line++;
                         p.pos++;
                         continue;
@@ -330,6 +374,7 @@ int grub_parse(const char *text, size_t len, struct grub_file **ret) {
                 /* export NAME[=word] ... */
                 if (strncmp(p.t + p.pos, "export", 6) == 0 && (p.t[p.pos + 6] == ' ' || p.t[p.pos + 6] == '\t')) {
                         p.pos += 6;
+                        command = true;
                         continue;
                 }
                 if (!is_name_start(c)) {
@@ -360,6 +405,7 @@ int grub_parse(const char *text, size_t len, struct grub_file **ret) {
                         goto out;
                 }
                 p.pos++; /* '=' */
+                command = true;
                 struct vbuf b = {};
                 int cq;
                 bool plain;
@@ -474,20 +520,33 @@ static int tokens(const struct grub_assign *a, bool in_default, struct token **t
         return 0;
 }
 
+/* the word the kernel gets: its next_arg() drops the double quotes */
 static char *token_str(const struct token *t) {
         char *s = malloc(t->len + 1);
+        size_t n = 0;
         if (!s)
                 return NULL;
         for (size_t i = 0; i < t->len; i++)
-                s[i] = t->v[i].c;
-        s[t->len] = 0;
+                if (t->v[i].c != '"')
+                        s[n++] = t->v[i].c;
+        s[n] = 0;
         return s;
 }
 
+/* The kernel's part of the command line: words after a lone "--" go to init. */
 static int all_tokens(const struct grub_file *g, struct token **tok, size_t *n) {
         int r = tokens(last_assign(g, "GRUB_CMDLINE_LINUX"), false, tok, n);
         if (r >= 0)
                 r = tokens(last_assign(g, "GRUB_CMDLINE_LINUX_DEFAULT"), true, tok, n);
+        for (size_t i = 0; r >= 0 && i < *n; i++) {
+                _cleanup_free_ char *w = token_str(&(*tok)[i]);
+                if (!w)
+                        return -ENOMEM;
+                if (streq(w, "--")) {
+                        *n = i;
+                        break;
+                }
+        }
         return r;
 }
 

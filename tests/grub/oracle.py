@@ -1,17 +1,66 @@
 #!/usr/bin/env python3
 """Judges an edit of /etc/default/grub the way grub-mkconfig will see it:
-sources the old and the new file with /bin/sh and compares every variable.
-Usage: oracle.py OLD NEW ARG... ; exit 0 if the edit is right, else says why."""
+sources the old and the new file with /bin/sh and compares every variable,
+and splits the kernel command line the way the kernel does.
+Usage: oracle.py OLD NEW ARG... ; exit 0 if the edit is right, else says why.
+Also a module: tests/fuzz/differential.py uses source() and judge()."""
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+
+CMD = ("GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT")
+
+# An untrusted file (fuzzer output) is sourced with no PATH, as nobody, with
+# no network, in its own PID namespace (kill -1 reaches nothing else), with
+# a time limit. Files of the corpus are ours and run the same way.
+SANDBOX = ["unshare", "-n", "-p", "-f", "--kill-child", "setpriv", "--reuid=65534", "--regid=65534",
+           "--clear-groups"]
 
 
-def source(path):
-    out = subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", "/bin/sh", "-c",
-                          'set -a; . "$1" >/dev/null 2>&1; env -0', "sh", os.path.abspath(path)],
-                         capture_output=True, check=True).stdout
-    return dict(kv.split("=", 1) for kv in out.decode().split("\0") if "=" in kv)
+def source(path, timeout=10):
+    """Every variable after `. path` in /bin/sh; None if sh fails or hangs."""
+    with tempfile.TemporaryDirectory() as d:
+        os.chmod(d, 0o755)  # readable by nobody, writable by root only
+        copy = os.path.join(d, "grub")
+        shutil.copyfile(path, copy)
+        os.chmod(copy, 0o644)
+        cmd = SANDBOX + ["env", "-i", "PATH=/nonexistent", "/bin/sh", "-c",
+                         'set -a; . "$1" >/dev/null 2>&1 </dev/null; /usr/bin/env -0', "sh", copy]
+        try:
+            p = subprocess.run(cmd, capture_output=True, timeout=timeout, cwd="/", stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return None
+    if p.returncode != 0:
+        return None
+    out = p.stdout.decode("utf-8", "surrogateescape")
+    return dict(kv.split("=", 1) for kv in out.split("\0") if "=" in kv)
+
+
+def kernel_split(s):
+    """The kernel's next_arg(): blanks separate, double quotes group and are
+    dropped, a lone -- ends the kernel's part."""
+    words, i = [], 0
+    while True:
+        while i < len(s) and s[i] in " \t\n":
+            i += 1
+        if i >= len(s):
+            return words
+        w, q = "", False
+        while i < len(s) and (q or s[i] not in " \t\n"):
+            if s[i] == '"':
+                q = not q
+            else:
+                w += s[i]
+            i += 1
+        if w == "--":
+            return words
+        words.append(w)
+
+
+def cmdline(d):
+    return kernel_split(d.get(CMD[0], "") + " " + d.get(CMD[1], ""))
 
 
 def norm(name):
@@ -32,16 +81,13 @@ def satisfies(tokens, want):
     return all(o in have for o in want.split("=", 1)[1].split(",") if o)
 
 
-def main():
-    old_path, new_path, want = sys.argv[1], sys.argv[2], sys.argv[3:]
-    old, new = source(old_path), source(new_path)
+def judge(old, new, want, old_path, new_path):
+    """What is wrong with the edit from old to new (sourced variables)."""
     errors = []
-    cmd = ("GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT")
     for k in sorted(set(old) | set(new)):
-        if k not in cmd and old.get(k) != new.get(k):
+        if k not in CMD and old.get(k) != new.get(k):
             errors.append(f"{k} changed: {old.get(k)!r} -> {new.get(k)!r}")
-    line = lambda d: (d.get(cmd[0], "") + " " + d.get(cmd[1], "")).split()
-    before, after = line(old), line(new)
+    before, after = cmdline(old), cmdline(new)
     for w in want:
         if not satisfies(after, w):
             errors.append(f"{w} not in force in {after}")
@@ -51,16 +97,53 @@ def main():
     names = {name_of(w) for w in want}
     if [t for t in before if name_of(t) not in names] != [t for t in after if name_of(t) not in names]:
         errors.append(f"other parameters changed: {before} -> {after}")
-    if all(satisfies(before, w) for w in want) and open(old_path, "rb").read() != open(new_path, "rb").read():
+    old_bytes, new_bytes = open(old_path, "rb").read(), open(new_path, "rb").read()
+    if all(satisfies(before, w) for w in want) and old_bytes != new_bytes:
         errors.append("file already satisfied but was rewritten")
-    old_comments = [l for l in open(old_path).read().splitlines() if l.lstrip().startswith("#")]
-    new_lines = open(new_path).read().splitlines()
-    for c in old_comments:
+    new_lines = new_bytes.splitlines()
+    for c in comments(old_bytes):
         if c not in new_lines:
-            errors.append(f"comment lost: {c}")
+            errors.append(f"comment lost: {c!r}")
+    return errors
+
+
+def comments(text):
+    """Lines that are comments to sh: '#' first on a line that starts outside
+    any quote (a '#' line inside a multi-line quoted value is not one)."""
+    out, q = [], None
+    lines = text.split(b"\n")
+    for line in lines:
+        if q is None and line.lstrip().startswith(b"#"):
+            out.append(line)
+            continue
+        j = 0
+        while j < len(line):
+            ch = line[j:j + 1]
+            if q == b"'":
+                q = None if ch == b"'" else q
+            elif ch == b"\\":
+                j += 1
+            elif q == b'"':
+                q = None if ch == b'"' else q
+            elif ch in (b"'", b'"'):
+                q = ch
+            elif ch == b"#" and (j == 0 or line[j - 1:j] in b" \t;"):
+                break
+            j += 1
+    return out
+
+
+def main():
+    old_path, new_path, want = sys.argv[1], sys.argv[2], sys.argv[3:]
+    old, new = source(old_path), source(new_path)
+    if old is None or new is None:
+        print(f"/bin/sh cannot source {old_path if old is None else new_path}")
+        sys.exit(1)
+    errors = judge(old, new, want, old_path, new_path)
     if errors:
         print("\n".join(errors))
         sys.exit(1)
 
 
-main()
+if __name__ == "__main__":
+    main()
