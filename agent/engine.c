@@ -127,8 +127,8 @@ static void say(struct account *a, bool failed, const char *fmt, ...) {
         if (vasprintf(&m, fmt, ap) < 0)
                 m = NULL;
         va_end(ap);
-        if (a->message && m && !failed && !a->failed) {
-                /* keep a history of what was done: "a; b" */
+        if (a->message && m && failed == a->failed) {
+                /* keep a history of what was done, or of every failure: "a; b" */
                 char *j = strdupf("%s; %s", a->message, m);
                 free(m);
                 m = j;
