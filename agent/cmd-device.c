@@ -288,8 +288,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
          * (its /etc/default/grub, if any, is not the one the next boot reads) */
         bool grub = false;
         if (c->patch_grub) {
-                _cleanup_free_ char *initrd = path_rooted("/etc/initrd-release");
-                if (initrd && access(initrd, F_OK) == 0)
+                if (in_initrd())
                         log_debug("patch_grub: in the initramfs, GRUB is left to the installed system");
                 else
                         grub = true;
@@ -462,7 +461,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
         }
         r = host_cmdline(&have);
         if (r < 0) {
-                log_error("%s: cannot read: %s", "/proc/cmdline", strerror(-r));
+                log_error("%s: cannot read: %s", PROC_CMDLINE, strerror(-r));
                 return EXIT_USAGE;
         }
         bool iommu = device_iommu_active();

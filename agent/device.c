@@ -264,5 +264,5 @@ int driver_unbind(const char *driver, const char *name) {
 }
 
 int driver_probe(const char *name) {
-        return write_string_file("/sys/bus/pci/drivers_probe", name);
+        return write_string_file(SYSFS_PCI_DRIVERS_PROBE, name);
 }

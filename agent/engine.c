@@ -182,7 +182,7 @@ static int probe(struct engine *e, const char *dev) {
         int r = 0;
         if (e->mode == ENGINE_APPLY)
                 r = driver_probe(dev);
-        record(e, "/sys/bus/pci/drivers_probe", dev, r);
+        record(e, SYSFS_PCI_DRIVERS_PROBE, dev, r);
         return r;
 }
 

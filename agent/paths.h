@@ -14,6 +14,7 @@
 
 #define SYSFS_PCI_DEVICES "/sys/bus/pci/devices"
 #define SYSFS_PCI_DRIVERS "/sys/bus/pci/drivers"
+#define SYSFS_PCI_DRIVERS_PROBE "/sys/bus/pci/drivers_probe"
 #define SYSFS_IOMMU_GROUPS "/sys/kernel/iommu_groups"
 #define PROC_CMDLINE "/proc/cmdline"
 #define PROC_CPUINFO "/proc/cpuinfo"
