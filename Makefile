@@ -74,11 +74,13 @@ DEB_BUILD := build-essential pkg-config libinih-dev libblkid-dev libudev-dev lib
 DEB_TEST  := umockdev libumockdev0 valgrind shellcheck python3 util-linux e2fsprogs clang libclang-rt-14-dev binutils bc driverctl strace \
              debhelper dpkg-dev fakeroot lintian rpm rpmlint man-db groff-base bsdextrautils git systemd
 DEB_DEMO  := qemu-system-x86 dracut-core initramfs-tools-core busybox cpio kmod pciutils pci.ids libc6-dev udev
+# the whole-host tests (tests/wholehost): image build, disk, firmware, Ansible
+DEB_WHOLEHOST := mmdebstrap ovmf mtools dosfstools fdisk qemu-utils ansible
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO); \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO) $(DEB_WHOLEHOST); \
 	else \
-		echo "run as root: apt-get install --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO)"; exit 1; \
+		echo "run as root: apt-get install --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO) $(DEB_WHOLEHOST)"; exit 1; \
 	fi
 
 # The same code built with AddressSanitizer and UndefinedBehaviorSanitizer;

@@ -1,0 +1,88 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # WH_BASE, WH_ROOT_UUID: for lib.sh
+# The cached base of the whole-host images: a Debian 12 root file system made
+# by mmdebstrap from Debian's registry. Its cache key is a hash of what goes
+# into it (the package lists, the code of the functions below, the variant):
+# change any of that and the next run rebuilds; comments do not count. vfpt
+# itself is never in the base (see lib.sh, wh_layer).
+#
+#   wh_base VARIANT     VARIANT dracut | itools; sets WH_BASE (a directory
+#                       holding root/, the tree)
+
+WH_ROOT_UUID=5f0e33a1-1c4b-4d39-9a53-0a1b2c3d4e5f
+WH_MIRROR=http://deb.debian.org/debian
+
+# what a small installed Debian 12 EFI host with vfpt's dependencies holds
+WH_PACKAGES="systemd systemd-sysv udev kmod iproute2 linux-image-amd64 grub-efi-amd64 python3 pciutils"
+wh_variant_packages() {
+	case $1 in
+	dracut) echo dracut ;;
+	itools) echo initramfs-tools ;;
+	*) return 1 ;;
+	esac
+}
+
+# steps inside the new tree ($1), before it is cached
+wh_base_customize() {
+	local r=$1
+	cat >"$r/etc/fstab" <<-FSTAB
+	UUID=$WH_ROOT_UUID / ext4 errors=remount-ro 0 1
+	FSTAB
+	echo vfpt-host >"$r/etc/hostname"
+	printf '127.0.0.1 localhost\n127.0.1.1 vfpt-host\n' >"$r/etc/hosts"
+	chroot "$r" passwd -d root >/dev/null
+	# the management NIC: static, on an isolated QEMU hub (documentation range)
+	mkdir -p "$r/etc/systemd/network"
+	cat >"$r/etc/systemd/network/10-mgmt.network" <<-NET
+	[Match]
+	MACAddress=52:54:00:00:02:0a
+	[Network]
+	Address=192.0.2.10/24
+	Gateway=192.0.2.1
+	NET
+	chroot "$r" systemctl enable systemd-networkd.service >/dev/null 2>&1
+	# GRUB on the serial console, no menu delay (the rest is Debian's default file)
+	sed -i -e 's/^GRUB_TIMEOUT=.*/GRUB_TIMEOUT=0/' \
+		-e 's/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX="console=ttyS0,115200"/' "$r/etc/default/grub"
+	printf 'GRUB_TERMINAL=serial\nGRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"\n' >>"$r/etc/default/grub"
+	# dracut in a chroot cannot see the host it builds for: generic images
+	if [ -d "$r/etc/dracut.conf.d" ]; then
+		printf 'hostonly="no"\ncompress="gzip"\n' >"$r/etc/dracut.conf.d/10-wholehost.conf"
+	fi
+	# the installer leaves an initramfs behind (mmdebstrap ran with INITRD=No);
+	# for dracut the layer builds it with vfpt's module, this one is made here
+	if [ -x "$r/usr/sbin/update-initramfs" ]; then
+		# shellcheck disable=SC2016 # expanded by the inner sh
+		unshare -m sh -ec 'mount -t proc proc "$1/proc"; chroot "$1" update-initramfs -c -k all' sh "$r" || return 1
+	fi
+	rm -rf "$r/var/cache/apt/archives/"*.deb "$r/var/lib/apt/lists/"*_Packages
+}
+
+wh_base() {
+	local variant=$1 key dir log
+	key=$( {
+		declare -f wh_base wh_base_customize wh_variant_packages
+		echo "$WH_PACKAGES|$variant|$WH_ROOT_UUID|$WH_MIRROR"
+	} | sha256sum | cut -c1-16)
+	dir=$WDIR/base-$variant-$key
+	WH_BASE=$dir
+	[ -e "$dir/done" ] && return 0
+	rm -rf "$WDIR"/base-"$variant"-*
+	mkdir -p "$dir"
+	log=$WDIR/base-$variant.log
+	wlog "building the $variant base image with mmdebstrap (cached as $dir)"
+	local pkgs
+	pkgs="$WH_PACKAGES $(wh_variant_packages "$variant")" || return 1
+	# no /sys of this machine in the chroot, ever; no initramfs yet (the
+	# layer builds it with vfpt's hook: INITRD=No skips the kernel hooks)
+	INITRD=No mmdebstrap --mode=root --variant=minbase --skip=chroot/mount/sys \
+		--aptopt='Apt::Install-Recommends "false"' \
+		--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+		--dpkgopt='path-exclude=/usr/share/doc/*' \
+		--include="${pkgs// /,}" bookworm "$dir/root" \
+		"deb $WH_MIRROR bookworm main" "deb $WH_MIRROR bookworm-updates main" \
+		"deb ${WH_MIRROR}-security bookworm-security main" </dev/null >"$log" 2>&1 ||
+		{ wlog "mmdebstrap failed: $(tail -5 "$log")"; return 1; }
+	wh_base_customize "$dir/root" >>"$log" 2>&1 || { wlog "customizing the base failed: $(tail -5 "$log")"; return 1; }
+	touch "$dir/done"
+}

@@ -1,0 +1,218 @@
+# shellcheck shell=bash source-path=SCRIPTDIR
+# shellcheck disable=SC2034 # BOOT_SECONDS, WH_BOOT_ERR, WH_TREE...: for the scenario scripts
+# The whole-host harness: a Debian 12 system installed on a disk image, booted
+# by QEMU (TCG) through OVMF and GRUB, like a real host.
+#
+# - base (base.sh): mmdebstrap's tree, cached in build/wholehost keyed by a
+#   hash of base.sh; a "dracut" and an "itools" (initramfs-tools) variant.
+# - layer (wh_layer): a copy of the base with vfpt installed from the working
+#   tree by "make install DESTDIR=... PREFIX=/usr", as a user does, plus the
+#   test unit (guest/), rebuilt on every run.
+# - kickstart steps (wh_chroot): commands in the tree's chroot as a
+#   kickstart %post runs them (private mount namespace, a /proc, never this
+#   machine's /sys). grub-probe cannot see a device behind a directory: while
+#   a step runs, guest/grub-probe-shim is dpkg-diverted over it and answers
+#   for the partition the image will have (the fixed UUID); update-grub and
+#   vfpt's own regeneration are otherwise Debian's. In the booted guest the
+#   real grub-probe runs.
+# - disk (wh_image): ext4 by "mke2fs -d" with a fixed UUID, an ESP by
+#   mkfs.vfat + mcopy holding GRUB (grub-mkstandalone, built in the base: it
+#   finds the root file system by UUID and reads the /boot/grub/grub.cfg that
+#   update-grub wrote), both put at their offsets of a GPT disk by sfdisk and
+#   dd. No loop device, no mount. Each scenario boots a qcow2 overlay of it.
+# - boot (wh_boot): QEMU 10 from bookworm-backports (qemu_backports of
+#   tests/qemu/lib.sh), q35, Intel IOMMU, OVMF pflash. The boot's plan (a sh
+#   script of guest/wh-check's checks and actions) goes in through fw_cfg;
+#   vfpt-test.service runs it after multi-user.target, prints "VFPT-TEST"
+#   lines on the serial console and powers off.
+
+WH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../qemu/lib.sh
+. "$WH_LIB_DIR/../qemu/lib.sh"
+# shellcheck source=base.sh
+. "$WH_LIB_DIR/base.sh"
+WDIR=${WDIR:-$TOP/build/wholehost}
+WH_TIMEOUT=${WH_TIMEOUT:-420}
+WH_OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+WH_OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+WH_ROOT_SIZE=3G
+
+wlog() { echo "wholehost: $*" >&2; }
+
+# build vfpt and the guest's test tools, fetch QEMU 10
+wh_prepare() {
+	mkdir -p "$WDIR"
+	make -s -C "$TOP" build/vfpt || { wlog "make build/vfpt failed"; return 1; }
+	gcc -static -O2 -o "$WDIR/vfio-open" "$TOP/tests/qemu/guest/vfio-open.c" || return 1
+	# shellcheck disable=SC2153 # QDIR: tests/qemu/lib.sh
+	qemu_backports || { wlog "QEMU from bookworm-backports: $(tail -2 "$QDIR/bpo/apt.log" 2>/dev/null)"; return 1; }
+	[ -r "$WH_OVMF_CODE" ] || { wlog "no OVMF ($WH_OVMF_CODE): apt-get install ovmf"; return 1; }
+}
+
+# wh_layer VARIANT NAME: the base plus vfpt as a user installs it, plus the
+# test unit; sets WH_TREE
+wh_layer() {
+	local variant=$1 name=$2
+	wh_base "$variant" || return 1
+	wh_copy "$WH_BASE/root" "$name"
+	make -s -C "$TOP" install DESTDIR="$WH_TREE" PREFIX=/usr >/dev/null || { wlog "make install failed"; return 1; }
+	local t=$WH_TREE/usr/local
+	install -D -m0755 "$WH_LIB_DIR/guest/wh-check" "$t/sbin/wh-check"
+	install -D -m0644 "$TOP/tests/qemu/guest/99vfpttest/vfpttest-check.sh" "$t/share/vfpt-test/vfpttest-check.sh"
+	install -D -m0755 "$WDIR/vfio-open" "$t/bin/vfio-open"
+	mkdir -p "$WH_TREE/usr/bin"
+	ln -sf /usr/local/bin/vfio-open "$WH_TREE/usr/bin/vfio-open"
+	install -D -m0644 "$WH_LIB_DIR/guest/vfpt-test.service" "$WH_TREE/etc/systemd/system/vfpt-test.service"
+	ln -sf /etc/systemd/system/vfpt-test.service "$WH_TREE/etc/systemd/system/multi-user.target.wants/vfpt-test.service"
+	# the serial console is the test's report: no getty hanging it up
+	ln -sf /dev/null "$WH_TREE/etc/systemd/system/serial-getty@ttyS0.service"
+	# what the package's postinst would do: the unit enabled
+	wh_chroot "$WH_TREE" systemctl enable vfpt.service >/dev/null 2>&1 ||
+		{ wlog "systemctl enable vfpt.service failed"; return 1; }
+}
+
+# wh_copy FROM NAME: a copy of a prepared tree for one scenario; sets WH_TREE
+wh_copy() {
+	WH_TREE=$WDIR/$2/root
+	rm -rf "${WDIR:?}/$2"
+	mkdir -p "$WDIR/$2"
+	cp -a "$1" "$WH_TREE"
+}
+
+# wh_chroot TREE CMD...: CMD in the tree as a kickstart %post runs it: a
+# private mount namespace, /proc (so vfpt can tell it is in a chroot), no
+# /sys; GRUB's device probe answered by the shim for the image's layout.
+# wh_chroot_env TREE CMD...: CMD on this machine (not chrooted) while the tree
+# is prepared that way: for tools that chroot themselves (Ansible's chroot
+# connection).
+wh_chroot() { WH_IN_CHROOT=yes wh_chroot_env "$@"; }
+wh_chroot_env() {
+	local tree=$1
+	shift
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	unshare -m sh -ec '
+		tree=$1 shim=$2 uuid=$3 inchroot=$4
+		shift 4
+		mount -t proc proc "$tree/proc"
+		mount -t tmpfs tmpfs "$tree/run"
+		mkdir -p "$tree/dev/disk/by-uuid"
+		: >"$tree/dev/disk/by-uuid/$uuid" # 10_linux writes root=UUID= when it exists
+		chroot "$tree" dpkg-divert --quiet --local --rename --add /usr/sbin/grub-probe
+		sed "s/@UUID@/$uuid/" "$shim" >"$tree/usr/sbin/grub-probe"
+		chmod 0755 "$tree/usr/sbin/grub-probe"
+		rc=0
+		if [ "$inchroot" = yes ]; then chroot "$tree" "$@" || rc=$?; else "$@" || rc=$?; fi
+		rm -f "$tree/usr/sbin/grub-probe"
+		chroot "$tree" dpkg-divert --quiet --local --rename --remove /usr/sbin/grub-probe
+		rm -rf "$tree/dev/disk"
+		exit $rc
+	' sh "$tree" "$WH_LIB_DIR/guest/grub-probe-shim" "$WH_ROOT_UUID" "${WH_IN_CHROOT:-no}" "$@"
+}
+
+# GRUB for the ESP's removable path, from the image's own GRUB: all modules
+# in its memdisk; it finds the root file system by UUID and reads the
+# grub.cfg that update-grub wrote there
+wh_grub_efi() {
+	local tree=$1
+	cat >"$tree/tmp/embed.cfg" <<-CFG
+	insmod part_gpt
+	insmod ext2
+	if search --no-floppy --fs-uuid --set=root $WH_ROOT_UUID; then
+	configfile (\$root)/boot/grub/grub.cfg
+	fi
+	echo "VFPT-WH-GRUB: no file system $WH_ROOT_UUID or no grub.cfg on it"
+	halt
+	CFG
+	chroot "$tree" grub-mkstandalone -O x86_64-efi -o /tmp/BOOTX64.EFI "boot/grub/grub.cfg=/tmp/embed.cfg" ||
+		{ wlog "grub-mkstandalone failed"; return 1; }
+	mv "$tree/tmp/BOOTX64.EFI" "$tree/../BOOTX64.EFI"
+	rm -f "$tree/tmp/embed.cfg"
+}
+
+# wh_image TREE DISK: a GPT disk image (ESP with GRUB, ext4 root of TREE)
+wh_image() {
+	local tree=$1 disk=$2 work
+	work=$(dirname "$disk")
+	rm -f "$disk" "$work/esp.img" "$work/root.ext4"
+	mkfs.vfat -C -n ESP "$work/esp.img" 32768 >/dev/null || return 1
+	mmd -i "$work/esp.img" ::/EFI ::/EFI/BOOT || return 1
+	wh_grub_efi "$tree" || return 1
+	mcopy -i "$work/esp.img" "$tree/../BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI || return 1
+	mke2fs -q -t ext4 -F -U "$WH_ROOT_UUID" -L root -E root_owner=0:0 -d "$tree" "$work/root.ext4" "$WH_ROOT_SIZE" >/dev/null ||
+		{ wlog "mke2fs -d failed"; return 1; }
+	local rootmb
+	rootmb=$(($(stat -c %s "$work/root.ext4") / 1048576))
+	truncate -s $((1 + 32 + rootmb + 1))M "$disk"
+	sfdisk --quiet "$disk" <<-PART || return 1
+	label: gpt
+	start=1MiB, size=32MiB, type=uefi, name=ESP
+	start=33MiB, size=${rootmb}MiB, type=linux, name=root
+	PART
+	dd if="$work/esp.img" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none || return 1
+	dd if="$work/root.ext4" of="$disk" bs=1M seek=33 conv=notrunc,sparse status=none || return 1
+	rm -f "$work/esp.img" "$work/root.ext4"
+}
+
+# wh_scenario NAME DISK: a scenario's own copy (qcow2 overlay, OVMF VARS)
+wh_scenario() {
+	local name=$1 disk=$2
+	WH_SDIR=$WDIR/s-$name
+	rm -rf "$WH_SDIR"
+	mkdir -p "$WH_SDIR"
+	qemu-img create -q -f qcow2 -b "$disk" -F raw "$WH_SDIR/disk.qcow2" || return 1
+	cp "$WH_OVMF_VARS" "$WH_SDIR/vars.fd"
+	WH_BOOTS=0
+}
+
+# the host's hardware: root disk on NVMe (00:04.0 behind rp1), an SR-IOV NVMe
+# PF at 02:00.0, a spare NVMe controller at 03:00.0, the management NIC
+# (virtio-net, static 192.0.2.10/24 in the guest) on an isolated hub
+# shellcheck disable=SC2054 # commas are QEMU's
+WH_DEVICES=(
+	-device intel-iommu,intremap=on
+	-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4
+	-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x5
+	-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x6
+	-device pcie-root-port,id=rp4,bus=pcie.0,chassis=4,addr=0x7
+	-device nvme,id=nvroot,serial=vfptroot,bus=rp1,drive=root,bootindex=0
+	-drive driver=null-co,if=none,id=nullpf,size=67108864
+	-drive driver=null-co,if=none,id=null2,size=67108864
+	-device nvme-subsys,id=subsys0
+	-device nvme,id=nvpf,serial=vfptpf,bus=rp2,subsys=subsys0,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4
+	-device nvme-ns,drive=nullpf,bus=nvpf,nsid=1
+	-device nvme,id=nv2,serial=vfpt2,bus=rp3,drive=null2
+	-netdev hubport,id=mgmt,hubid=0
+	-device virtio-net-pci,netdev=mgmt,bus=rp4,mac=52:54:00:00:02:0a,romfile=
+)
+WH_UUID=8a6e2f4c-5d1b-4c3e-9f70-1234567890ab
+
+# wh_boot NAME PLAN: boot the scenario's disk once with PLAN (a file) as the
+# guest's plan; serial log in $WH_SDIR/NAME.log; sets BOOT_SECONDS and
+# WH_BOOT_ERR (empty when the guest ran the plan and every check passed)
+wh_boot() {
+	local name=$1 plan=$2 log=$WH_SDIR/$1.log
+	local start=$SECONDS rc=0
+	WH_BOOTS=$((WH_BOOTS + 1))
+	timeout "$WH_TIMEOUT" "$QEMU_BPO" -L "$QDIR/bpo/root/usr/share/qemu" \
+		-machine q35,kernel-irqchip=split -accel tcg -smp 2 -m 1536 -uuid "$WH_UUID" \
+		-display none -no-reboot -monitor none -serial "file:$log" \
+		-drive if=pflash,format=raw,unit=0,readonly=on,file="$WH_OVMF_CODE" \
+		-drive if=pflash,format=raw,unit=1,file="$WH_SDIR/vars.fd" \
+		-drive if=none,id=root,format=qcow2,file="$WH_SDIR/disk.qcow2" \
+		-fw_cfg name=opt/vfpt/plan,file="$plan" \
+		"${WH_DEVICES[@]}" </dev/null >"$WH_SDIR/$name.qemu" 2>&1 || rc=$?
+	BOOT_SECONDS=$((SECONDS - start))
+	tr -d '\r' <"$log" >"$WH_SDIR/$name.txt"
+	WH_BOOT_ERR=""
+	if [ "$rc" = 124 ]; then
+		WH_BOOT_ERR="no power-off in ${WH_TIMEOUT}s; serial log ends: $(tail -c 600 "$WH_SDIR/$name.txt" | tr '\n' '|')"
+	elif [ "$rc" != 0 ]; then
+		WH_BOOT_ERR="qemu exited $rc: $(tail -3 "$WH_SDIR/$name.qemu" | tr '\n' '|')"
+	elif ! grep -q '^VFPT-WH-END' "$WH_SDIR/$name.txt"; then
+		WH_BOOT_ERR="the guest never ran its plan; serial log ends: $(tail -c 600 "$WH_SDIR/$name.txt" | tr '\n' '|')"
+	elif grep -q '^VFPT-TEST not ok' "$WH_SDIR/$name.txt"; then
+		WH_BOOT_ERR="guest: $(grep '^VFPT-TEST not ok' "$WH_SDIR/$name.txt" | tr '\n' ' ')"
+	elif ! grep -q '^VFPT-WH-END [1-9][0-9]* passed, 0 failed' "$WH_SDIR/$name.txt"; then
+		WH_BOOT_ERR="guest: $(grep '^VFPT-WH-END' "$WH_SDIR/$name.txt")"
+	fi
+}

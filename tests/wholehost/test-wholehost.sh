@@ -1,0 +1,204 @@
+#!/bin/bash
+# Whole-host scenarios (issue 11): a Debian 12 host installed on a disk image
+# boots through OVMF and GRUB in QEMU (TCG); every assertion is made inside the
+# guest (guest/wh-check) and reported on the serial console. See lib.sh for
+# how the image is made and tests/README.md for how to add a scenario.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+ROOTDISK=0000:01:00.0 PF=0000:02:00.0 VF0=0000:02:00.1 VF1=0000:02:00.2 VF2=0000:02:00.3 NV2=0000:03:00.0
+
+if ! wh_prepare; then
+	echo "not ok wh_prepare - cannot build vfpt, the guest tools or fetch QEMU 10 (see above)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# boot NAME: boot the current scenario's disk with the plan in $TMP/plan
+boot() {
+	wh_boot "$1" "$TMP/plan"
+	echo "# boot $1: ${BOOT_SECONDS}s (firmware, GRUB, kernel, systemd, checks, power-off); log $WH_SDIR/$1.txt"
+	grep -E '^VFPT-TEST (ok|not ok)' "$WH_SDIR/$1.txt" | sed 's/^VFPT-TEST /#   /'
+	[ -z "$WH_BOOT_ERR" ] || fail "boot $1: $WH_BOOT_ERR"
+	[ -z "$WH_BOOT_ERR" ]
+}
+
+# post NAME CMD...: a kickstart %post step in the current tree, logged
+post() {
+	local name=$1
+	shift
+	wh_chroot "$WH_TREE" sh -ec "$*" >"$WDIR/$name.log" 2>&1 && return 0
+	fail "%post ($*): $(tail -5 "$WDIR/$name.log" | tr '\n' '|')"
+	return 1
+}
+
+# the kickstart config: VFs of the NVMe PF on vfio-pci, the spare NVMe claimed
+install_conf() {
+	cat >"$WH_TREE/etc/vfpt.conf" <<-CONF
+	[sriov $PF]
+	num_vfs = 2
+	vf_driver = vfio-pci
+	[vfio]
+	devices = $NV2
+	owner = root
+	group = kvm
+	mode = 0660
+	CONF
+	chmod 0644 "$WH_TREE/etc/vfpt.conf"
+	KVM_GID=$(awk -F: '$1 == "kvm" {print $3}' "$WH_TREE/etc/group")
+}
+
+# the device state install_conf asks for, in the guest's plan language
+plan_devices() {
+	cat <<-EXP
+	cmdline 'intel_iommu=on'
+	cmdline 'iommu=pt'
+	cmdline 'root=UUID=$WH_ROOT_UUID'
+	iommu_on
+	devices <<'DEV'
+	driver $ROOTDISK nvme
+	driver $PF nvme
+	numvfs $PF 2
+	driver $VF0 vfio-pci
+	driver $VF1 vfio-pci
+	no_kmsg pci function ($VF0|$VF1)
+	driver $NV2 vfio-pci
+	no_kmsg pci function $NV2
+	node_perms $VF0 0 $KVM_GID 660
+	node_perms $NV2 0 $KVM_GID 660
+	vfio_open $VF0
+	vfio_open $NV2
+	kmsg vfpt: $PF: sriov_numvfs 0 -> 2
+	DEV
+	rc 0 vfpt status
+	EXP
+}
+
+# the installed host, made once per run and copied by the scenarios: vfpt
+# installed, the installer's grub.cfg (d-i's grub-installer runs update-grub),
+# the config, and the first steps of %post
+installed() {
+	[ -n "${INSTALLED:-}" ] && return 0
+	wh_layer dracut installed || { fail "image: $(tail -3 "$WDIR/base-dracut.log")"; return 1; }
+	install_conf
+	local kver
+	kver=$(basename "$(ls -d "$WH_TREE"/lib/modules/*)")
+	# dracut on the running host builds for that host (hostonly); in the
+	# chroot nothing can be seen of the host, so %post builds a generic one
+	printf 'hostonly="yes"\n' >"$WH_TREE/etc/dracut.conf.d/20-hostonly.conf"
+	post installed/post "update-grub; vfpt check-config; dracut -f --no-hostonly --kver $kver" || return 1
+	INSTALLED=$WH_TREE
+}
+
+# Scenario 1 (kickstart %post in the image's chroot, first boot) with, on the
+# same disk and boot, scenario 4 (the installed system's own boot path), then
+# scenario 3 (config management adds a drop-in; rebuild; reboot).
+test_kickstart_install() {
+	installed || return
+	wh_copy "$INSTALLED" kickstart
+	post kickstart/post "vfpt check-config; vfpt grub apply" || return
+	grep -q 'intel_iommu=on iommu=pt' "$WH_TREE/boot/grub/grub.cfg" || { fail "%post: update-grub did not put the args into grub.cfg"; return; }
+	wh_image "$WH_TREE" "$WDIR/kickstart/disk.raw" || { fail "disk image"; return; }
+	wh_scenario kickstart "$WDIR/kickstart/disk.raw" || { fail "overlay"; return; }
+	{
+		plan_devices
+		# scenario 4: udev coldplug and vfpt.service in the real root undid and redid nothing
+		cat <<-EXP
+		unit_ok vfpt.service
+		before vfpt.service network-pre.target
+		before vfpt.service systemd-networkd.service
+		count_kmsg 1 'vfpt: .*sriov_numvfs'
+		count_kmsg 1 'vfpt: $NV2: claimed for vfio-pci'
+		count_kmsg 0 'vfpt: .*(late claim|unbound)'
+		journal 'Finished vfpt.service|Finished Prepare PCI devices'
+		rc 0 sh -c 'ip route show default | grep "via 192.0.2.1"'
+		rc 0 sh -c 'ip -4 addr show | grep 192.0.2.10/24'
+		EXP
+		# scenario 3, on the running host: config management adds a drop-in
+		cat <<-EXP
+		act sh -c 'mkdir -p /etc/vfpt.conf.d && printf "[sriov $PF]\\nnum_vfs = 3\\n" >/etc/vfpt.conf.d/50-cm.conf'
+		rc 1 vfpt status
+		says 'initramfs'
+		says 'dracut -f'
+		act dracut -f
+		EXP
+	} >"$TMP/plan"
+	boot kickstart-1 || return
+	KICKSTART_BOOTED=1
+}
+
+# Scenario 3, second half: after the rebuild and a reboot the drop-in holds
+test_config_change_later() {
+	[ -n "${KICKSTART_BOOTED:-}" ] || { fail "needs the host of test_kickstart_install, which did not boot"; return; }
+	cat >"$TMP/plan" <<-EXP
+	devices <<'DEV'
+	numvfs $PF 3
+	driver $VF0 vfio-pci
+	driver $VF1 vfio-pci
+	driver $VF2 vfio-pci
+	no_kmsg pci function ($VF0|$VF1|$VF2)
+	driver $NV2 vfio-pci
+	kmsg vfpt: $PF: sriov_numvfs 0 -> 3
+	DEV
+	rc 0 vfpt status
+	no_says 'dracut -f'
+	EXP
+	boot kickstart-2
+}
+
+# Scenario 2: a host booted through GRUB without the IOMMU arguments
+test_grub_life_cycle() {
+	installed || return
+	wh_copy "$INSTALLED" grub
+	wh_image "$WH_TREE" "$WDIR/grub/disk.raw" || { fail "disk image"; return; }
+	wh_scenario grub "$WDIR/grub/disk.raw" || { fail "overlay"; return; }
+	cat >"$TMP/plan" <<-EXP
+	no_cmdline 'intel_iommu'
+	rc 1 vfpt status
+	says 'IOMMU: NOT active'
+	says 'intel_iommu=on'
+	rc 1 vfpt grub check
+	snap /boot/grub/grub.cfg
+	act vfpt grub apply
+	rc 0 grep 'GRUB_CMDLINE_LINUX=.*intel_iommu=on iommu=pt' /etc/default/grub
+	rc 0 grep 'linux.*/vmlinuz.*intel_iommu=on iommu=pt' /boot/grub/grub.cfg
+	EXP
+	boot grub-1 || return
+	{
+		plan_devices
+		cat <<-EXP
+		rc 0 vfpt grub check
+		snap /etc/default/grub /etc/default/grub.vfpt.bak
+		rc 0 vfpt --json grub apply
+		says '"changed": ?false'
+		unchanged /etc/default/grub /etc/default/grub.vfpt.bak
+		EXP
+	} >"$TMP/plan"
+	boot grub-2
+}
+
+# Scenario 5: the same install on initramfs-tools (Debian's default)
+test_initramfs_tools() {
+	wh_layer itools itools || { fail "image: $(tail -3 "$WDIR/base-itools.log")"; return; }
+	install_conf
+	post itools/post "update-grub; vfpt check-config; vfpt grub apply; update-initramfs -u" || return
+	wh_image "$WH_TREE" "$WDIR/itools/disk.raw" || { fail "disk image"; return; }
+	wh_scenario itools "$WDIR/itools/disk.raw" || { fail "overlay"; return; }
+	{
+		plan_devices
+		cat <<-EXP
+		unit_ok vfpt.service
+		count_kmsg 0 'vfpt: .*(late claim|unbound)'
+		EXP
+	} >"$TMP/plan"
+	boot itools-1
+}
+
+run_test test_kickstart_install
+run_test test_config_change_later
+run_test test_grub_life_cycle
+run_test test_initramfs_tools
+echo "# test-wholehost.sh: ${SECONDS}s in all"
+finish
