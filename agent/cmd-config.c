@@ -12,7 +12,7 @@
 #include "log.h"
 
 static void print_human(const struct config *c) {
-        char buf[64], a[PCI_ADDR_MAX];
+        char buf[SELECTOR_MAX], a[PCI_ADDR_MAX];
 
         if (!c->files)
                 printf("config: no file found, using defaults\n");
@@ -55,7 +55,7 @@ static void print_human(const struct config *c) {
 
 static void print_json(const struct config *c, const char *const *errors) {
         struct json j;
-        char buf[64], a[PCI_ADDR_MAX];
+        char buf[SELECTOR_MAX], a[PCI_ADDR_MAX];
 
         json_init(&j, stdout);
         json_object_begin(&j, NULL);
