@@ -16,10 +16,10 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CPPFLAGS += -D_GNU_SOURCE -DVFPT_VERSION='"$(VERSION)"' $(shell pkg-config --cflags blkid)
 # inih and libblkid are linked statically (not in every initramfs);
-# libudev dynamically; libkmod (in every udev initramfs too) is dlopen()ed
+# libudev and libmnl (Debian ships no libmnl.a) dynamically; libkmod (in every udev initramfs too) is dlopen()ed
 # when a module is to be loaded, see agent/module.c.
 LIBS_STATIC  := -Wl,-Bstatic -linih -lblkid -Wl,-Bdynamic
-LIBS_DYNAMIC := -ludev -ldl
+LIBS_DYNAMIC := -ludev -lmnl -ldl
 LDFLAGS ?=
 
 B ?= build
@@ -70,7 +70,7 @@ install: $(B)/vfpt
 	install -m0644 grub/* $(DESTDIR)$(DOCDIR)/grub/
 
 # Debian 12 packages the build, the tests and the demo need.
-DEB_BUILD := build-essential pkg-config libinih-dev libblkid-dev libudev-dev libkmod-dev
+DEB_BUILD := build-essential pkg-config libinih-dev libblkid-dev libudev-dev libkmod-dev libmnl-dev
 DEB_TEST  := umockdev libumockdev0 valgrind shellcheck python3 util-linux e2fsprogs clang libclang-rt-14-dev binutils bc driverctl strace \
              debhelper dpkg-dev fakeroot lintian rpm rpmlint man-db groff-base bsdextrautils git systemd
 DEB_DEMO  := qemu-system-x86 dracut-core initramfs-tools-core busybox cpio kmod pciutils pci.ids libc6-dev udev

@@ -15,6 +15,7 @@
 #include "lock.h"
 #include "log.h"
 #include "module.h"
+#include "netlink.h"
 #include "paths.h"
 #include "protect.h"
 
@@ -25,7 +26,10 @@ static void json_steps(struct json *j, const struct engine *e, bool with_result)
         for (size_t i = 0; i < e->n_steps; i++) {
                 const struct step *s = &e->steps[i];
                 json_object_begin(j, NULL);
-                if (s->path) {
+                if (s->netlink) {
+                        json_string(j, "netlink", s->path);
+                        json_string(j, "value", s->value);
+                } else if (s->path) {
                         json_string(j, "write", s->path);
                         json_string(j, "value", s->value);
                 } else
@@ -38,6 +42,110 @@ static void json_steps(struct json *j, const struct engine *e, bool with_result)
                 json_object_end(j);
         }
         json_array_end(j);
+}
+
+/* one VF setting's value as vfpt.conf(5) spells it */
+static void vf_value(unsigned bit, const struct vf_settings *v, char *buf, size_t n) {
+        char m[MAC_MAX];
+        if (!(v->set & bit)) {
+                snprintf(buf, n, "?");
+                return;
+        }
+        switch (bit) {
+        case VF_SET_MAC: snprintf(buf, n, "%s", mac_format(v->mac, m)); break;
+        case VF_SET_VLAN:
+                if (v->vlan == 0 && v->qos == 0)
+                        snprintf(buf, n, "0");
+                else if (v->qos)
+                        snprintf(buf, n, "%u/qos%u%s", v->vlan, v->qos, v->vlan_proto == VLAN_PROTO_8021AD ? "/802.1ad" : "");
+                else
+                        snprintf(buf, n, "%u%s", v->vlan, v->vlan_proto == VLAN_PROTO_8021AD ? "/802.1ad" : "");
+                break;
+        case VF_SET_SPOOFCHK: snprintf(buf, n, "%s", v->spoofchk ? "on" : "off"); break;
+        case VF_SET_TRUST: snprintf(buf, n, "%s", v->trust ? "on" : "off"); break;
+        case VF_SET_LINK_STATE: snprintf(buf, n, "%s", vf_link_state_to_string(v->link_state)); break;
+        case VF_SET_RATE: snprintf(buf, n, "%u-%u", v->min_tx_rate, v->max_tx_rate); break;
+        case VF_SET_QUERY_RSS: snprintf(buf, n, "%s", v->query_rss ? "on" : "off"); break;
+        default: snprintf(buf, n, "?");
+        }
+}
+
+static const struct {
+        unsigned bit;
+        const char *key;
+} vf_keys[] = {
+        { VF_SET_MAC, "mac" },         { VF_SET_VLAN, "vlan" },             { VF_SET_SPOOFCHK, "spoofchk" },
+        { VF_SET_TRUST, "trust" },     { VF_SET_LINK_STATE, "link_state" }, { VF_SET_RATE, "tx_rate" },
+        { VF_SET_QUERY_RSS, "query_rss" },
+};
+
+/* "vfs": [{"vf": 1, "mac": {"now": ..., "wanted": ...}, ..., "drift": [...]}] */
+static void json_vfs(struct json *j, const struct account *a) {
+        char v[64];
+        json_string(j, "netdev", *a->netdev ? a->netdev : NULL);
+        json_int(j, "vf_settings_drift", a->vf_drift);
+        json_array_begin(j, "vfs");
+        for (size_t i = 0; i < a->n_vfs; i++) {
+                const struct vf_net *f = &a->vfs[i];
+                json_object_begin(j, NULL);
+                json_int(j, "vf", f->vf);
+                for (size_t k = 0; k < ELEMENTSOF(vf_keys); k++) {
+                        unsigned b = vf_keys[k].bit;
+                        if (!((f->have.set | f->want.set) & b))
+                                continue;
+                        json_object_begin(j, vf_keys[k].key);
+                        vf_value(b, &f->have, v, sizeof(v));
+                        json_string(j, "now", f->have.set & b ? v : NULL);
+                        vf_value(b, &f->want, v, sizeof(v));
+                        json_string(j, "wanted", f->want.set & b ? v : NULL);
+                        json_object_end(j);
+                }
+                json_array_begin(j, "drift");
+                for (size_t k = 0; k < ELEMENTSOF(vf_keys); k++)
+                        if (f->drift & vf_keys[k].bit)
+                                json_string(j, NULL, vf_keys[k].key);
+                json_array_end(j);
+                json_object_end(j);
+        }
+        json_array_end(j);
+}
+
+/* status: a line a VF, "  eth0 vf 1: mac=... vlan=100 spoofchk=on ... DRIFT: spoofchk wanted off" */
+static void print_vfs(const struct account *a) {
+        char v[64];
+        for (size_t i = 0; i < a->n_vfs; i++) {
+                const struct vf_net *f = &a->vfs[i];
+                printf("  %s vf %u:", a->netdev, f->vf);
+                for (size_t k = 0; k < ELEMENTSOF(vf_keys); k++) {
+                        unsigned b = vf_keys[k].bit;
+                        if ((b == VF_SET_RATE || b == VF_SET_QUERY_RSS) && !(f->want.set & b))
+                                continue; /* shown when configured */
+                        vf_value(b, &f->have, v, sizeof(v));
+                        printf(" %s=%s", vf_keys[k].key, v);
+                }
+                if (!f->drift) {
+                        printf(" ok\n");
+                        continue;
+                }
+                printf(" DRIFT:");
+                for (size_t k = 0; k < ELEMENTSOF(vf_keys); k++)
+                        if (f->drift & vf_keys[k].bit) {
+                                vf_value(vf_keys[k].bit, &f->want, v, sizeof(v));
+                                printf(" %s wanted %s", vf_keys[k].key, v);
+                        }
+                printf("\n");
+        }
+}
+
+/* apply, udev: each VF setting the kernel refused, one line naming PF, VF and setting */
+static void log_refused(const struct engine *e) {
+        for (size_t i = 0; i < e->n_steps; i++) {
+                unsigned vf;
+                const char *what = step_netlink_setting(&e->steps[i], &vf);
+                if (what && e->steps[i].result < 0)
+                        log_error("%s: VF %u: cannot set %s: %s", e->steps[i].path, vf, what,
+                                  strerror(-e->steps[i].result));
+        }
 }
 
 static void json_devices(struct json *j, const struct engine *e) {
@@ -62,6 +170,8 @@ static void json_devices(struct json *j, const struct engine *e) {
                         json_int(j, "sriov_numvfs", a->numvfs);
                         json_int(j, "num_vfs_wanted", a->want_vfs);
                 }
+                if (a->n_vfs)
+                        json_vfs(j, a);
                 json_bool(j, "changed", a->changed);
                 json_bool(j, "late_claim", a->late);
                 json_bool(j, "protected", a->refused);
@@ -88,7 +198,10 @@ static void print_json_run(const struct engine *e, bool with_result) {
 static void print_steps(const struct engine *e, const char *prefix) {
         for (size_t i = 0; i < e->n_steps; i++) {
                 const struct step *s = &e->steps[i];
-                if (s->path)
+                if (s->netlink)
+                        printf("%snetlink %s: ip link set %s%s%s\n", prefix, s->path, s->value,
+                               s->result < 0 ? ": " : "", s->result < 0 ? strerror(-s->result) : "");
+                else if (s->path)
                         printf("%swrite %s = %s%s%s\n", prefix, s->path, s->value, s->result < 0 ? ": " : "",
                                s->result < 0 ? strerror(-s->result) : "");
                 else
@@ -118,6 +231,7 @@ static int device_command(struct context *ctx, int argc, char **argv, const char
 static void cleanup(void) {
         device_done();
         module_done();
+        netlink_done();
 }
 
 /* engine_all with the error said; on failure nothing is left to free */
@@ -280,6 +394,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         mark_deferred(engine_deferred(&e) > 0);
         if (!early)
                 learn_protected(&e);
+        log_refused(&e);
         for (size_t i = 0; i < e.n_acc; i++)
                 if (e.acc[i]->failed)
                         log_error("%s: %s", e.acc[i]->name, e.acc[i]->message);
@@ -312,6 +427,57 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         engine_done(&e);
         cleanup();
         return r;
+}
+
+static void log_accounts(const struct engine *e) {
+        log_refused(e);
+        for (size_t i = 0; i < e->n_acc; i++) {
+                const struct account *a = e->acc[i];
+                if (a->failed)
+                        log_error("%s: %s", a->name, a->message);
+                else if (a->refused)
+                        log_warning("%s: %s", a->name, a->message);
+                else if (a->changed || a->late || a->deferred)
+                        log_notice("%s: %s", a->name, a->message ?: "done");
+                else
+                        log_debug("%s: %s", a->name, a->message ?: "as configured");
+        }
+}
+
+/* ACTION=add of a network interface whose parent is a PCI device
+ * (DEVPATH=/devices/.../0000:3b:00.0/net/eth0): the VF settings of a PF
+ * whose driver came back. Decided from the config before sysfs is read. */
+static int udev_net(struct context *ctx, const char *devpath) {
+        _cleanup_config_ struct config *c = NULL;
+        char name[PCI_ADDR_MAX], off[64];
+        const char *n = devpath ? strstr(devpath, "/net/") : NULL;
+
+        if (!n)
+                return EXIT_OK;
+        const char *b = n;
+        while (b > devpath && b[-1] != '/')
+                b--;
+        if (n == b || (size_t) (n - b) >= sizeof(name))
+                return EXIT_OK;
+        snprintf(name, sizeof(name), "%.*s", (int) (n - b), b);
+        if (vfpt_disabled(in_initrd(), off, sizeof(off)))
+                return EXIT_OK;
+        if (config_load(ctx->config_path, &c) < 0)
+                return EXIT_OK; /* said on the PCI devices' own events */
+        if (!engine_netdev_relevant(c, name))
+                return EXIT_OK;
+        _cleanup_close_ int lock = lock_take(LOCK_TIMEOUT_SEC);
+        if (lock < 0) {
+                log_error("%s: cannot take the lock in /run/vfpt: %s; VF settings left alone", name, strerror(-lock));
+                return EXIT_OK;
+        }
+        struct engine e;
+        engine_init(&e, c, ENGINE_APPLY);
+        engine_netdev(&e, name);
+        log_accounts(&e);
+        engine_done(&e);
+        cleanup();
+        return EXIT_OK;
 }
 
 int cmd_udev(struct context *ctx, int argc, char **argv) {
@@ -353,6 +519,8 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
                 cleanup();
                 return EXIT_OK;
         }
+        if (streq_ptr(action, "add") && streq_ptr(subsystem, "net"))
+                return udev_net(ctx, devpath);
         if (!action || !streq_ptr(subsystem, "pci"))
                 return EXIT_OK;
         char off[64];
@@ -390,17 +558,7 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
         engine_uevent(&e, action, name, getenv("DRIVER"));
         if (engine_deferred(&e))
                 mark_deferred(true);
-        for (size_t i = 0; i < e.n_acc; i++) {
-                const struct account *a = e.acc[i];
-                if (a->failed)
-                        log_error("%s: %s", a->name, a->message);
-                else if (a->refused)
-                        log_warning("%s: %s", a->name, a->message);
-                else if (a->changed || a->late || a->deferred)
-                        log_notice("%s: %s", a->name, a->message ?: "done");
-                else
-                        log_debug("%s: %s", a->name, a->message ?: "as configured");
-        }
+        log_accounts(&e);
         engine_done(&e);
         cleanup();
         return EXIT_OK;
@@ -535,6 +693,8 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                                 printf(" override=%s", a->override);
                         if (a->role == ROLE_PF)
                                 printf(" sriov_numvfs=%d/%d", a->numvfs, a->want_vfs);
+                        if (a->n_vfs)
+                                printf(" vf_settings_drift=%u", a->vf_drift);
                         if (a->group >= 0)
                                 printf(" iommu_group=%d%s", a->group,
                                        a->viable == 0 ? " (not viable)" : a->viable == 1 ? " (viable)" : "");
@@ -545,6 +705,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                                                          : "ok";
                         printf(" %s%s\n", head,
                                a->failed || a->changed || a->refused || a->deferred ? a->message : "");
+                        print_vfs(a);
                 }
         }
         learn_protected(&e);

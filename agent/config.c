@@ -25,6 +25,7 @@ enum section_type {
         SECTION_BAD,  /* a header we rejected: its keys are not reported again */
         SECTION_GLOBAL,
         SECTION_SRIOV,
+        SECTION_SRIOV_VF,
         SECTION_VFIO,
 };
 
@@ -45,6 +46,7 @@ struct parse_ctx {
         enum section_type section;
         char section_norm[96];
         struct sriov_rule *rule;
+        struct vf_rule *vf; /* in [sriov-vf SELECTOR INDEX] */
         struct seen *seen;
         size_t n_seen;
         int oom;
@@ -142,6 +144,86 @@ static bool selector_eq(const struct selector *a, const struct selector *b) {
         return false;
 }
 
+/* The [sriov SELECTOR] rule, made (as if its header came now) when new. */
+static struct sriov_rule *rule_for(struct parse_ctx *ctx, const struct selector *sel) {
+        struct config *c = ctx->cfg;
+        for (size_t i = 0; i < c->n_sriov; i++)
+                if (selector_eq(&c->sriov[i].sel, sel))
+                        return &c->sriov[i];
+        struct sriov_rule *m = realloc(c->sriov, (c->n_sriov + 1) * sizeof(*m));
+        if (!m) {
+                ctx->oom = -ENOMEM;
+                return NULL;
+        }
+        c->sriov = m;
+        m = &c->sriov[c->n_sriov];
+        *m = (struct sriov_rule) {
+                .sel = *sel,
+                .vf_driver = VF_DRIVER_HOST,
+                .num_vfs = NUM_VFS_UNSET,
+                .origin = strdupf("%s:%u", ctx->name, ctx->line),
+        };
+        if (!m->origin) {
+                ctx->oom = -ENOMEM;
+                return NULL;
+        }
+        c->n_sriov++;
+        return m;
+}
+
+/* [sriov-vf SELECTOR INDEX]: one VF of the PF that [sriov SELECTOR] names */
+static void sriov_vf_header(struct parse_ctx *ctx, char *arg) {
+        char norm[SELECTOR_MAX];
+        struct selector sel;
+        const char *why;
+        unsigned index;
+
+        char *sp = arg + strcspn(arg, " \t");
+        char *idx = skip_blank(sp);
+        if (!*arg || !*idx || idx[strcspn(idx, " \t")]) {
+                ctx_error(ctx, "[sriov-vf] needs a PF selector and a VF index: [sriov-vf 0000:3b:00.0 1]");
+                return;
+        }
+        *sp = 0;
+        if (selector_parse(arg, &sel, &why) < 0) {
+                ctx_error(ctx, "[sriov-vf %s %s]: %s", arg, idx, why);
+                return;
+        }
+        if (parse_decimal(idx, &index) < 0 || index > 65535) {
+                ctx_error(ctx, "[sriov-vf %s %s]: '%s' is not a VF index (0 to num_vfs - 1)", arg, idx, idx);
+                return;
+        }
+        selector_format(&sel, norm, sizeof(norm));
+        snprintf(ctx->section_norm, sizeof(ctx->section_norm), "sriov-vf %s %u", norm, index);
+        bool existed = false;
+        for (size_t i = 0; i < ctx->cfg->n_sriov; i++)
+                existed = existed || selector_eq(&ctx->cfg->sriov[i].sel, &sel);
+        struct sriov_rule *rule = rule_for(ctx, &sel);
+        if (!rule)
+                return;
+        if (!existed)
+                rule->vf_only = true;
+        for (size_t i = 0; i < rule->n_vfs; i++)
+                if (rule->vfs[i].index == index)
+                        ctx->vf = &rule->vfs[i];
+        if (!ctx->vf) {
+                struct vf_rule *m = realloc(rule->vfs, (rule->n_vfs + 1) * sizeof(*m));
+                if (!m) {
+                        ctx->oom = -ENOMEM;
+                        return;
+                }
+                rule->vfs = m;
+                m[rule->n_vfs] = (struct vf_rule) { .index = index, .origin = strdupf("%s:%u", ctx->name, ctx->line) };
+                if (!m[rule->n_vfs].origin) {
+                        ctx->oom = -ENOMEM;
+                        return;
+                }
+                ctx->vf = &m[rule->n_vfs++];
+        }
+        ctx->rule = rule;
+        ctx->section = SECTION_SRIOV_VF;
+}
+
 /* A section header line, "[...]": set up ctx->section. */
 static void header(struct parse_ctx *ctx, const char *line) {
         char buf[CONFIG_MAX_LINE + 1];
@@ -150,6 +232,7 @@ static void header(struct parse_ctx *ctx, const char *line) {
 
         ctx->section = SECTION_BAD;
         ctx->rule = NULL;
+        ctx->vf = NULL;
         ctx->have_prev_key = false;
         if (!close) {
                 ctx_error(ctx, "section header lacks ']'");
@@ -173,6 +256,8 @@ static void header(struct parse_ctx *ctx, const char *line) {
         } else if (streq(name, "vfio")) {
                 ctx->section = SECTION_VFIO;
                 snprintf(ctx->section_norm, sizeof(ctx->section_norm), "vfio");
+        } else if (strncmp(name, "sriov-vf", 8) == 0 && (name[8] == ' ' || name[8] == '\t' || !name[8])) {
+                sriov_vf_header(ctx, skip_blank(name + 8));
         } else if (strncmp(name, "sriov", 5) == 0 && (name[5] == ' ' || name[5] == '\t' || !name[5])) {
                 struct selector sel;
                 char *arg = skip_blank(name + 5);
@@ -189,34 +274,20 @@ static void header(struct parse_ctx *ctx, const char *line) {
                 }
                 selector_format(&sel, norm, sizeof(norm));
                 snprintf(ctx->section_norm, sizeof(ctx->section_norm), "sriov %s", norm);
-                struct config *c = ctx->cfg;
-                for (size_t i = 0; i < c->n_sriov; i++)
-                        if (selector_eq(&c->sriov[i].sel, &sel))
-                                ctx->rule = &c->sriov[i];
-                if (!ctx->rule) {
-                        struct sriov_rule *m = realloc(c->sriov, (c->n_sriov + 1) * sizeof(*m));
-                        if (!m) {
+                if (!(ctx->rule = rule_for(ctx, &sel)))
+                        return;
+                if (ctx->rule->vf_only) { /* made by an earlier [sriov-vf]: this is its header */
+                        ctx->rule->vf_only = false;
+                        free(ctx->rule->origin);
+                        if (!(ctx->rule->origin = strdupf("%s:%u", ctx->name, ctx->line))) {
                                 ctx->oom = -ENOMEM;
                                 return;
                         }
-                        c->sriov = m;
-                        ctx->rule = &c->sriov[c->n_sriov];
-                        *ctx->rule = (struct sriov_rule) {
-                                .sel = sel,
-                                .vf_driver = VF_DRIVER_HOST,
-                                .num_vfs = NUM_VFS_UNSET,
-                                .origin = strdupf("%s:%u", ctx->name, ctx->line),
-                        };
-                        if (!ctx->rule->origin) {
-                                ctx->oom = -ENOMEM;
-                                return;
-                        }
-                        c->n_sriov++;
                 }
                 ctx->section = SECTION_SRIOV;
         } else
-                ctx_error(ctx, "unknown section [%s] (known: [global], [sriov SELECTOR], [vfio])",
-                          name);
+                ctx_error(ctx, "unknown section [%s] (known: [global], [sriov SELECTOR], "
+                               "[sriov-vf SELECTOR INDEX], [vfio])", name);
 }
 
 /* Screens one line the way inih will see it. Returns true to pass it on. */
@@ -428,6 +499,132 @@ static int number(struct parse_ctx *ctx, const char *key, const char *value, uns
         return -EINVAL;
 }
 
+int mac_parse(const char *s, uint8_t ret[static 6], const char **why) {
+        uint8_t m[6];
+        for (int i = 0; i < 6; i++) {
+                const char *p = s + i * 3;
+                if (!isxdigit((unsigned char) p[0]) || !isxdigit((unsigned char) p[1]) ||
+                    p[2] != (i == 5 ? 0 : ':')) {
+                        *why = "not a MAC address such as 02:00:00:3b:00:01";
+                        return -EINVAL;
+                }
+                m[i] = (uint8_t) strtoul((char[]) { p[0], p[1], 0 }, NULL, 16);
+        }
+        if (m[0] & 1) {
+                *why = "is a multicast address; a VF needs a unicast one";
+                return -EINVAL;
+        }
+        if (!(m[0] | m[1] | m[2] | m[3] | m[4] | m[5])) {
+                *why = "is all zeros";
+                return -EINVAL;
+        }
+        memcpy(ret, m, 6);
+        return 0;
+}
+
+const char *mac_format(const uint8_t mac[static 6], char buf[static MAC_MAX]) {
+        snprintf(buf, MAC_MAX, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+        return buf;
+}
+
+const char *vf_link_state_to_string(enum vf_link_state l) {
+        return l == VF_LINK_ENABLE ? "enable" : l == VF_LINK_DISABLE ? "disable" : "auto";
+}
+
+const char *vlan_proto_to_string(unsigned p) {
+        return p == VLAN_PROTO_8021AD ? "802.1ad" : "802.1Q";
+}
+
+/* The keys of [sriov] and [sriov-vf] that set VFs. 1: handled (or
+ * reported), 0: not such a key. */
+static int set_vf_key(struct parse_ctx *ctx, struct vf_settings *v, const char *key, const char *value) {
+        const char *why;
+        unsigned n;
+        int b;
+
+        if (streq(key, "spoofchk") || streq(key, "trust") || streq(key, "query_rss")) {
+                b = parse_bool(value);
+                if (b < 0) {
+                        ctx_error(ctx, "%s: '%s' is not on or off", key, value);
+                        return 1;
+                }
+                if (streq(key, "spoofchk")) {
+                        v->spoofchk = b;
+                        v->set |= VF_SET_SPOOFCHK;
+                } else if (streq(key, "trust")) {
+                        v->trust = b;
+                        v->set |= VF_SET_TRUST;
+                } else {
+                        v->query_rss = b;
+                        v->set |= VF_SET_QUERY_RSS;
+                }
+        } else if (streq(key, "vlan")) {
+                if (number(ctx, key, value, &n) < 0)
+                        return 1;
+                if (n > 4094) {
+                        ctx_error(ctx, "vlan: %u is not a VLAN ID (1 to 4094, 0 for none)", n);
+                        return 1;
+                }
+                v->vlan = n;
+                v->set |= VF_SET_VLAN;
+        } else if (streq(key, "qos")) {
+                if (number(ctx, key, value, &n) < 0)
+                        return 1;
+                if (n > 7) {
+                        ctx_error(ctx, "qos: %u is not an 802.1p priority (0 to 7)", n);
+                        return 1;
+                }
+                v->qos = n;
+                v->set |= VF_SET_VLAN;
+        } else if (streq(key, "vlan_proto")) {
+                if (strcasecmp(value, "802.1Q") == 0)
+                        v->vlan_proto = VLAN_PROTO_8021Q;
+                else if (strcasecmp(value, "802.1ad") == 0)
+                        v->vlan_proto = VLAN_PROTO_8021AD;
+                else {
+                        ctx_error(ctx, "vlan_proto: '%s' is not 802.1Q or 802.1ad", value);
+                        return 1;
+                }
+                v->set |= VF_SET_VLAN;
+        } else if (streq(key, "link_state")) {
+                if (streq(value, "auto"))
+                        v->link_state = VF_LINK_AUTO;
+                else if (streq(value, "enable"))
+                        v->link_state = VF_LINK_ENABLE;
+                else if (streq(value, "disable"))
+                        v->link_state = VF_LINK_DISABLE;
+                else {
+                        ctx_error(ctx, "link_state: '%s' is not auto, enable or disable", value);
+                        return 1;
+                }
+                v->set |= VF_SET_LINK_STATE;
+        } else if (streq(key, "min_tx_rate") || streq(key, "max_tx_rate")) {
+                if (number(ctx, key, value, &n) < 0)
+                        return 1;
+                if (n > 4000000) {
+                        ctx_error(ctx, "%s: %u Mbit/s is more than any link carries", key, n);
+                        return 1;
+                }
+                *(streq(key, "min_tx_rate") ? &v->min_tx_rate : &v->max_tx_rate) = n;
+                v->set |= VF_SET_RATE;
+        } else if (streq(key, "mac") && ctx->section == SECTION_SRIOV_VF) {
+                if (mac_parse(value, v->mac, &why) < 0) {
+                        ctx_error(ctx, "mac: '%s' %s", value, why);
+                        return 1;
+                }
+                v->set |= VF_SET_MAC;
+        } else
+                return 0;
+        return 1;
+}
+
+#define VF_KEYS "spoofchk, trust, vlan, qos, vlan_proto, link_state, min_tx_rate, max_tx_rate, query_rss"
+
+static void set_sriov_vf(struct parse_ctx *ctx, const char *key, const char *value) {
+        if (!set_vf_key(ctx, &ctx->vf->s, key, value))
+                ctx_error(ctx, "unknown key '%s' in [%s] (known: mac, " VF_KEYS ")", key, ctx->section_norm);
+}
+
 static void set_sriov(struct parse_ctx *ctx, const char *key, const char *value) {
         struct sriov_rule *rule = ctx->rule;
         unsigned n;
@@ -447,9 +644,18 @@ static void set_sriov(struct parse_ctx *ctx, const char *key, const char *value)
                         rule->vf_driver = VF_DRIVER_HOST;
                 else
                         ctx_error(ctx, "vf_driver: '%s' is not vfio-pci or host", value);
-        } else
-                ctx_error(ctx, "unknown key '%s' in [%s] (known: num_vfs, vf_driver)", key,
-                          ctx->section_norm);
+        } else if (streq(key, "vf_mac_base")) {
+                const char *why;
+                if (mac_parse(value, rule->mac_base, &why) < 0)
+                        ctx_error(ctx, "vf_mac_base: '%s' %s", value, why);
+                else
+                        rule->has_mac_base = true;
+        } else if (streq(key, "mac"))
+                ctx_error(ctx, "mac: one MAC for every VF; use vf_mac_base here (VF i gets it plus i), or mac "
+                               "in [sriov-vf %s INDEX]", ctx->section_norm + 6);
+        else if (!set_vf_key(ctx, &rule->all, key, value))
+                ctx_error(ctx, "unknown key '%s' in [%s] (known: num_vfs, vf_driver, vf_mac_base, " VF_KEYS ")",
+                          key, ctx->section_norm);
 }
 
 static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, bool restart) {
@@ -588,6 +794,9 @@ static int handler(void *user, const char *section _unused_, const char *key, co
         case SECTION_SRIOV:
                 set_sriov(ctx, key, value);
                 break;
+        case SECTION_SRIOV_VF:
+                set_sriov_vf(ctx, key, value);
+                break;
         case SECTION_VFIO:
                 set_vfio(ctx, key, value, !ctx->continuation);
                 break;
@@ -612,6 +821,7 @@ static int parse_text(struct parse_ctx *ctx, const char *name, const char *text,
         ctx->section = SECTION_NONE;
         ctx->have_prev_key = false;
         ctx->rule = NULL;
+        ctx->vf = NULL;
 
         int r = ini_parse_stream(reader, ctx, handler, ctx);
         if (ctx->oom)
@@ -671,6 +881,69 @@ static int lexical(const struct dirent **a, const struct dirent **b) {
         return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* The rules of one level of VF settings that need all its keys */
+static int validate_level(struct config *c, const struct vf_settings *v, const char *origin, const char *section) {
+        int r;
+        if ((v->set & VF_SET_VLAN) && v->vlan == 0 && (v->qos || v->vlan_proto == VLAN_PROTO_8021AD) &&
+            (r = add_error(c, origin, 0, "[%s]: %s needs a vlan", section, v->qos ? "qos" : "vlan_proto")) < 0)
+                return r;
+        if ((v->set & VF_SET_RATE) && v->max_tx_rate && v->max_tx_rate < v->min_tx_rate &&
+            (r = add_error(c, origin, 0, "[%s]: max_tx_rate %u is below min_tx_rate %u", section, v->max_tx_rate,
+                           v->min_tx_rate)) < 0)
+                return r;
+        return 0;
+}
+
+static int validate_vfs(struct config *c, const struct sriov_rule *s, const char *sel) {
+        char sec[96], m1[MAC_MAX];
+        int r;
+
+        if (s->num_vfs > 65535) /* unset or invalid: said already */
+                return 0;
+        snprintf(sec, sizeof(sec), "sriov %s", sel);
+        if ((r = validate_level(c, &s->all, s->origin, sec)) < 0)
+                return r;
+        if (s->has_mac_base && s->num_vfs > 0 &&
+            (((unsigned) s->mac_base[3] << 16) | ((unsigned) s->mac_base[4] << 8) | s->mac_base[5]) + s->num_vfs - 1 >
+                    0xffffff &&
+            (r = add_error(c, s->origin, 0, "[%s]: vf_mac_base %s plus %u VFs runs past the last 3 bytes", sec,
+                           mac_format(s->mac_base, m1), s->num_vfs)) < 0)
+                return r;
+        for (size_t i = 0; i < s->n_vfs; i++) {
+                const struct vf_rule *v = &s->vfs[i];
+                snprintf(sec, sizeof(sec), "sriov-vf %s %u", sel, v->index);
+                if (v->index >= s->num_vfs) {
+                        if ((r = add_error(c, v->origin, 0, "[%s]: VF %u does not exist: num_vfs is %u (VFs 0 to %d)",
+                                           sec, v->index, s->num_vfs, (int) s->num_vfs - 1)) < 0)
+                                return r;
+                        continue;
+                }
+                /* vlan/qos/vlan_proto and the rates replace the [sriov] ones as
+                 * a whole: the level's own rules are the merged ones' */
+                if ((r = validate_level(c, &v->s, v->origin, sec)) < 0)
+                        return r;
+        }
+        /* two VFs of one PF with one MAC: the switch in the NIC cannot tell them apart */
+        if (s->has_mac_base || s->n_vfs)
+                for (unsigned i = 0; i < s->num_vfs; i++) {
+                        struct vf_settings a;
+                        config_vf_settings(s, i, &a);
+                        if (!(a.set & VF_SET_MAC))
+                                continue;
+                        for (size_t j = 0; j < s->n_vfs; j++) {
+                                struct vf_settings b;
+                                if (s->vfs[j].index <= i || s->vfs[j].index >= s->num_vfs)
+                                        continue;
+                                config_vf_settings(s, s->vfs[j].index, &b);
+                                if ((b.set & VF_SET_MAC) && memcmp(a.mac, b.mac, 6) == 0 &&
+                                    (r = add_error(c, s->vfs[j].origin, 0, "[sriov-vf %s %u]: mac %s is VF %u's too",
+                                                   sel, s->vfs[j].index, mac_format(b.mac, m1), i)) < 0)
+                                        return r;
+                        }
+                }
+        return 0;
+}
+
 /* Cross-section rules, once every file is read. */
 static int validate(struct config *c) {
         char buf[SELECTOR_MAX];
@@ -679,7 +952,14 @@ static int validate(struct config *c) {
         for (size_t i = 0; i < c->n_sriov; i++) {
                 struct sriov_rule *s = &c->sriov[i];
                 selector_format(&s->sel, buf, sizeof(buf));
-                if (s->num_vfs == NUM_VFS_UNSET && (r = add_error(c, s->origin, 0, "[sriov %s] lacks num_vfs", buf)) < 0)
+                if (s->vf_only) {
+                        if ((r = add_error(c, s->origin, 0, "[sriov-vf %s ...] without a [sriov %s] section "
+                                           "(num_vfs)", buf, buf)) < 0)
+                                return r;
+                } else if (s->num_vfs == NUM_VFS_UNSET &&
+                           (r = add_error(c, s->origin, 0, "[sriov %s] lacks num_vfs", buf)) < 0)
+                        return r;
+                if ((r = validate_vfs(c, s, buf)) < 0)
                         return r;
                 for (size_t j = 0; j < c->n_vfio_devices; j++)
                         if (s->sel.kind == SELECTOR_ADDR && pci_addr_eq(&s->sel.addr, &c->vfio_devices[j].addr) &&
@@ -774,8 +1054,12 @@ struct config *config_free(struct config *c) {
         if (!c)
                 return NULL;
         strv_free(c->kernel_args);
-        for (size_t i = 0; i < c->n_sriov; i++)
+        for (size_t i = 0; i < c->n_sriov; i++) {
                 free(c->sriov[i].origin);
+                for (size_t j = 0; j < c->sriov[i].n_vfs; j++)
+                        free(c->sriov[i].vfs[j].origin);
+                free(c->sriov[i].vfs);
+        }
         free(c->sriov);
         for (size_t i = 0; i < c->n_vfio_devices; i++)
                 free(c->vfio_devices[i].origin);
@@ -822,6 +1106,55 @@ bool config_vfio_wants(const struct config *c, const struct pci_addr *addr, cons
                         return true;
         for (size_t i = 0; i < c->n_vfio_ids; i++)
                 if (id && pci_id_eq(&c->vfio_ids[i].id, id))
+                        return true;
+        return false;
+}
+
+void config_vf_settings(const struct sriov_rule *r, unsigned i, struct vf_settings *ret) {
+        struct vf_settings v = r->all;
+        if (r->has_mac_base) {
+                unsigned low = (((unsigned) r->mac_base[3] << 16) | ((unsigned) r->mac_base[4] << 8) | r->mac_base[5]) + i;
+                memcpy(v.mac, r->mac_base, 3);
+                v.mac[3] = (uint8_t) (low >> 16);
+                v.mac[4] = (uint8_t) (low >> 8);
+                v.mac[5] = (uint8_t) low;
+                v.set |= VF_SET_MAC;
+        }
+        for (size_t k = 0; k < r->n_vfs; k++) {
+                const struct vf_settings *o = &r->vfs[k].s;
+                if (r->vfs[k].index != i)
+                        continue;
+                if (o->set & VF_SET_MAC)
+                        memcpy(v.mac, o->mac, 6);
+                if (o->set & VF_SET_VLAN) {
+                        v.vlan = o->vlan;
+                        v.qos = o->qos;
+                        v.vlan_proto = o->vlan_proto;
+                }
+                if (o->set & VF_SET_SPOOFCHK)
+                        v.spoofchk = o->spoofchk;
+                if (o->set & VF_SET_TRUST)
+                        v.trust = o->trust;
+                if (o->set & VF_SET_LINK_STATE)
+                        v.link_state = o->link_state;
+                if (o->set & VF_SET_RATE) {
+                        v.min_tx_rate = o->min_tx_rate;
+                        v.max_tx_rate = o->max_tx_rate;
+                }
+                if (o->set & VF_SET_QUERY_RSS)
+                        v.query_rss = o->query_rss;
+                v.set |= o->set;
+        }
+        if ((v.set & VF_SET_VLAN) && !v.vlan_proto)
+                v.vlan_proto = VLAN_PROTO_8021Q;
+        *ret = v;
+}
+
+bool config_sriov_has_vf_settings(const struct sriov_rule *r) {
+        if (r->all.set || r->has_mac_base)
+                return true;
+        for (size_t k = 0; k < r->n_vfs; k++)
+                if (r->vfs[k].s.set)
                         return true;
         return false;
 }

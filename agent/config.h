@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pci.h"
 #include "util.h"
@@ -34,11 +35,57 @@ struct selector {
         char driver[65];
 };
 
+/* Per-VF settings, applied through rtnetlink on the PF's netdev. Each
+ * VF_SET_* bit is one setting the kernel takes in one request: VLAN is
+ * vlan, qos and vlan_proto together; RATE is min and max together. */
+enum {
+        VF_SET_MAC = 1 << 0,
+        VF_SET_VLAN = 1 << 1,
+        VF_SET_SPOOFCHK = 1 << 2,
+        VF_SET_TRUST = 1 << 3,
+        VF_SET_LINK_STATE = 1 << 4,
+        VF_SET_RATE = 1 << 5,
+        VF_SET_QUERY_RSS = 1 << 6,
+        VF_SET_ALL = (1 << 7) - 1,
+};
+
+#define VLAN_PROTO_8021Q 0x8100
+#define VLAN_PROTO_8021AD 0x88a8
+
+enum vf_link_state { /* as IFLA_VF_LINK_STATE_* */
+        VF_LINK_AUTO = 0,
+        VF_LINK_ENABLE = 1,
+        VF_LINK_DISABLE = 2,
+};
+
+struct vf_settings {
+        unsigned set; /* VF_SET_* bits: the settings given */
+        uint8_t mac[6];
+        unsigned vlan, qos;  /* vlan 0: none */
+        unsigned vlan_proto; /* VLAN_PROTO_* */
+        bool spoofchk, trust, query_rss;
+        enum vf_link_state link_state;
+        unsigned min_tx_rate, max_tx_rate; /* Mbit/s, 0: no limit */
+};
+
+/* [sriov-vf SELECTOR INDEX] */
+struct vf_rule {
+        unsigned index;
+        struct vf_settings s;
+        char *origin;
+};
+
 struct sriov_rule {
         struct selector sel;
         unsigned num_vfs;
         enum vf_driver vf_driver;
         char *origin; /* "FILE:LINE" of the section header that created it */
+        struct vf_settings all; /* for every VF (keys in [sriov SELECTOR]) */
+        bool has_mac_base;      /* vf_mac_base: VF i gets base + i */
+        uint8_t mac_base[6];
+        struct vf_rule *vfs; /* [sriov-vf SELECTOR INDEX], in the order read */
+        size_t n_vfs;
+        bool vf_only; /* only [sriov-vf] sections name it so far (an error) */
 };
 
 struct vfio_device {
@@ -94,6 +141,19 @@ const struct sriov_rule *config_sriov_for(const struct config *c, const struct p
 bool config_forced(const struct config *c, const struct pci_addr *addr);
 /* Is the device listed in [vfio] devices or ids? */
 bool config_vfio_wants(const struct config *c, const struct pci_addr *addr, const struct pci_id *id);
+
+/* What the config wants for VF index i of the rule's PF: [sriov-vf]
+ * settings over [sriov] ones over vf_mac_base. */
+void config_vf_settings(const struct sriov_rule *r, unsigned i, struct vf_settings *ret);
+/* Does the rule set anything on any VF? */
+bool config_sriov_has_vf_settings(const struct sriov_rule *r);
+
+/* "02:00:00:00:00:01" and back; parse: -EINVAL with *why */
+int mac_parse(const char *s, uint8_t ret[static 6], const char **why);
+#define MAC_MAX 18
+const char *mac_format(const uint8_t mac[static 6], char buf[static MAC_MAX]);
+const char *vf_link_state_to_string(enum vf_link_state l);
+const char *vlan_proto_to_string(unsigned p);
 
 const char *group_policy_to_string(enum group_policy p);
 const char *vf_driver_to_string(enum vf_driver d);

@@ -266,3 +266,27 @@ int driver_unbind(const char *driver, const char *name) {
 int driver_probe(const char *name) {
         return write_string_file(SYSFS_PCI_DRIVERS_PROBE, name);
 }
+
+int device_netdev(const char *name, char *ifname, size_t n, int *ifindex) {
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_free_ char *idx = NULL;
+        char dir[128], p[256];
+        unsigned i;
+        int r;
+
+        snprintf(dir, sizeof(dir), SYSFS_PCI_DEVICES "/%s/net", name);
+        r = names_sorted(dir, &l);
+        if (r < 0)
+                return r == -ENOTDIR ? -ENOENT : r;
+        if (!l[0])
+                return -ENOENT;
+        snprintf(p, sizeof(p), "%s/%s/ifindex", dir, l[0]);
+        r = read_one_line(p, &idx);
+        if (r < 0)
+                return r;
+        if (safe_atou(idx, &i) < 0 || i == 0 || i > INT32_MAX)
+                return -EBADMSG;
+        snprintf(ifname, n, "%s", l[0]);
+        *ifindex = (int) i;
+        return 0;
+}

@@ -51,5 +51,8 @@ bool driver_registered(const char *driver);
 int driver_unbind(const char *driver, const char *name);
 /* /sys/bus/pci/drivers_probe: let the driver core bind the device again */
 int driver_probe(const char *name);
+/* The first network interface of the device (its net/ directory) and its
+ * ifindex. -ENOENT when it has none (yet). */
+int device_netdev(const char *name, char *ifname, size_t n, int *ifindex);
 /* libudev context release, for a clean exit under valgrind */
 void device_done(void);

@@ -8,6 +8,7 @@
 #include "vfionode.h"
 #include "log.h"
 #include "module.h"
+#include "netlink.h"
 #include "paths.h"
 
 #define VFIO_DRIVER "vfio-pci"
@@ -26,6 +27,7 @@ void engine_done(struct engine *e) {
         free(e->steps);
         for (size_t i = 0; i < e->n_acc; i++) {
                 free(e->acc[i]->message);
+                free(e->acc[i]->vfs);
                 free(e->acc[i]);
         }
         free(e->acc);
@@ -147,7 +149,7 @@ static int record(struct engine *e, const char *path, const char *value, int res
         if (!m)
                 return -ENOMEM;
         e->steps = m;
-        m[e->n_steps] = (struct step) { strdup(path ?: ""), strdup(value), result };
+        m[e->n_steps] = (struct step) { strdup(path ?: ""), strdup(value), result, false };
         if (!path) {
                 free(m[e->n_steps].path);
                 m[e->n_steps].path = NULL;
@@ -502,6 +504,243 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
         return 0;
 }
 
+/* ---- per-VF settings through rtnetlink (netlink.c) ---- */
+
+static const unsigned vf_settings_order[] = {
+        VF_SET_MAC, VF_SET_VLAN, VF_SET_SPOOFCHK, VF_SET_TRUST, VF_SET_LINK_STATE, VF_SET_RATE, VF_SET_QUERY_RSS,
+};
+
+static const char *vf_setting_name(unsigned bit) {
+        switch (bit) {
+        case VF_SET_MAC: return "mac";
+        case VF_SET_VLAN: return "vlan";
+        case VF_SET_SPOOFCHK: return "spoofchk";
+        case VF_SET_TRUST: return "trust";
+        case VF_SET_LINK_STATE: return "link_state";
+        case VF_SET_RATE: return "tx_rate";
+        case VF_SET_QUERY_RSS: return "query_rss";
+        }
+        return "?";
+}
+
+/* one setting as "ip link set DEV vf N ..." spells it */
+static void vf_setting_format(unsigned bit, const struct vf_settings *v, char *buf, size_t n) {
+        char m[MAC_MAX];
+        switch (bit) {
+        case VF_SET_MAC:
+                snprintf(buf, n, "mac %s", mac_format(v->mac, m));
+                break;
+        case VF_SET_VLAN:
+                snprintf(buf, n, "vlan %u qos %u proto %s", v->vlan, v->qos, vlan_proto_to_string(v->vlan_proto));
+                break;
+        case VF_SET_SPOOFCHK:
+                snprintf(buf, n, "spoofchk %s", v->spoofchk ? "on" : "off");
+                break;
+        case VF_SET_TRUST:
+                snprintf(buf, n, "trust %s", v->trust ? "on" : "off");
+                break;
+        case VF_SET_LINK_STATE:
+                snprintf(buf, n, "state %s", vf_link_state_to_string(v->link_state));
+                break;
+        case VF_SET_RATE:
+                snprintf(buf, n, "min_tx_rate %u max_tx_rate %u", v->min_tx_rate, v->max_tx_rate);
+                break;
+        case VF_SET_QUERY_RSS:
+                snprintf(buf, n, "query_rss %s", v->query_rss ? "on" : "off");
+                break;
+        default:
+                snprintf(buf, n, "?");
+        }
+}
+
+/* The settings of want that have does not hold (or does not report). */
+static unsigned vf_diff(const struct vf_settings *want, const struct vf_settings *have) {
+        unsigned d = 0;
+        for (size_t k = 0; k < ELEMENTSOF(vf_settings_order); k++) {
+                unsigned b = vf_settings_order[k];
+                if (!(want->set & b))
+                        continue;
+                if (!(have->set & b)) {
+                        d |= b;
+                        continue;
+                }
+                bool same;
+                switch (b) {
+                case VF_SET_MAC: same = memcmp(want->mac, have->mac, 6) == 0; break;
+                case VF_SET_VLAN:
+                        same = want->vlan == have->vlan && want->qos == have->qos &&
+                               (want->vlan == 0 || want->vlan_proto == have->vlan_proto);
+                        break;
+                case VF_SET_SPOOFCHK: same = want->spoofchk == have->spoofchk; break;
+                case VF_SET_TRUST: same = want->trust == have->trust; break;
+                case VF_SET_LINK_STATE: same = want->link_state == have->link_state; break;
+                case VF_SET_RATE:
+                        same = want->min_tx_rate == have->min_tx_rate && want->max_tx_rate == have->max_tx_rate;
+                        break;
+                case VF_SET_QUERY_RSS: same = want->query_rss == have->query_rss; break;
+                default: same = true;
+                }
+                if (!same)
+                        d |= b;
+        }
+        return d;
+}
+
+static int record_netlink(struct engine *e, const char *pf, const char *dev, unsigned vf, unsigned bit,
+                          const struct vf_settings *want, int result) {
+        char v[96], line[160];
+        vf_setting_format(bit, want, v, sizeof(v));
+        snprintf(line, sizeof(line), "dev %s vf %u %s", dev, vf, v);
+        int r = record(e, pf, line, result);
+        if (r >= 0)
+                e->steps[e->n_steps - 1].netlink = true;
+        return r;
+}
+
+/* The config's VF settings on the PF's netdev: read them, set what
+ * differs (one request a setting: a refusal leaves the rest applied), read
+ * them back. In PLAN mode only the steps. VFs just planned (not created)
+ * get every configured setting. */
+static void vf_net(struct engine *e, const struct pci_dev *pf, const struct sriov_rule *rule, struct account *a,
+                   bool created) {
+        _cleanup_free_ struct vf_settings *have = NULL;
+        size_t n_have = 0;
+        unsigned n = rule->num_vfs, sent = 0, refused = 0;
+        int ifindex, r;
+
+        if (!config_sriov_has_vf_settings(rule) || n == 0 || !a)
+                return;
+        r = device_netdev(pf->name, a->netdev, sizeof(a->netdev), &ifindex);
+        if (r < 0) {
+                /* the netdev is registered in the PF driver's probe, before
+                 * the bind event; its own add event comes back here */
+                say(a, !e->event, "VF settings: %s", r == -ENOENT ? "no network interface (yet): they are set when "
+                                                                     "it appears"
+                                                                   : strerror(-r));
+                return;
+        }
+        if (!(created && e->mode == ENGINE_PLAN)) {
+                r = netlink_vf_get(ifindex, &have, &n_have);
+                if (r < 0) {
+                        say(a, true, "%s: cannot read the VF settings: %s", a->netdev, strerror(-r));
+                        return;
+                }
+        }
+        free(a->vfs);
+        a->n_vfs = 0;
+        a->vf_drift = 0;
+        if (!(a->vfs = calloc(n, sizeof(*a->vfs))))
+                return;
+        a->n_vfs = n;
+        for (unsigned i = 0; i < n; i++) {
+                struct vf_net *v = &a->vfs[i];
+                v->vf = i;
+                config_vf_settings(rule, i, &v->want);
+                if (i < n_have)
+                        v->have = have[i];
+                v->drift = vf_diff(&v->want, &v->have);
+                for (size_t k = 0; k < ELEMENTSOF(vf_settings_order); k++) {
+                        unsigned b = vf_settings_order[k];
+                        if (!(v->drift & b))
+                                continue;
+                        a->vf_drift++;
+                        r = 0;
+                        if (e->mode == ENGINE_APPLY) {
+                                r = i < n_have ? netlink_vf_set(ifindex, i, b, &v->want) : -ENODEV;
+                                sent++;
+                        }
+                        /* a refusal is the step's result: the commands say each on its own line */
+                        record_netlink(e, pf->name, a->netdev, i, b, &v->want, r);
+                        if (r < 0) {
+                                v->failed |= b;
+                                refused++;
+                        }
+                }
+        }
+        if (e->mode == ENGINE_PLAN) {
+                if (a->vf_drift) {
+                        say(a, false, "%u VF settings to set on %s", a->vf_drift, a->netdev);
+                        a->changed = true;
+                }
+                return;
+        }
+        if (sent > refused) {
+                /* read back: a driver may take a value and keep another */
+                free(have);
+                have = NULL;
+                r = netlink_vf_get(ifindex, &have, &n_have);
+                if (r < 0) {
+                        say(a, true, "%s: cannot read the VF settings back: %s", a->netdev, strerror(-r));
+                        return;
+                }
+                for (unsigned i = 0; i < n && i < n_have; i++) {
+                        struct vf_net *v = &a->vfs[i];
+                        unsigned off = vf_diff(&v->want, &have[i]) & v->drift & ~v->failed;
+                        v->have = have[i];
+                        for (size_t k = 0; k < ELEMENTSOF(vf_settings_order); k++)
+                                if (off & vf_settings_order[k]) {
+                                        v->failed |= vf_settings_order[k];
+                                        refused++;
+                                        say(a, true, "VF %u: %s was accepted but does not read back as set", i,
+                                            vf_setting_name(vf_settings_order[k]));
+                                }
+                }
+        }
+        if (sent > 0) {
+                say(a, false, "%u of %u VF settings set on %s", sent - refused, sent, a->netdev);
+                a->changed = sent > refused || a->changed;
+        }
+        if (refused)
+                say(a, true, "%u of %u VF settings could not be set on %s", refused, sent, a->netdev);
+}
+
+const char *step_netlink_setting(const struct step *s, unsigned *vf) {
+        int k = 0;
+        if (!s->netlink || sscanf(s->value, "dev %*s vf %u %n", vf, &k) != 1 || !k)
+                return NULL;
+        return s->value + k;
+}
+
+int engine_netdev(struct engine *e, const char *name) {
+        struct pci_dev d;
+        const char *bad;
+        int r;
+
+        e->event = true;
+        r = device_read(name, &d, &bad);
+        if (r < 0)
+                return 0; /* not a PCI device vfpt could read: not ours */
+        const struct sriov_rule *rule = config_sriov_for(e->cfg, &d.addr, &d.id, d.driver);
+        /* VFs not there yet (or not as many): the PF's bind event makes them
+         * and sets them */
+        if (!rule || !d.has_sriov || !config_sriov_has_vf_settings(rule) || d.numvfs != rule->num_vfs ||
+            d.numvfs == 0)
+                return 0;
+        struct account *a = account_for(e, d.name, ROLE_PF);
+        if (!a)
+                return -ENOMEM;
+        account_fill(a, &d);
+        a->want_vfs = (int) rule->num_vfs;
+        vf_net(e, &d, rule, a, false);
+        return 0;
+}
+
+bool engine_netdev_relevant(const struct config *cfg, const char *name) {
+        struct pci_addr addr;
+        const char *why;
+
+        if (!name || pci_addr_parse(name, &addr, &why) < 0)
+                return false;
+        for (size_t i = 0; i < cfg->n_sriov; i++) {
+                const struct sriov_rule *s = &cfg->sriov[i];
+                if (!config_sriov_has_vf_settings(s))
+                        continue;
+                if (s->sel.kind != SELECTOR_ADDR || pci_addr_eq(&s->sel.addr, &addr))
+                        return true; /* an ID or a driver: sysfs will tell */
+        }
+        return false;
+}
+
 static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_rule *rule) {
         struct account *a = account_for(e, pf->name, ROLE_PF);
         unsigned n = rule->num_vfs;
@@ -570,6 +809,8 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
                 a->changed = true;
                 created = true;
         }
+        /* per-VF settings (MAC, VLAN, spoofchk...) on the PF's netdev: vf_net() */
+        vf_net(e, pf, rule, a, created);
         if (!vfio)
                 return 0;
 
@@ -729,6 +970,7 @@ int engine_uevent(struct engine *e, const char *action, const char *name, const 
         const char *bad;
         int r;
 
+        e->event = true;
         r = device_read(name, &d, &bad);
         if (r < 0) {
                 read_failed(e, name, r, bad);

@@ -20,9 +20,20 @@ enum engine_mode {
 };
 
 struct step {
-        char *path;  /* sysfs file written; NULL for a module load */
-        char *value; /* value written, or the module's name */
+        char *path;  /* sysfs file written; NULL for a module load; the PF for netlink */
+        char *value; /* value written, or the module's name; for netlink, what
+                      * "ip link set" would say: "dev eth0 vf 1 spoofchk off" */
         int result;  /* APPLY: 0 or -errno */
+        bool netlink; /* an RTM_SETLINK of one VF setting on the PF's netdev */
+};
+
+/* One VF's settings on the PF's netdev against the config (status). */
+struct vf_net {
+        unsigned vf;
+        struct vf_settings want; /* .set: the settings the config gives */
+        struct vf_settings have; /* .set: the settings the kernel reports */
+        unsigned drift;          /* VF_SET_* bits that differ (before apply) */
+        unsigned failed;         /* APPLY: bits the kernel refused */
 };
 
 enum role {
@@ -48,6 +59,10 @@ struct account {
         bool handled; /* taken care of in this run */
         bool late;    /* was bound to a host driver and had to be taken from it */
         char *message;
+        char netdev[16];      /* PF: its network interface, "" if none */
+        struct vf_net *vfs;   /* PF with VF settings: one a VF */
+        size_t n_vfs;
+        unsigned vf_drift;    /* settings that differ(ed) from the config, all VFs */
 };
 
 struct engine {
@@ -59,6 +74,7 @@ struct engine {
         size_t n_acc;
         bool early;           /* initramfs before udev: an unbound PF is pending, not a failure */
         bool late;            /* vfpt-late.service: the network is up, the network guard sees */
+        bool event;           /* one uevent (vfpt udev), not the whole machine */
         struct protect *prot; /* the protected set, opened on first use */
         int prot_error;
         bool vfio_registered; /* vfio-pci is (or, in PLAN, will be) a registered driver */
@@ -74,6 +90,12 @@ void engine_done(struct engine *e);
 int engine_all(struct engine *e);
 /* One uevent: ACTION=add or bind for PCI device NAME (DRIVER on bind). */
 int engine_uevent(struct engine *e, const char *action, const char *name, const char *driver);
+/* A network interface of PCI device NAME appeared (ACTION=add, SUBSYSTEM=net):
+ * the VF settings of its PF again (a driver reload loses them). */
+int engine_netdev(struct engine *e, const char *name);
+/* Might a netdev of PCI device NAME concern the config? From the config
+ * alone when every PF with VF settings is selected by address. */
+bool engine_netdev_relevant(const struct config *cfg, const char *name);
 /* A /dev/vfio/N node appeared: [vfio] owner/group/mode if it is a group
  * vfpt claims. */
 int engine_vfio_node(struct engine *e, int group);
@@ -81,6 +103,10 @@ int engine_vfio_node(struct engine *e, int group);
  * the config, without touching sysfs: the fast path for every PCI device. */
 bool engine_uevent_relevant(const struct config *cfg, const char *action, const char *name,
                             const char *pci_id, const char *driver);
+
+/* A netlink step's setting as "ip link set" spells it ("spoofchk off"),
+ * and its VF; NULL if s is not a netlink step. */
+const char *step_netlink_setting(const struct step *s, unsigned *vf);
 
 unsigned engine_failures(const struct engine *e);
 unsigned engine_deferred(const struct engine *e);

@@ -156,8 +156,10 @@ static void test_unknown_section_and_key(void) {
         CHECK(r == -EINVAL);
         /* keys of a bad section (line 4): reported once, at the header */
         CHECK_ERRORS(c, "t.conf:2: unknown key 'kernel_arg' in [global] (known: kernel_args, patch_grub, iommu_group)",
-                     "t.conf:3: unknown section [vfoi] (known: [global], [sriov SELECTOR], [vfio])",
-                     "t.conf:7: unknown key 'numvfs' in [sriov 0000:01:00.0] (known: num_vfs, vf_driver)");
+                     "t.conf:3: unknown section [vfoi] (known: [global], [sriov SELECTOR], [sriov-vf SELECTOR INDEX], "
+                     "[vfio])",
+                     "t.conf:7: unknown key 'numvfs' in [sriov 0000:01:00.0] (known: num_vfs, vf_driver, vf_mac_base, "
+                     "spoofchk, trust, vlan, qos, vlan_proto, link_state, min_tx_rate, max_tx_rate, query_rss)");
         config_free(c);
 }
 

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+
+#include "config.h"
+
+/* rtnetlink through libmnl: the only module that includes libmnl.h and
+ * linux/rtnetlink.h. The VF settings of an SR-IOV PF's netdev, read with
+ * RTM_GETLINK (IFLA_EXT_MASK RTEXT_FILTER_VF) and set with RTM_SETLINK
+ * (IFLA_VFINFO_LIST), one setting a request so that a driver's refusal of
+ * one leaves the others applied. */
+
+/* The VFs of the netdev with ifindex, by VF number: *ret[i].set holds the
+ * VF_SET_* bits the kernel reported (a driver may not report trust,
+ * spoofchk or query_rss). -errno, -ENODEV if the netdev is gone. */
+int netlink_vf_get(int ifindex, struct vf_settings **ret, size_t *n);
+/* Sets one VF_SET_* setting of VF vf from want. -errno as the kernel said
+ * it (EOPNOTSUPP: the driver has no such operation; EINVAL: it refused
+ * the value). */
+int netlink_vf_set(int ifindex, unsigned vf, unsigned setting, const struct vf_settings *want);
+/* The socket is kept open between calls; this closes it. */
+void netlink_done(void);
