@@ -79,6 +79,50 @@ row "driverctl --nosave set-override (same device)" 50 /usr/sbin/driverctl --nos
 DC=$LAST
 printf '%-44s %8.1fx\n' "driverctl / vfpt claim" "$(echo "$DC / $CLAIM" | bc -l)"
 
+# the netlink step per VF: the PF netdev's add event with 64 VFs, the
+# kernel's side played by tests/fixture/fake-mnl.c (preloaded with umockdev)
+echo
+echo "per-VF settings, PF netdev add event, 64 VFs (rtnetlink answered by the fake, fake-mnl.c):"
+VFPT=$VFPT _fx_fake_mnl
+host "$tmp/n"
+fx_netdev 0000:3b:00.0 eth7 9001
+fx_vf_net 9001 64 spoof=0 trust=1
+N_HOST=$FX
+nl_row() { # NAME RUNS CONF: the add event's run, median and per VF
+	printf '%s' "$3" >"$N_HOST/root/etc/vfpt.conf"
+	local r
+	r=$(UMOCKDEV_DIR=$N_HOST LD_PRELOAD="libumockdev-preload.so.0 $FX_FAKE_MNL" VFPT_ROOT=$N_HOST/root \
+		VFPT_FAKE_NETLINK=$N_HOST/netlink ACTION=add SUBSYSTEM=net DEVPATH=/devices/pci0000:00/0000:3b:00.0/net/eth7 \
+		"$tmp/spawn-bench" "$2" "$VFPT" udev) || { printf '%-44s failed\n' "$1"; return; }
+	read -r med p10 p90 rss <<<"$r"
+	printf '%-44s %8s %8s %8s %8s\n' "$1" "$med" "$p10" "$p90" "$rss"
+	LAST=$med
+}
+base='[sriov 0000:3b:00.0]\nnum_vfs = 64\nvf_driver = vfio-pci\n'
+nl_row "no VF settings (no netlink)" 100 "$(printf "$base")"
+T0=$LAST
+nl_row "64 VFs as configured (GETLINK, compare)" 100 "$(printf "$base"'spoofchk = off\ntrust = on\n')"
+T1=$LAST
+# every request refused: each run sends all 128 again (the fake keeps no state then)
+for i in $(seq 0 63); do echo "9001 $i spoofchk 95"; echo "9001 $i trust 95"; done >"$N_HOST/netlink/refuse"
+nl_row "128 SETLINKs (2 a VF), each refused" 30 "$(printf "$base"'spoofchk = on\ntrust = off\n')"
+T2=$LAST
+printf '  per VF: read and compare %.1f us; per SETLINK request %.1f us (of which the fake'"'"'s file I/O is a part)\n' \
+	"$(echo "($T1 - $T0) / 64" | bc -l)" "$(echo "($T2 - $T1) / 128" | bc -l)"
+if command -v valgrind >/dev/null; then
+	# the as-configured run: vfpt's side of reading and comparing 64 VFs, by
+	# self cost in netlink.c, vf_net() and its helpers and libmnl's parsing
+	# (the fake builds its answer with libmnl's mnl_attr_put/nest: not counted)
+	: >"$N_HOST/netlink/refuse"
+	printf "$base"'spoofchk = off\ntrust = on\n' >"$N_HOST/root/etc/vfpt.conf"
+	UMOCKDEV_DIR=$N_HOST LD_PRELOAD="libumockdev-preload.so.0 $FX_FAKE_MNL" VFPT_ROOT=$N_HOST/root \
+		VFPT_FAKE_NETLINK=$N_HOST/netlink ACTION=add SUBSYSTEM=net DEVPATH=/devices/pci0000:00/0000:3b:00.0/net/eth7 \
+		valgrind --tool=callgrind --callgrind-out-file="$tmp/nl.out" "$VFPT" udev >/dev/null 2>&1
+	own=$(callgrind_annotate --auto=no --threshold=100 "$tmp/nl.out" 2>/dev/null | sed 's/,//g' |
+		awk '/agent\/netlink\.c:|:vf_net |:vf_diff |:record_netlink |:config_vf_settings |:vf_setting_format |libmnl/ && !/mnl_attr_put|mnl_attr_nest|mnl_nlmsg_put/ {s+=$1} END {print s+0}')
+	printf '  instructions, 64 VFs read and compared (netlink.c, vf_net() and libmnl parsing): %s, %d a VF\n' "$own" $((own / 64))
+fi
+
 # apply over 64 PFs x 64 VFs
 echo
 echo "vfpt apply over 64 PFs x 64 VFs (4160 PCI devices):"

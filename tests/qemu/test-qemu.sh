@@ -209,6 +209,53 @@ test_igb_82576_vfs_qemu_backports() {
 		boot igb
 }
 
+test_igb_vf_settings_qemu_backports() {
+	# per-VF settings through rtnetlink on the 82576 PF's netdev: set in
+	# the PF's bind event, set again after a driver reload (the netdev's
+	# add event, then the bind event that recreates the VFs); link_state is
+	# refused (igb has no ndo_set_vf_link_state) and the others still apply
+	if ! qemu_backports; then
+		fail "QEMU from bookworm-backports could not be had: $(tail -2 "$QDIR/bpo/apt.log")"
+		return
+	fi
+	local pf=0000:01:00.0 vf0=0000:01:10.0 vf1=0000:01:10.2
+	local vf0_re='vf 0 .*link/ether 00:00:00:00:00:00 brd ff:ff:ff:ff:ff:ff, spoof checking off, link-state auto, trust on'
+	local vf1_re='vf 1 .*link/ether 02:00:00:00:01:01 brd ff:ff:ff:ff:ff:ff, vlan 100, spoof checking off, link-state auto, trust on'
+	cat >"$TMP/conf" <<-CONF
+	[sriov 8086:10c9]
+	num_vfs = 2
+	vf_driver = vfio-pci
+	spoofchk = off
+	trust = on
+	[sriov-vf 8086:10c9 1]
+	mac = 02:00:00:00:01:01
+	vlan = 100
+	link_state = disable
+	CONF
+	cat >"$TMP/expect" <<-EXP
+	driver $pf igb
+	numvfs $pf 2
+	driver $vf0 vfio-pci
+	driver $vf1 vfio-pci
+	iplink $pf $vf0_re
+	iplink $pf $vf1_re
+	kmsg vfpt: $pf: VF 1: cannot set state disable: Operation not supported
+	kmsg vfpt: $pf: 1 of 7 VF settings could not be set on
+	status 1
+	run rmmod igb
+	run modprobe igb
+	wait $pf igb
+	wait $vf0 vfio-pci
+	wait $vf1 vfio-pci
+	iplink $pf $vf0_re
+	iplink $pf $vf1_re
+	show
+	EXP
+	QEMU_BIN=$QEMU_BPO QEMU_DEVICES_OVERRIDE="-device intel-iommu,intremap=on -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4 -device igb,bus=rp1" \
+		boot igb-vf-settings
+	grep '^VFPT-IPLINK .* vf [01] ' "$QDIR/igb-vf-settings.txt" | sed 's/^/#   /'
+}
+
 test_bad_config_boot_goes_on() {
 	cat >"$TMP/conf" <<-CONF
 	[sriov $PF]

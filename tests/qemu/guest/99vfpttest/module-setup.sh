@@ -8,7 +8,7 @@ depends() { echo vfpt; return 0; }
 # moddir is set by dracut when it sources this file
 # shellcheck disable=SC2154
 install() {
-    inst_multiple cat grep readlink basename sleep dmesg lspci udevadm sed tr head ls stat date
+    inst_multiple cat grep readlink basename sleep dmesg lspci udevadm sed tr head ls stat date ip rmmod modprobe
     inst_simple /usr/share/misc/pci.ids
     inst_simple "$moddir/vfio-open" /usr/bin/vfio-open
     inst_simple "$moddir/vfpttest-check.sh" /usr/bin/vfpttest-check

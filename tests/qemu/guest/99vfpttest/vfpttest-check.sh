@@ -10,6 +10,10 @@
 #   no_kmsg REGEX            ... has none
 #   status N                 vfpt status exits N
 #   show                     print vfpt status and lspci -nnk of the devices
+#   iplink ADDR REGEX        "ip -d link show" of ADDR's network interface has a
+#                            line matching REGEX (the output goes to the log)
+#   run CMD...               run CMD (e.g. rmmod igb), then udevadm settle
+#   wait ADDR DRIVER         the device is bound to DRIVER within 30 s
 #   bench_rebind PF DRV N VF...  N times: unbind the PF from DRV, sriov_numvfs=0,
 #                            bind it again, time until every VF is on vfio-pci
 exp=/etc/vfpt-test.expect
@@ -69,6 +73,24 @@ while read -r kind rest; do
     no_kmsg)
         if dmesg | grep -qE -- "$rest"; then nok "kernel log has /$rest/: $(dmesg | grep -E -- "$rest" | head -1)"
         else ok "kernel log never has /$rest/"; fi ;;
+    iplink)
+        pat=${rest#* }
+        dev=$(ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | head -1)
+        out=$(ip -d link show dev "$dev" 2>&1)
+        echo "$out" | sed "s/^/VFPT-IPLINK $1 /"
+        if echo "$out" | grep -qE -- "$pat"; then ok "ip -d link show $dev has /$pat/"
+        else nok "ip -d link show $dev lacks /$pat/"; fi ;;
+    run)
+        "$@" >/dev/null 2>&1
+        got=$?
+        udevadm settle >/dev/null 2>&1
+        if [ "$got" = 0 ]; then ok "ran $rest"; else nok "$rest exited $got"; fi ;;
+    wait)
+        i=0
+        while [ $i -lt 60 ] && [ "$(drv "$1")" != "$2" ]; do sleep 0.5; i=$((i + 1)); done
+        udevadm settle >/dev/null 2>&1
+        got=$(drv "$1")
+        if [ "$got" = "$2" ]; then ok "$1 is on $2 again"; else nok "$1 is on $got, wanted $2"; fi ;;
     status)
         /usr/sbin/vfpt status >/dev/null 2>&1
         got=$?
