@@ -17,7 +17,47 @@ struct blockdev {
         char dev[32];  /* 259:2 */
 };
 
-/* block devices (disks and partitions) whose sysfs path lies below the PCI device */
+static bool under(const char *path, const char *base) {
+        char real[PATH_MAX];
+        return realpath(path, real) && strncmp(real, base, strlen(base)) == 0;
+}
+
+/* A native NVMe multipath disk (nvme_core.multipath=Y, Debian's default) and
+ * its partitions live under /sys/devices/virtual/nvme-subsystem/; the paths
+ * to it (nvme0c0n1) under each controller, listed in the disk's multipath/
+ * directory. Does one of them lie below base? */
+static bool multipath_under(const char *real, const char *base) {
+        char dir[PATH_MAX], p[PATH_MAX];
+        struct dirent *de;
+        bool hit = false;
+
+        for (int up = 0; up < 2 && !hit; up++) { /* the disk, or the disk above a partition */
+                snprintf(dir, sizeof(dir), "%s", real);
+                for (int i = 0; i < up; i++) {
+                        char *slash = strrchr(dir, '/');
+                        if (!slash)
+                                return false;
+                        *slash = 0;
+                }
+                if ((size_t) snprintf(p, sizeof(p), "%s/multipath", dir) >= sizeof(p))
+                        return false;
+                DIR *d = opendir(p);
+                if (!d)
+                        continue;
+                while (!hit && (de = readdir(d))) {
+                        char link[PATH_MAX];
+                        if (de->d_name[0] == '.' ||
+                            (size_t) snprintf(link, sizeof(link), "%s/%s", p, de->d_name) >= sizeof(link))
+                                continue;
+                        hit = under(link, base);
+                }
+                closedir(d);
+        }
+        return hit;
+}
+
+/* block devices (disks and partitions) whose sysfs path lies below the PCI
+ * device, directly or as a path of an NVMe multipath disk */
 static int beneath(const char *pci_name, struct blockdev **ret, size_t *n) {
         char base[PATH_MAX], p[PATH_MAX], real[PATH_MAX];
         struct dirent *de;
@@ -34,7 +74,7 @@ static int beneath(const char *pci_name, struct blockdev **ret, size_t *n) {
                 if (de->d_name[0] == '.')
                         continue;
                 snprintf(p, sizeof(p), SYSFS_CLASS_BLOCK "/%s", de->d_name);
-                if (!realpath(p, real) || strncmp(real, base, strlen(base)) != 0)
+                if (!realpath(p, real) || (strncmp(real, base, strlen(base)) != 0 && !multipath_under(real, base)))
                         continue;
                 struct blockdev b = {};
                 _cleanup_free_ char *dev = NULL;
