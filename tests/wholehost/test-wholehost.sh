@@ -77,8 +77,8 @@ plan_devices() {
 }
 
 # the installed host, made once per run and copied by the scenarios: vfpt
-# installed, the installer's grub.cfg (d-i's grub-installer runs update-grub),
-# the config, and the first steps of %post
+# installed, the config, the first steps of %post, and a grub.cfg naming the
+# initramfs (as the installer's update-grub writes it)
 installed() {
 	[ -n "${INSTALLED:-}" ] && return 0
 	wh_layer dracut installed || { fail "image: $(tail -3 "$WDIR/base-dracut.log")"; return 1; }
@@ -88,7 +88,7 @@ installed() {
 	# dracut on the running host builds for that host (hostonly); in the
 	# chroot nothing can be seen of the host, so %post builds a generic one
 	printf 'hostonly="yes"\n' >"$WH_TREE/etc/dracut.conf.d/20-hostonly.conf"
-	post installed/post "update-grub; vfpt check-config; dracut -f --no-hostonly --kver $kver" || return 1
+	post installed/post "vfpt check-config; dracut -f --no-hostonly --kver $kver; update-grub" || return 1
 	INSTALLED=$WH_TREE
 }
 
