@@ -111,10 +111,11 @@ static int run_tool(const char *root, const char *const *argv, char *out, size_t
         return status;
 }
 
+static int run_checked(const char *root, const char *const *argv, char **err);
+
 int bootcfg_regenerate(char **err) {
         const char *const *tool;
         _cleanup_free_ char *root = path_rooted("");
-        char buf[4096];
         int r;
 
         *err = NULL;
@@ -127,15 +128,7 @@ int bootcfg_regenerate(char **err) {
         }
         /* in a sysroot ($VFPT_ROOT), the sysroot's tool chrooted into it: the
          * host's own tools and boot configuration are never touched */
-        r = run_tool(root, tool, buf, sizeof(buf), err);
-        if (r < 0)
-                return r;
-        if (!WIFEXITED(r) || WEXITSTATUS(r) != 0) {
-                *err = strdupf("%s failed (%s %d): %s", tool[0], WIFEXITED(r) ? "exit" : "signal",
-                               WIFEXITED(r) ? WEXITSTATUS(r) : WTERMSIG(r), buf);
-                return -EIO;
-        }
-        return 0;
+        return run_checked(root, tool, err);
 }
 
 /* A BLS entry's "options" lines, as the loader reads them: GRUB's blscfg
@@ -286,9 +279,40 @@ static int patch_kernel_cmdline(const char *path, char *const *want, bool dry, b
         return r < 0 ? r : 1;
 }
 
+static int cmp_dirent_bytes(const void *a, const void *b) {
+        return strcmp((*(const struct dirent *const *) a)->d_name, (*(const struct dirent *const *) b)->d_name);
+}
+
 static int is_conf(const struct dirent *d) {
         size_t n = strlen(d->d_name);
         return d->d_name[0] != '.' && n > 5 && streq(d->d_name + n - 5, ".conf");
+}
+
+/* every *.conf entry of dir (below the root); total counts the changed */
+static int patch_entry_dir(const char *rel, char *const *want, bool dry, bool *kernelopts, char ***changed,
+                           char **failed, int *total) {
+        _cleanup_free_ char *dir = path_rooted(rel);
+        struct dirent **ents = NULL;
+        int n, r = 0;
+
+        if (!dir)
+                return -ENOMEM;
+        n = scandir(dir, &ents, is_conf, alphasort);
+        if (n < 0 && errno != ENOENT) {
+                r = -errno;
+                *failed = TAKE_PTR(dir);
+                return r;
+        }
+        for (int i = 0; i < n; i++) {
+                if (r >= 0) {
+                        r = patch_one(patch_bls_entry, strdupf("%s/%s", dir, ents[i]->d_name), want, dry, kernelopts,
+                                      changed, failed);
+                        *total += r > 0;
+                }
+                free(ents[i]);
+        }
+        free(ents);
+        return r < 0 ? r : 0;
 }
 
 int bootcfg_patch_cmdlines(char *const *want, bool bls, bool dry, char ***changed, char **failed) {
@@ -297,27 +321,7 @@ int bootcfg_patch_cmdlines(char *const *want, bool bls, bool dry, char ***change
 
         *failed = NULL;
         if (bls) {
-                _cleanup_free_ char *dir = path_rooted("/boot/loader/entries");
-                struct dirent **ents = NULL;
-                int n;
-
-                if (!dir)
-                        return -ENOMEM;
-                n = scandir(dir, &ents, is_conf, alphasort);
-                if (n < 0 && errno != ENOENT) {
-                        r = -errno;
-                        *failed = TAKE_PTR(dir);
-                        return r;
-                }
-                for (int i = 0; i < n; i++) {
-                        if (r >= 0) {
-                                r = patch_one(patch_bls_entry, strdupf("%s/%s", dir, ents[i]->d_name), want, dry,
-                                              &kernelopts, changed, failed);
-                                total += r > 0;
-                        }
-                        free(ents[i]);
-                }
-                free(ents);
+                r = patch_entry_dir("/boot/loader/entries", want, dry, &kernelopts, changed, failed, &total);
                 if (r < 0)
                         return r;
                 if (kernelopts) {
@@ -332,4 +336,263 @@ int bootcfg_patch_cmdlines(char *const *want, bool bls, bool dry, char ***change
         if (r < 0)
                 return r;
         return total + r;
+}
+
+/* Where systemd-boot finds type #1 entries: the ESP and XBOOTLDR, mounted
+ * at /efi, /boot or /boot/efi (bootctl's order). */
+static const char *const esp_dirs[] = { "/efi", "/boot", "/boot/efi", NULL };
+
+int bootcfg_patch_loader_entries(char *const *want, bool dry, char ***changed, char **failed) {
+        bool kernelopts = false;
+        int total = 0;
+
+        *failed = NULL;
+        for (const char *const *d = esp_dirs; *d; d++) {
+                _cleanup_free_ char *rel = strdupf("%s/loader/entries", *d);
+                int r = rel ? patch_entry_dir(rel, want, dry, &kernelopts, changed, failed, &total) : -ENOMEM;
+                if (r < 0)
+                        return r;
+        }
+        return total;
+}
+
+/* ---- which boot loader reads what ---- */
+
+static bool nonempty_file(const char *rel) {
+        _cleanup_free_ char *p = path_rooted(rel);
+        struct stat st;
+        return p && stat(p, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+/* Does the installed grub-mkconfig source /etc/default/grub.d/ *.cfg? Its
+ * own text says (Debian's loop: for x in ${sysconfdir}/default/grub.d/ *.cfg);
+ * with no script to read, /etc/os-release: the Debian family does. */
+static bool grub_reads_dropins(const char **why) {
+        static const char *const scripts[] = { "/usr/sbin/grub-mkconfig", "/usr/sbin/grub2-mkconfig", NULL };
+        static const char loop[] = "/default/grub.d/*.cfg";
+
+        for (const char *const *s = scripts; *s; s++) {
+                _cleanup_free_ char *p = path_rooted(*s), *text = NULL;
+                size_t len;
+                if (!p || read_file(p, 4 * 1024 * 1024, &text, &len) < 0)
+                        continue;
+                bool yes = memmem(text, len, loop, strlen(loop)) != NULL;
+                *why = yes ? (s == scripts ? "grub-mkconfig sources /etc/default/grub.d/*.cfg"
+                                           : "grub2-mkconfig sources /etc/default/grub.d/*.cfg")
+                           : (s == scripts ? "grub-mkconfig reads /etc/default/grub only"
+                                           : "grub2-mkconfig reads /etc/default/grub only");
+                return yes;
+        }
+        _cleanup_free_ char *p = path_rooted("/etc/os-release"), *text = NULL;
+        if (!p || read_file(p, 64 * 1024, &text, NULL) < 0) {
+                *why = "no grub-mkconfig script or /etc/os-release to tell: /etc/default/grub only";
+                return false;
+        }
+        for (char *l = text, *nl; l; l = nl) {
+                if ((nl = strchr(l, '\n')))
+                        *nl++ = 0;
+                if (strncmp(l, "ID=", 3) != 0 && strncmp(l, "ID_LIKE=", 8) != 0)
+                        continue;
+                char *save = NULL;
+                for (char *w = strtok_r(strchr(l, '=') + 1, " \"'", &save); w; w = strtok_r(NULL, " \"'", &save))
+                        if (streq(w, "debian") || streq(w, "ubuntu")) {
+                                *why = "/etc/os-release: the Debian family sources /etc/default/grub.d/*.cfg";
+                                return true;
+                        }
+        }
+        *why = "/etc/os-release: not the Debian family: /etc/default/grub only";
+        return false;
+}
+
+static bool any_esp_has(const char *what, mode_t type, char **where) {
+        for (const char *const *d = esp_dirs; *d; d++) {
+                _cleanup_free_ char *rel = strdupf("%s%s", *d, what);
+                if (rel && exists(rel, type)) {
+                        *where = TAKE_PTR(rel);
+                        return true;
+                }
+        }
+        return false;
+}
+
+struct bootloader *bootloader_free(struct bootloader *b) {
+        if (!b)
+                return NULL;
+        strv_free(b->files);
+        free(b->evidence);
+        free(b);
+        return NULL;
+}
+
+static int files_add(struct bootloader *b, const char *rel) {
+        char *p = path_rooted(rel);
+        return p ? strv_push(&b->files, p) : -ENOMEM;
+}
+
+/* /etc/default/grub, then its drop-ins when grub-mkconfig reads them: in
+ * the order sh's glob gives them (byte order, as dash sorts), skipping
+ * hidden ones (the glob does not match them) and dangling links ([ -e ]) */
+static int grub_files(struct bootloader *b) {
+        int r = files_add(b, "/etc/default/grub");
+        if (r < 0 || !b->grub_d)
+                return r;
+        _cleanup_free_ char *dir = path_rooted("/etc/default/grub.d");
+        struct dirent **ents = NULL;
+        if (!dir)
+                return -ENOMEM;
+        int n = scandir(dir, &ents, NULL, NULL);
+        if (n < 0)
+                return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+        qsort(ents, (size_t) n, sizeof(*ents), cmp_dirent_bytes);
+        for (int i = 0; i < n; i++) {
+                const char *name = ents[i]->d_name;
+                size_t l = strlen(name);
+                struct stat st;
+                _cleanup_free_ char *p = strdupf("%s/%s", dir, name);
+                if (r >= 0 && !p)
+                        r = -ENOMEM;
+                if (r >= 0 && name[0] != '.' && l > 4 && streq(name + l - 4, ".cfg") && stat(p, &st) == 0)
+                        r = strv_push(&b->files, TAKE_PTR(p));
+                free(ents[i]);
+        }
+        free(ents);
+        return r;
+}
+
+int bootcfg_detect(struct bootloader **ret) {
+        _cleanup_(bootloader_freep) struct bootloader *b = calloc(1, sizeof(*b));
+        _cleanup_free_ char *esp = NULL;
+        const char *const *tool, *why = NULL;
+        int r;
+
+        if (!b)
+                return -ENOMEM;
+        bool pve = exists("/usr/sbin/proxmox-boot-tool", S_IFREG) && nonempty_file("/etc/kernel/proxmox-boot-uuids");
+        bool grub = bootcfg_tool(&tool) >= 0;
+        bool sdboot = any_esp_has("/loader/loader.conf", S_IFREG, &esp) ||
+                      any_esp_has("/EFI/systemd", S_IFDIR, &esp);
+        bool kinstall = exists("/usr/bin/kernel-install", S_IFREG);
+        bool kcmdline = exists("/etc/kernel/cmdline", S_IFREG);
+
+        if (pve && kcmdline) {
+                /* proxmox-boot-tool: systemd-boot ESPs take /etc/kernel/cmdline */
+                b->kind = BOOTLOADER_PROXMOX;
+                b->name = "proxmox-boot-tool (systemd-boot)";
+                b->evidence = strdup("/etc/kernel/proxmox-boot-uuids and /etc/kernel/cmdline");
+                r = files_add(b, "/etc/kernel/cmdline");
+        } else if (pve) {
+                /* GRUB ESPs kept in sync by proxmox-boot-tool: /etc/default/grub */
+                b->kind = BOOTLOADER_PROXMOX_GRUB;
+                b->name = "proxmox-boot-tool (GRUB)";
+                b->grub_d = grub_reads_dropins(&why);
+                b->evidence = strdupf("/etc/kernel/proxmox-boot-uuids, no /etc/kernel/cmdline; %s", why);
+                r = grub_files(b);
+        } else if (grub && sdboot) {
+                b->evidence = strdupf("both GRUB (%s) and systemd-boot (%s) are installed", tool[0], esp);
+                *ret = TAKE_PTR(b);
+                return -ENOTUNIQ;
+        } else if (grub) {
+                b->kind = BOOTLOADER_GRUB;
+                b->name = "GRUB";
+                b->grub_d = grub_reads_dropins(&why);
+                b->evidence = strdupf("%s; %s", tool[0], why);
+                r = grub_files(b);
+        } else if ((sdboot && (kinstall || kcmdline)) || (kinstall && kcmdline)) {
+                b->kind = BOOTLOADER_KERNEL_INSTALL;
+                b->name = sdboot ? "systemd-boot (kernel-install)" : "kernel-install";
+                b->evidence = sdboot ? strdupf("%s", esp) : strdup("/usr/bin/kernel-install and /etc/kernel/cmdline");
+                r = files_add(b, "/etc/kernel/cmdline");
+        } else {
+                b->evidence = strdup("no update-grub, grub-mkconfig, grub2-mkconfig, systemd-boot "
+                                     "(loader/loader.conf on /efi, /boot or /boot/efi), kernel-install with "
+                                     "/etc/kernel/cmdline, or proxmox-boot-tool");
+                *ret = TAKE_PTR(b);
+                return -ENOENT;
+        }
+        if (r < 0)
+                return r;
+        if (!b->evidence)
+                return -ENOMEM;
+        *ret = TAKE_PTR(b);
+        return 0;
+}
+
+/* the kernels kernel-install knows: /usr/lib/modules/KVER/vmlinuz */
+static int installed_kernels(char ***ret) {
+        _cleanup_free_ char *dir = path_rooted("/usr/lib/modules");
+        struct dirent **ents = NULL;
+        int n, r = 0;
+
+        if (!dir)
+                return -ENOMEM;
+        n = scandir(dir, &ents, NULL, alphasort);
+        if (n < 0)
+                return errno == ENOENT ? 0 : -errno;
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *rel = strdupf("/usr/lib/modules/%s/vmlinuz", ents[i]->d_name);
+                if (r >= 0 && !rel)
+                        r = -ENOMEM;
+                if (r >= 0 && ents[i]->d_name[0] != '.' && exists(rel, S_IFREG))
+                        r = strv_extend(ret, ents[i]->d_name);
+                free(ents[i]);
+        }
+        free(ents);
+        return r;
+}
+
+static int run_checked(const char *root, const char *const *argv, char **err) {
+        char buf[4096];
+        int r = run_tool(root, argv, buf, sizeof(buf), err);
+        if (r < 0)
+                return r;
+        if (!WIFEXITED(r) || WEXITSTATUS(r) != 0) {
+                *err = strdupf("%s failed (%s %d): %s", argv[0], WIFEXITED(r) ? "exit" : "signal",
+                               WIFEXITED(r) ? WEXITSTATUS(r) : WTERMSIG(r), buf);
+                return -EIO;
+        }
+        return 0;
+}
+
+int bootcfg_refresh(const struct bootloader *b, char **err, const char **ret_tool) {
+        static const char *const pve[] = { "/usr/sbin/proxmox-boot-tool", "refresh", NULL };
+        _cleanup_free_ char *root = path_rooted("");
+        int r;
+
+        *err = NULL;
+        if (!root)
+                return -ENOMEM;
+        switch (b->kind) {
+        case BOOTLOADER_GRUB:
+                r = bootcfg_regenerate(err);
+                if (r >= 0) {
+                        const char *const *tool;
+                        *ret_tool = bootcfg_tool(&tool) >= 0 ? tool[0] : NULL;
+                }
+                return r;
+        case BOOTLOADER_PROXMOX:
+        case BOOTLOADER_PROXMOX_GRUB:
+                *ret_tool = pve[0];
+                return run_checked(root, pve, err);
+        case BOOTLOADER_KERNEL_INSTALL: {
+                /* each installed kernel again: its entry (or UKI) takes the new /etc/kernel/cmdline */
+                _cleanup_strv_free_ char **kernels = NULL;
+                *ret_tool = "/usr/bin/kernel-install";
+                r = installed_kernels(&kernels);
+                if (r < 0) {
+                        *err = strdupf("%s/usr/lib/modules: %s", root, strerror(-r));
+                        return r;
+                }
+                for (char **k = kernels; k && *k; k++) {
+                        _cleanup_free_ char *image = strdupf("/usr/lib/modules/%s/vmlinuz", *k);
+                        const char *argv[] = { *ret_tool, "add", *k, image, NULL };
+                        if (!image)
+                                return -ENOMEM;
+                        r = run_checked(root, argv, err);
+                        if (r < 0)
+                                return r;
+                }
+                return 0;
+        }
+        }
+        return -EINVAL;
 }

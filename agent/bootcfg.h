@@ -20,3 +20,36 @@ int bootcfg_regenerate(char **err);
  * the number of files changed (or that would be), -errno with *failed set
  * to the file concerned. */
 int bootcfg_patch_cmdlines(char *const *want, bool bls, bool dry, char ***changed, char **failed);
+
+/* systemd-boot and other kernel-install users: the type #1 entries below
+ * /efi, /boot and /boot/efi (loader/entries/ *.conf) get want. As above. */
+int bootcfg_patch_loader_entries(char *const *want, bool dry, char ***changed, char **failed);
+
+/* The boot loader in use, told from what is installed below $VFPT_ROOT. */
+enum bootloader_kind {
+        BOOTLOADER_GRUB,            /* files: /etc/default/grub [+ grub.d drop-ins] */
+        BOOTLOADER_PROXMOX_GRUB,    /* the same, ESPs refreshed by proxmox-boot-tool */
+        BOOTLOADER_PROXMOX,         /* files: /etc/kernel/cmdline; proxmox-boot-tool refresh */
+        BOOTLOADER_KERNEL_INSTALL,  /* files: /etc/kernel/cmdline; kernel-install add per kernel */
+};
+
+struct bootloader {
+        enum bootloader_kind kind;
+        const char *name;  /* for people: "GRUB", "systemd-boot (kernel-install)", ... */
+        char *evidence;    /* what it was told from (or, on failure, why it could not be) */
+        bool grub_d;       /* grub-mkconfig sources /etc/default/grub.d/ *.cfg after /etc/default/grub */
+        char **files;      /* what it reads, in order (rooted paths) */
+};
+
+struct bootloader *bootloader_free(struct bootloader *b);
+static inline void bootloader_freep(struct bootloader **b) { bootloader_free(*b); }
+
+/* 0; -ENOENT when no known boot loader is installed, -ENOTUNIQ when
+ * several are and nothing says which one boots (*ret then holds only
+ * evidence saying so); -errno. */
+int bootcfg_detect(struct bootloader **ret);
+
+/* Runs the boot loader's refresh tool (update-grub and friends, kernel-install
+ * add for each installed kernel, proxmox-boot-tool refresh), chrooted into
+ * $VFPT_ROOT when set; *tool names it; on failure *err holds its output. */
+int bootcfg_refresh(const struct bootloader *b, char **err, const char **tool);

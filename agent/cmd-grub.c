@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vfpt grub check|apply: kernel_args in GRUB_CMDLINE_LINUX, as /bin/sh reads it. */
+/* vfpt grub|bootloader check|apply: kernel_args where the boot loader in use
+ * reads them: GRUB's /etc/default/grub (and grub.d) as /bin/sh reads them,
+ * /etc/kernel/cmdline for systemd-boot, kernel-install, proxmox-boot-tool. */
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -20,14 +24,17 @@ struct grub_opts {
         bool no_update;
 };
 
-/* one check or apply of one file */
+/* one check or apply: the files the boot loader reads */
 struct grub_run {
-        const char *file;
+        const char *file;          /* the main one: /etc/default/grub, /etc/kernel/cmdline or --file */
+        struct bootloader *bl;     /* what was detected; NULL with --file (GRUB, that file alone) */
         char **want, **params, **entries; /* entries: boot entries changed (apply) or stale (check) */
-        struct grub_file *g;
-        char *patched;
-        size_t plen;
-        bool bls, satisfied, regenerated;
+        int *src;                  /* GRUB: the file (idx) each of params is written in, -1 if several */
+        struct grub_file *g;       /* GRUB: the sequence as sh sources it */
+        char *line;                /* kernel command line file: its line */
+        bool created;              /* ... which does not exist yet (kernel-install takes /proc/cmdline) */
+        char **changed;            /* files rewritten, each with its backup */
+        bool cmdline_mode, bls, satisfied, regenerated;
         const char *tool;
 };
 
@@ -35,8 +42,11 @@ static void grub_run_done(struct grub_run *run) {
         strv_free(run->want);
         strv_free(run->params);
         strv_free(run->entries);
+        strv_free(run->changed);
+        free(run->src);
+        free(run->line);
         grub_free(run->g);
-        free(run->patched);
+        bootloader_free(run->bl);
 }
 
 static int on_option(void *userdata, int c, const char *arg) {
@@ -56,10 +66,101 @@ static bool bls_enabled(const struct grub_file *g) {
         return v && streq(v, "true");
 }
 
-/* Reads and judges the file; an exit code, errors said. */
-static int grub_load(const struct config *c, const char *file, struct grub_run *run) {
+/* the files of the sequence sourced in order; an exit code, errors said */
+static int load_grub_files(struct grub_run *run, char *const *files) {
+        for (char *const *f = files; *f; f++) {
+                _cleanup_free_ char *text = NULL;
+                struct grub_file *n = NULL;
+                size_t len;
+                int r = read_file(*f, 1024 * 1024, &text, &len);
+                if (r < 0) {
+                        log_error("%s: cannot read: %s", *f, strerror(-r));
+                        return EXIT_USAGE;
+                }
+                r = grub_parse_next(TAKE_PTR(run->g), *f, text, len, &n);
+                run->g = n;
+                if (r == -EINVAL) {
+                        log_error("%s:%u: %s", *f, n->error_line, n->error);
+                        return EXIT_USAGE;
+                }
+                if (r < 0) {
+                        log_error("%s: %s", *f, strerror(-r));
+                        return EXIT_USAGE;
+                }
+        }
+        int r = grub_cmdline_src(run->g, &run->params, &run->src);
+        if (r < 0) {
+                const struct grub_file *in = NULL;
+                unsigned line = grub_unknown_at(run->g, &in);
+                if (r == -EINVAL)
+                        log_error("%s:%u: the kernel command line depends on a command substitution; vfpt "
+                                  "cannot see through it", in ? in->path : run->file, line);
+                else
+                        log_error("%s: %s", run->file, strerror(-r));
+                return EXIT_USAGE;
+        }
+        run->bls = bls_enabled(run->g);
+        return EXIT_OK;
+}
+
+/* kernel-install's line as it would take it when /etc/kernel/cmdline does
+ * not exist: /usr/lib/kernel/cmdline, else this boot's minus what the boot
+ * loader adds (BOOT_IMAGE=, initrd=) */
+static int default_kernel_cmdline(char **ret) {
+        _cleanup_free_ char *lib = path_rooted("/usr/lib/kernel/cmdline");
+        _cleanup_strv_free_ char **have = NULL;
+        _cleanup_free_ char *line = NULL;
+        if (!lib)
+                return -ENOMEM;
+        if (read_one_line(lib, ret) >= 0)
+                return 0;
+        int r = host_cmdline(&have);
+        if (r < 0)
+                return r;
+        for (char **w = have; *w; w++) {
+                if (strncmp(*w, "BOOT_IMAGE=", 11) == 0 || strncmp(*w, "initrd=", 7) == 0)
+                        continue;
+                char *j = strdupf("%s%s%s", line ?: "", line ? " " : "", *w);
+                if (!j)
+                        return -ENOMEM;
+                free(line);
+                line = j;
+        }
+        *ret = line ? TAKE_PTR(line) : strdup("");
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* /etc/kernel/cmdline: one line of kernel parameters */
+static int load_cmdline_file(struct grub_run *run) {
         _cleanup_free_ char *text = NULL;
-        size_t len;
+        int r = read_file(run->file, 64 * 1024, &text, NULL);
+        if (r == -ENOENT) {
+                run->created = true;
+                r = default_kernel_cmdline(&text);
+        }
+        if (r < 0) {
+                log_error("%s: cannot read: %s", run->file, strerror(-r));
+                return EXIT_USAGE;
+        }
+        char *nl = strchr(text, '\n');
+        if (nl && nl[1 + strspn(nl + 1, " \t\n")]) {
+                log_error("%s:2: more than one line (proxmox-boot-tool takes the file as it is); make it one line",
+                          run->file);
+                return EXIT_USAGE;
+        }
+        if (nl)
+                *nl = 0;
+        run->line = TAKE_PTR(text);
+        r = cmdline_split(run->line, &run->params);
+        if (r < 0) {
+                log_error("%s: %s", run->file, strerror(-r));
+                return EXIT_USAGE;
+        }
+        return EXIT_OK;
+}
+
+/* Reads and judges what the boot loader reads; an exit code, errors said. */
+static int grub_load(const struct config *c, const char *file, struct grub_run *run) {
         int r;
 
         *run = (struct grub_run) { .file = file };
@@ -68,35 +169,47 @@ static int grub_load(const struct config *c, const char *file, struct grub_run *
                 log_error("kernel_args = auto: cannot tell Intel from AMD in /proc/cpuinfo; set kernel_args");
                 return EXIT_USAGE;
         }
-        r = read_file(file, 1024 * 1024, &text, &len);
-        if (r < 0) {
-                log_error("%s: cannot read: %s", file, strerror(-r));
-                return EXIT_USAGE;
+        if (file) {
+                char *const files[] = { (char *) file, NULL };
+                r = load_grub_files(run, files);
+        } else {
+                r = bootcfg_detect(&run->bl);
+                if (r == -ENOENT || r == -ENOTUNIQ) {
+                        log_error("cannot tell which boot loader is in use: %s; nothing changed", run->bl->evidence);
+                        return EXIT_USAGE;
+                }
+                if (r < 0) {
+                        log_error("cannot tell which boot loader is in use: %s", strerror(-r));
+                        return EXIT_USAGE;
+                }
+                log_debug("boot loader: %s (%s)", run->bl->name, run->bl->evidence);
+                run->file = run->bl->files[0];
+                run->cmdline_mode = run->bl->kind == BOOTLOADER_PROXMOX || run->bl->kind == BOOTLOADER_KERNEL_INSTALL;
+                r = run->cmdline_mode ? load_cmdline_file(run) : load_grub_files(run, run->bl->files);
         }
-        r = grub_parse(text, len, &run->g);
-        if (r == -EINVAL) {
-                log_error("%s:%u: %s", file, run->g->error_line, run->g->error);
-                return EXIT_USAGE;
-        }
-        if (r < 0 || (r = grub_cmdline(run->g, &run->params)) < 0) {
-                if (r == -EINVAL)
-                        log_error("%s:%u: the kernel command line depends on a command substitution; vfpt "
-                                  "cannot see through it", file, grub_unknown_line(run->g));
-                else
-                        log_error("%s: %s", file, strerror(-r));
-                return EXIT_USAGE;
-        }
-        run->bls = bls_enabled(run->g);
-        run->satisfied = true;
+        if (r != EXIT_OK)
+                return r;
+        run->satisfied = !run->created;
         for (char **w = run->want; *w; w++)
                 run->satisfied = run->satisfied && cmdline_satisfies(run->params, *w);
         return EXIT_OK;
 }
 
+/* The boot entries that hold copies of their own: GRUB's BLS entries,
+ * grubenv and /etc/kernel/cmdline; systemd-boot's entries. proxmox-boot-tool
+ * writes its entries on ESPs that are not mounted: its refresh does it. */
+static int patch_entries(struct grub_run *run, bool dry, char **failed) {
+        if (!run->cmdline_mode)
+                return bootcfg_patch_cmdlines(run->want, run->bls, dry, &run->entries, failed);
+        if (run->bl->kind == BOOTLOADER_KERNEL_INSTALL)
+                return bootcfg_patch_loader_entries(run->want, dry, &run->entries, failed);
+        *failed = NULL;
+        return 0;
+}
+
 static int grub_check(struct grub_run *run) {
         _cleanup_free_ char *failed = NULL;
-        /* BLS systems: the entries hold their own copies */
-        int k = bootcfg_patch_cmdlines(run->want, run->bls, true, &run->entries, &failed);
+        int k = patch_entries(run, true, &failed);
         if (k < 0) {
                 log_error("%s: %s", failed ?: "boot entries", strerror(-k));
                 return EXIT_USAGE;
@@ -105,56 +218,141 @@ static int grub_check(struct grub_run *run) {
         return EXIT_OK;
 }
 
+/* one file rewritten with its backup; an exit code, errors said */
+static int write_one(struct grub_run *run, const char *file, const char *text, size_t len) {
+        bool replaced;
+        int r;
+
+        if (run->created) {
+                /* a new /etc/kernel/cmdline: nothing to back up */
+                _cleanup_free_ char *dir = strdup(file);
+                int fd = -1;
+                r = dir ? mkdir_p(dirname(dir), 0755) : -ENOMEM;
+                if (r >= 0 && (fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
+                        r = -errno;
+                if (fd >= 0)
+                        close(fd);
+                if (r >= 0)
+                        r = atomic_replace_full(file, text, len, NULL, &replaced);
+                if (r < 0) {
+                        log_error("%s: cannot create: %s", file, strerror(-r));
+                        return EXIT_PARTIAL;
+                }
+                log_info("%s: created with kernel_args", file);
+                return strv_extend(&run->changed, file) < 0 ? EXIT_PARTIAL : EXIT_OK;
+        }
+        r = atomic_replace_full(file, text, len, BACKUP_SUFFIX, &replaced);
+        if (r < 0 && replaced) {
+                log_error("%s: written (previous content in %s%s), but syncing its directory failed: %s; "
+                          "the change may not survive a crash", file, file, BACKUP_SUFFIX, strerror(-r));
+                return EXIT_PARTIAL;
+        }
+        if (r < 0) {
+                log_error("%s: cannot write: %s; the file is unchanged", file, strerror(-r));
+                return EXIT_PARTIAL;
+        }
+        log_info("%s: kernel_args added; previous content in %s%s", file, file, BACKUP_SUFFIX);
+        return strv_extend(&run->changed, file) < 0 ? EXIT_PARTIAL : EXIT_OK;
+}
+
+/* the edit of what the boot loader reads, each changed file written */
+static int edit_files(struct grub_run *run) {
+        const char *why = NULL;
+        int r;
+
+        if (run->cmdline_mode) {
+                _cleanup_free_ char *patched = NULL, *out = NULL;
+                r = cmdline_string_patch(run->line, run->want, &patched);
+                if (r < 0) {
+                        log_error("%s: cannot edit safely: %s; the file is unchanged", run->file,
+                                  r == -EINVAL ? "quotes, backslashes or $ in it; edit it by hand" : strerror(-r));
+                        return EXIT_USAGE;
+                }
+                out = strdupf("%s\n", patched ?: run->line);
+                return out ? write_one(run, run->file, out, strlen(out)) : EXIT_PARTIAL;
+        }
+        /* grub_patch_seq verifies its edit: the whole sequence reads back, has
+         * every argument in force, and no other variable changes */
+        char **texts = NULL;
+        _cleanup_free_ size_t *lens = NULL;
+        r = grub_patch_seq(run->g, run->want, &texts, &lens, &why);
+        if (r < 0) {
+                log_error("%s: cannot edit safely: %s; the file is unchanged", run->file, why ?: strerror(-r));
+                return EXIT_USAGE;
+        }
+        r = EXIT_OK;
+        for (unsigned i = 0; i <= run->g->idx && r == EXIT_OK; i++)
+                if (texts[i]) {
+                        const char *f = grub_nth(run->g, i)->path;
+                        r = write_one(run, f, texts[i], lens[i]);
+                        if (r != EXIT_OK && run->changed)
+                                log_error("%s: left as it is, after %s was changed", f, run->changed[0]);
+                }
+        grub_texts_free(texts, run->g->idx + 1);
+        return r;
+}
+
 static int grub_apply(struct grub_run *run, bool no_update) {
         _cleanup_free_ char *failed = NULL, *tool_err = NULL;
-        const char *why = NULL, *file = run->file;
         int r;
 
         if (!run->satisfied) {
-                /* grub_patch verifies its edit: it reads back, has every
-                 * argument in force, and changes no other variable */
-                r = grub_patch(run->g, run->want, &run->patched, &run->plen, &why);
-                if (r < 0) {
-                        log_error("%s: cannot edit safely: %s; the file is unchanged", file, why ?: strerror(-r));
-                        return EXIT_USAGE;
-                }
-                bool replaced;
-                r = atomic_replace_full(file, run->patched, run->plen, BACKUP_SUFFIX, &replaced);
-                if (r < 0 && replaced) {
-                        log_error("%s: written (previous content in %s%s), but syncing its directory failed: %s; "
-                                  "the change may not survive a crash", file, file, BACKUP_SUFFIX, strerror(-r));
-                        return EXIT_PARTIAL;
-                }
-                if (r < 0) {
-                        log_error("%s: cannot write: %s; the file is unchanged", file, strerror(-r));
-                        return EXIT_PARTIAL;
-                }
-                log_info("%s: kernel_args added; previous content in %s%s", file, file, BACKUP_SUFFIX);
+                r = edit_files(run);
+                if (r != EXIT_OK)
+                        return r;
         }
-        /* --no-update: this file only; otherwise the boot entries' own copies too */
-        int k = no_update ? 0 : bootcfg_patch_cmdlines(run->want, run->bls, false, &run->entries, &failed);
+        /* --no-update: these files only; otherwise the boot entries' own copies too */
+        int k = no_update ? 0 : patch_entries(run, false, &failed);
         if (k < 0) {
                 log_error("%s: cannot patch: %s", failed ?: "boot entries", strerror(-k));
                 return EXIT_PARTIAL;
         }
-        if (!no_update && (run->patched || k > 0)) {
-                const char *const *tool;
-                r = bootcfg_regenerate(&tool_err);
+        if (!no_update && (run->changed || k > 0)) {
+                const char *tool = NULL;
+                if (run->bl)
+                        r = bootcfg_refresh(run->bl, &tool_err, &tool);
+                else {
+                        const char *const *argv;
+                        r = bootcfg_regenerate(&tool_err);
+                        tool = bootcfg_tool(&argv) >= 0 ? argv[0] : NULL;
+                }
                 if (r < 0) {
-                        log_error("%s: %s%s", file,
-                                  run->patched ? "edited, but the boot configuration was not regenerated: " : "",
+                        log_error("%s: %s%s", run->file,
+                                  run->changed ? "edited, but the boot configuration was not regenerated: " : "",
                                   tool_err ?: strerror(-r));
                         return EXIT_PARTIAL;
                 }
                 run->regenerated = true;
-                if (bootcfg_tool(&tool) >= 0)
-                        run->tool = tool[0];
+                run->tool = tool;
         }
         return EXIT_OK;
 }
 
+/* where the occurrence in force of arg is written; for a missing one, the
+ * file that sets GRUB_CMDLINE_LINUX last */
+static const char *arg_file(const struct grub_run *run, int i) {
+        if (!run->g)
+                return run->file;
+        if (i >= 0 && run->src[i] >= 0)
+                return grub_nth(run->g, (unsigned) run->src[i])->path;
+        const struct grub_file *f = grub_assigned_in(run->g, "GRUB_CMDLINE_LINUX");
+        return i < 0 && f ? f->path : run->file;
+}
+
+static void json_bootloader(struct json *j, const struct grub_run *run) {
+        json_string(j, "boot_loader", run->bl ? run->bl->name : NULL);
+        json_array_begin(j, "files");
+        if (run->g)
+                for (unsigned i = 0; i <= run->g->idx; i++)
+                        json_string(j, NULL, grub_nth(run->g, i)->path);
+        else
+                json_string(j, NULL, run->file);
+        json_array_end(j);
+}
+
 static void json_members_check(struct json *j, const struct grub_run *run) {
         json_string(j, "file", run->file);
+        json_bootloader(j, run);
         json_bool(j, "satisfied", run->satisfied);
         json_bool(j, "changed", false);
         json_array_begin(j, "args");
@@ -164,6 +362,7 @@ static void json_members_check(struct json *j, const struct grub_run *run) {
                 json_string(j, "arg", *w);
                 json_bool(j, "in_effect", cmdline_satisfies(run->params, *w));
                 json_string(j, "found", i >= 0 ? run->params[i] : NULL);
+                json_string(j, "found_in", i >= 0 ? arg_file(run, i) : NULL);
                 json_object_end(j);
         }
         json_array_end(j);
@@ -174,10 +373,15 @@ static void json_members_check(struct json *j, const struct grub_run *run) {
 }
 
 static void json_members_apply(struct json *j, const struct grub_run *run) {
-        _cleanup_free_ char *backup = strdupf("%s%s", run->file, BACKUP_SUFFIX);
+        _cleanup_free_ char *backup = run->changed && !run->created ? strdupf("%s%s", run->changed[0], BACKUP_SUFFIX) : NULL;
         json_string(j, "file", run->file);
-        json_bool(j, "changed", run->patched || run->entries);
-        json_string(j, "backup", run->patched ? backup : NULL);
+        json_bootloader(j, run);
+        json_bool(j, "changed", run->changed || run->entries);
+        json_string(j, "backup", backup);
+        json_array_begin(j, "files_changed");
+        for (char **f = run->changed; f && *f; f++)
+                json_string(j, NULL, *f);
+        json_array_end(j);
         json_array_begin(j, "boot_entries_changed");
         for (char **f = run->entries; f && *f; f++)
                 json_string(j, NULL, *f);
@@ -188,21 +392,26 @@ static void json_members_apply(struct json *j, const struct grub_run *run) {
 static void print_check(const struct grub_run *run) {
         for (char **w = run->want; *w; w++) {
                 int i = cmdline_find_last(run->params, *w);
-                if (cmdline_satisfies(run->params, *w))
-                        printf("%s: %s in effect\n", run->file, *w);
+                if (cmdline_satisfies(run->params, *w) && !run->created)
+                        printf("%s: %s in effect\n", arg_file(run, i), *w);
+                else if (cmdline_satisfies(run->params, *w))
+                        printf("%s: %s MISSING: the file does not exist\n", run->file, *w);
                 else if (i >= 0)
-                        printf("%s: %s MISSING: %s is in force\n", run->file, *w, run->params[i]);
+                        printf("%s: %s MISSING: %s is in force\n", arg_file(run, i), *w, run->params[i]);
                 else
-                        printf("%s: %s MISSING\n", run->file, *w);
+                        printf("%s: %s MISSING\n", arg_file(run, i), *w);
         }
         for (char **f = run->entries; f && *f; f++)
                 printf("%s: lacks kernel_args\n", *f);
 }
 
 static void print_apply(const struct grub_run *run) {
-        if (run->patched)
-                printf("%s: updated (backup: %s%s)\n", run->file, run->file, BACKUP_SUFFIX);
-        else
+        for (char **f = run->changed; f && *f; f++)
+                if (run->created)
+                        printf("%s: created\n", *f);
+                else
+                        printf("%s: updated (backup: %s%s)\n", *f, *f, BACKUP_SUFFIX);
+        if (!run->changed)
                 printf("%s: already has the kernel arguments, left as it is\n", run->file);
         for (char **f = run->entries; f && *f; f++)
                 printf("%s: updated\n", *f);
@@ -212,7 +421,7 @@ static void print_apply(const struct grub_run *run) {
 
 int grub_apply_for_apply(const struct config *c, struct json *j) {
         struct grub_run run;
-        int r = grub_load(c, path_grub_default(), &run);
+        int r = grub_load(c, NULL, &run);
         if (r == EXIT_OK)
                 r = grub_apply(&run, false);
         if (j) {
@@ -235,18 +444,22 @@ int cmd_grub(struct context *ctx, int argc, char **argv) {
                 {},
         };
         static const char help[] =
-                "vfpt grub check [--file PATH]\n"
-                "vfpt grub apply [--file PATH] [--no-update]\n"
-                "check: are kernel_args in force in GRUB_CMDLINE_LINUX (and _DEFAULT), judged\n"
-                "as grub-mkconfig reads the file (sourced by /bin/sh) and as the kernel parses\n"
-                "its command line? Exit 0 yes, 1 no, 2 the file cannot be understood.\n"
+                "vfpt grub|bootloader check [--file PATH]\n"
+                "vfpt grub|bootloader apply [--file PATH] [--no-update]\n"
+                "check: are kernel_args in force in what the boot loader in use reads? GRUB:\n"
+                "GRUB_CMDLINE_LINUX (and _DEFAULT) as grub-mkconfig sources /etc/default/grub\n"
+                "(and /etc/default/grub.d/*.cfg where it reads them) with /bin/sh;\n"
+                "systemd-boot, kernel-install, proxmox-boot-tool: /etc/kernel/cmdline; judged\n"
+                "as the kernel parses its command line. Exit 0 yes, 1 no, 2 the files cannot\n"
+                "be understood or the boot loader cannot be told.\n"
                 "apply: make them so with the smallest edit (atomic rewrite, one backup beside\n"
-                "the file as FILE" BACKUP_SUFFIX "), then regenerate the boot configuration\n"
-                "(update-grub, grub-mkconfig or grub2-mkconfig; BLS entries, grubenv\n"
-                "kernelopts, /etc/kernel/cmdline) unless --no-update. A file that already\n"
-                "satisfies the config is left byte for byte alone.\n"
-                "  --file PATH   instead of /etc/default/grub\n"
-                "  --no-update   only edit the file\n";
+                "each file changed as FILE" BACKUP_SUFFIX "), then regenerate the boot configuration\n"
+                "(update-grub, grub-mkconfig or grub2-mkconfig and BLS entries, grubenv\n"
+                "kernelopts, /etc/kernel/cmdline; kernel-install add; proxmox-boot-tool\n"
+                "refresh) unless --no-update. What already satisfies the config is left byte\n"
+                "for byte alone.\n"
+                "  --file PATH   this GRUB file alone instead of what the boot loader reads\n"
+                "  --no-update   only edit the files\n";
         struct grub_opts o = {};
         _cleanup_config_ struct config *c = NULL;
         struct grub_run run = {};
@@ -259,7 +472,7 @@ int cmd_grub(struct context *ctx, int argc, char **argv) {
         if (r < 0)
                 return EXIT_USAGE;
         if (r >= argc || (!streq(argv[r], "check") && !streq(argv[r], "apply"))) {
-                log_error("grub: expected 'check' or 'apply'");
+                log_error("%s: expected 'check' or 'apply'", argv[0]);
                 fputs(help, stderr);
                 return EXIT_USAGE;
         }
@@ -271,14 +484,14 @@ int cmd_grub(struct context *ctx, int argc, char **argv) {
         if (k2 < 0)
                 return EXIT_USAGE;
         if (k2 < argc - verb) {
-                log_error("grub: unexpected argument '%s'", argv[verb + k2]);
+                log_error("%s: unexpected argument '%s'", argv[0], argv[verb + k2]);
                 return EXIT_USAGE;
         }
 
         r = load_config_or_report(ctx, &c);
         if (r != 0)
                 return r;
-        r = grub_load(c, o.file ?: path_grub_default(), &run);
+        r = grub_load(c, o.file, &run);
         if (r == EXIT_OK)
                 r = apply ? grub_apply(&run, o.no_update) : grub_check(&run);
         if (r == EXIT_OK) {

@@ -10,9 +10,10 @@ struct vbuf {
         struct vchar *v;
         size_t len, alloc;
         bool unknown;
+        unsigned short file; /* the file being read */
 };
 
-static int vb_push(struct vbuf *b, char c, int off) {
+static int vb_pushv(struct vbuf *b, struct vchar v) {
         if (b->len + 1 > b->alloc) {
                 size_t n = b->alloc ? b->alloc * 2 : 64;
                 struct vchar *m = realloc(b->v, n * sizeof(*m));
@@ -21,8 +22,12 @@ static int vb_push(struct vbuf *b, char c, int off) {
                 b->v = m;
                 b->alloc = n;
         }
-        b->v[b->len++] = (struct vchar) { c, off };
+        b->v[b->len++] = v;
         return 0;
+}
+
+static int vb_push(struct vbuf *b, char c, int off) {
+        return vb_pushv(b, (struct vchar) { .c = c, .file = b->file, .off = off });
 }
 
 struct parser {
@@ -47,11 +52,27 @@ static int fail(struct parser *p, const char *fmt, ...) {
 static bool is_name_start(char c) { return isalpha((unsigned char) c) || c == '_'; }
 static bool is_name_char(char c) { return isalnum((unsigned char) c) || c == '_'; }
 
-static const struct grub_assign *last_assign(const struct grub_file *g, const char *name) {
-        for (size_t i = g->n; i > 0; i--)
-                if (streq(g->as[i - 1].name, name))
-                        return &g->as[i - 1];
+/* the last assignment of name in the sequence up to and including g */
+static const struct grub_assign *last_assign_in(const struct grub_file *g, const char *name,
+                                                const struct grub_file **in) {
+        for (; g; g = g->prev)
+                for (size_t i = g->n; i > 0; i--)
+                        if (streq(g->as[i - 1].name, name)) {
+                                if (in)
+                                        *in = g;
+                                return &g->as[i - 1];
+                        }
         return NULL;
+}
+
+static const struct grub_assign *last_assign(const struct grub_file *g, const char *name) {
+        return last_assign_in(g, name, NULL);
+}
+
+const struct grub_file *grub_nth(const struct grub_file *g, unsigned idx) {
+        while (g && g->idx > idx)
+                g = g->prev;
+        return g && g->idx == idx ? g : NULL;
 }
 
 /* typographic quotes: U+2018 U+2019 U+201C U+201D */
@@ -94,6 +115,12 @@ static int skip_parens(struct parser *p, unsigned nest) {
                 if (q == '"') {
                         if (c == '"')
                                 q = 0;
+                        continue;
+                }
+                if (c == '#' && strchr(" \t\n;&|()", p->t[p->pos - 1])) {
+                        /* a comment, as sh reads the text inside: to the end of the line */
+                        while (p->pos + 1 < p->len && p->t[p->pos + 1] != '\n')
+                                p->pos++;
                         continue;
                 }
                 if (c == '\'' || c == '"')
@@ -185,7 +212,7 @@ static int expansion(struct parser *p, struct vbuf *b) {
         if (a->unknown)
                 b->unknown = true;
         for (size_t i = 0; i < a->len; i++)
-                if (vb_push(b, a->val[i].c, a->val[i].off) < 0)
+                if (vb_pushv(b, a->val[i]) < 0)
                         return -ENOMEM;
         return 0;
 }
@@ -321,11 +348,23 @@ static int add_assign(struct parser *p, const char *name, size_t vs, size_t ve, 
 }
 
 int grub_parse(const char *text, size_t len, struct grub_file **ret) {
+        return grub_parse_next(NULL, NULL, text, len, ret);
+}
+
+int grub_parse_next(struct grub_file *prev, const char *path, const char *text, size_t len, struct grub_file **ret) {
         _cleanup_grub_ struct grub_file *g = calloc(1, sizeof(*g));
         struct parser p = { .len = len, .line = 1 };
         int r = 0;
 
-        if (!g)
+        if (!g) {
+                grub_free(prev);
+                return -ENOMEM;
+        }
+        g->prev = prev;
+        g->idx = prev ? prev->idx + 1 : 0;
+        if (g->idx > GRUB_FILES_MAX)
+                return -E2BIG;
+        if (path && !(g->path = strdup(path)))
                 return -ENOMEM;
         g->text = malloc(len + 1);
         if (!g->text)
@@ -406,7 +445,7 @@ int grub_parse(const char *text, size_t len, struct grub_file **ret) {
                 }
                 p.pos++; /* '=' */
                 command = true;
-                struct vbuf b = {};
+                struct vbuf b = { .file = (unsigned short) g->idx };
                 int cq;
                 bool plain;
                 unsigned line = p.line;
@@ -462,14 +501,29 @@ struct grub_file *grub_free(struct grub_file *g) {
         free(g->as);
         free(g->text);
         free(g->error);
+        free(g->path);
+        grub_free(g->prev);
         free(g);
         return NULL;
 }
 
-unsigned grub_unknown_line(const struct grub_file *g) {
-        const struct grub_assign *a = last_assign(g, "GRUB_CMDLINE_LINUX"),
-                                 *b = last_assign(g, "GRUB_CMDLINE_LINUX_DEFAULT");
+unsigned grub_unknown_at(const struct grub_file *g, const struct grub_file **file) {
+        const struct grub_file *fa = NULL, *fb = NULL;
+        const struct grub_assign *a = last_assign_in(g, "GRUB_CMDLINE_LINUX", &fa),
+                                 *b = last_assign_in(g, "GRUB_CMDLINE_LINUX_DEFAULT", &fb);
+        if (file)
+                *file = a && a->unknown ? fa : b && b->unknown ? fb : NULL;
         return a && a->unknown ? a->line : b && b->unknown ? b->line : 0;
+}
+
+unsigned grub_unknown_line(const struct grub_file *g) {
+        return grub_unknown_at(g, NULL);
+}
+
+const struct grub_file *grub_assigned_in(const struct grub_file *g, const char *name) {
+        const struct grub_file *f = NULL;
+        (void) last_assign_in(g, name, &f);
+        return f;
 }
 
 char *grub_value(const struct grub_file *g, const char *name, bool *unknown) {
@@ -533,6 +587,14 @@ static char *token_str(const struct token *t) {
         return s;
 }
 
+/* the file a token is written in, -1 if its characters come from several */
+static int token_file(const struct token *t) {
+        for (size_t i = 1; i < t->len; i++)
+                if (t->v[i].file != t->v[0].file)
+                        return -1;
+        return t->len ? t->v[0].file : -1;
+}
+
 /* The kernel's part of the command line: words after a lone "--" go to init. */
 static int all_tokens(const struct grub_file *g, struct token **tok, size_t *n) {
         int r = tokens(last_assign(g, "GRUB_CMDLINE_LINUX"), false, tok, n);
@@ -550,55 +612,74 @@ static int all_tokens(const struct grub_file *g, struct token **tok, size_t *n) 
         return r;
 }
 
-int grub_cmdline(const struct grub_file *g, char ***ret) {
+int grub_cmdline_src(const struct grub_file *g, char ***ret, int **ret_src) {
         _cleanup_free_ struct token *tok = NULL;
         _cleanup_strv_free_ char **l = NULL;
+        _cleanup_free_ int *src = NULL;
         size_t n = 0;
         int r = all_tokens(g, &tok, &n);
         if (r < 0)
                 return r;
+        if (ret_src && !(src = calloc(n + 1, sizeof(*src))))
+                return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 char *s = token_str(&tok[i]);
                 if (!s || (r = strv_push(&l, s)) < 0)
                         return -ENOMEM;
+                if (src)
+                        src[i] = token_file(&tok[i]);
         }
         if (!l && strv_split_ws("", &l) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(l);
+        if (ret_src)
+                *ret_src = TAKE_PTR(src);
         return 0;
 }
 
+int grub_cmdline(const struct grub_file *g, char ***ret) {
+        return grub_cmdline_src(g, ret, NULL);
+}
+
 struct edit {
+        unsigned file; /* idx of the file it applies to */
         size_t off, del;
         char *ins;
 };
 
-static int add_edit(struct edit **e, size_t *n, size_t off, size_t del, const char *ins) {
+static int add_edit(struct edit **e, size_t *n, unsigned file, size_t off, size_t del, const char *ins) {
         struct edit *m = realloc(*e, (*n + 1) * sizeof(*m));
         if (!m)
                 return -ENOMEM;
         *e = m;
-        m[*n] = (struct edit) { off, del, strdup(ins) };
+        m[*n] = (struct edit) { file, off, del, strdup(ins) };
         if (!m[*n].ins)
                 return -ENOMEM;
         (*n)++;
         return 0;
 }
 
-static bool edit_touches(const struct edit *e, size_t n, size_t off) {
+static void free_edits(struct edit *e, size_t n) {
         for (size_t i = 0; i < n; i++)
-                if (off >= e[i].off && off < e[i].off + e[i].del)
+                free(e[i].ins);
+        free(e);
+}
+
+static bool edit_touches(const struct edit *e, size_t n, unsigned file, size_t off) {
+        for (size_t i = 0; i < n; i++)
+                if (e[i].file == file && off >= e[i].off && off < e[i].off + e[i].del)
                         return true;
         return false;
 }
 
-/* the file span of a token, if its characters are one contiguous run */
-static bool token_span(const struct token *t, size_t *s, size_t *e) {
-        if (t->len == 0 || t->v[0].off < 0)
+/* the file span of a token, if its characters are one contiguous run of one file */
+static bool token_span(const struct token *t, unsigned *file, size_t *s, size_t *e) {
+        if (t->len == 0 || t->v[0].off < 0 || token_file(t) < 0)
                 return false;
         for (size_t i = 1; i < t->len; i++)
                 if (t->v[i].off != t->v[i - 1].off + 1)
                         return false;
+        *file = t->v[0].file;
         *s = (size_t) t->v[0].off;
         *e = (size_t) t->v[t->len - 1].off + 1;
         return true;
@@ -606,57 +687,156 @@ static bool token_span(const struct token *t, size_t *s, size_t *e) {
 
 static int cmp_edit(const void *a, const void *b) {
         const struct edit *x = a, *y = b;
+        if (x->file != y->file)
+                return x->file < y->file ? -1 : 1;
         return x->off < y->off ? 1 : x->off > y->off ? -1 : 0; /* from the end */
 }
 
-/* The edit must read back with every argument in force and every other
- * variable exactly as before. */
-static int verify(const struct grub_file *old, const char *text, size_t len, char *const *want, const char **why) {
+/* The sequence read again with the new texts (out[idx], NULL: as it was). */
+static int reparse(const struct grub_file *old, char *const *out, const size_t *lens, struct grub_file **ret) {
+        struct grub_file *g = NULL;
+        for (unsigned i = 0; i <= old->idx; i++) {
+                const struct grub_file *o = grub_nth(old, i);
+                struct grub_file *n = NULL;
+                int r = grub_parse_next(g, o->path, out[i] ?: o->text, out[i] ? lens[i] : o->len, &n);
+                if (r < 0) {
+                        grub_free(n);
+                        return r;
+                }
+                g = n;
+        }
+        *ret = g;
+        return 0;
+}
+
+/* The edit must read back, the whole sequence, with every argument in force
+ * and every other variable exactly as before. */
+static int verify(const struct grub_file *old, char *const *out, const size_t *lens, char *const *want,
+                  const char **why) {
         _cleanup_grub_ struct grub_file *g = NULL;
         _cleanup_strv_free_ char **params = NULL;
 
-        if (grub_parse(text, len, &g) < 0 || grub_cmdline(g, &params) < 0) {
+        if (reparse(old, out, lens, &g) < 0 || grub_cmdline(g, &params) < 0) {
                 *why = "the edited file does not read back";
                 return -EINVAL;
         }
         for (char *const *w = want; *w; w++)
                 if (!cmdline_satisfies(params, *w)) {
-                        *why = "the edited file still lacks an argument";
+                        *why = old->prev ? "a later file still takes an argument away" : "the edited file still lacks an argument";
                         return -EINVAL;
                 }
-        for (size_t i = 0; i < old->n; i++) {
-                const char *n = old->as[i].name;
-                if (streq(n, "GRUB_CMDLINE_LINUX") || streq(n, "GRUB_CMDLINE_LINUX_DEFAULT"))
-                        continue;
-                _cleanup_free_ char *a = grub_value(old, n, NULL), *b = grub_value(g, n, NULL);
-                if (!streq_ptr(a, b)) {
-                        *why = "another variable takes its value from GRUB_CMDLINE_LINUX and would change too";
+        for (const struct grub_file *f = old; f; f = f->prev)
+                for (size_t i = 0; i < f->n; i++) {
+                        const char *n = f->as[i].name;
+                        if (streq(n, "GRUB_CMDLINE_LINUX") || streq(n, "GRUB_CMDLINE_LINUX_DEFAULT"))
+                                continue;
+                        _cleanup_free_ char *a = grub_value(old, n, NULL), *b = grub_value(g, n, NULL);
+                        if (!streq_ptr(a, b)) {
+                                *why = "another variable takes its value from GRUB_CMDLINE_LINUX and would change too";
+                                return -EINVAL;
+                        }
+                }
+        return 0;
+}
+
+/* the edits applied, file by file: out[idx] new texts */
+static int apply_edits(const struct grub_file *g, struct edit *ed, size_t ne, char **out, size_t *lens,
+                       const char **why) {
+        qsort(ed, ne, sizeof(*ed), cmp_edit);
+        for (size_t i = 1; i < ne; i++)
+                if (ed[i].file == ed[i - 1].file && ed[i].off + ed[i].del > ed[i - 1].off) {
+                        *why = "edits overlap";
                         return -EINVAL;
                 }
+        for (size_t i = 0, j; i < ne; i = j) {
+                const struct grub_file *f = grub_nth(g, ed[i].file);
+                size_t total = f->len, len = f->len;
+                for (j = i; j < ne && ed[j].file == ed[i].file; j++)
+                        total += strlen(ed[j].ins);
+                char *o = malloc(total + 1);
+                if (!o)
+                        return -ENOMEM;
+                memcpy(o, f->text, f->len);
+                for (size_t k = i; k < j; k++) {
+                        size_t il = strlen(ed[k].ins);
+                        memmove(o + ed[k].off + il, o + ed[k].off + ed[k].del, len - ed[k].off - ed[k].del);
+                        memcpy(o + ed[k].off, ed[k].ins, il);
+                        len = len - ed[k].del + il;
+                }
+                o[len] = 0;
+                free(out[f->idx]);
+                out[f->idx] = o;
+                lens[f->idx] = len;
         }
         return 0;
 }
 
-int grub_patch(const struct grub_file *g, char *const *want, char **ret, size_t *ret_len, const char **why) {
+/* joined (the missing arguments) appended to assignment a of file f, or a
+ * new assignment at the end of f when a is NULL */
+static int append_edit(const struct grub_file *f, const struct grub_assign *a, const char *joined, struct edit **ed,
+                       size_t *ne) {
+        _cleanup_free_ char *ins = NULL;
+        int r;
+
+        if (!a) {
+                bool nl = f->len == 0 || f->text[f->len - 1] == '\n';
+                ins = strdupf("%sGRUB_CMDLINE_LINUX=\"%s\"\n", nl ? "" : "\n", joined);
+                return ins ? add_edit(ed, ne, f->idx, f->len, 0, ins) : -ENOMEM;
+        }
+        if (a->close_quote >= 0 && (size_t) a->close_quote + 1 == a->val_end) {
+                /* "...": append inside the closing quote */
+                bool blank = !a->len || isspace((unsigned char) a->val[a->len - 1].c);
+                ins = strdupf("%s%s", blank ? "" : " ", joined);
+                return ins ? add_edit(ed, ne, f->idx, (size_t) a->close_quote, 0, ins) : -ENOMEM;
+        }
+        if (a->val_start == a->val_end) {
+                ins = strdupf("\"%s\"", joined);
+                return ins ? add_edit(ed, ne, f->idx, a->val_end, 0, ins) : -ENOMEM;
+        }
+        if (a->plain_unquoted) {
+                /* quiet -> "quiet intel_iommu=on" */
+                ins = strdupf(" %s\"", joined);
+                r = ins ? add_edit(ed, ne, f->idx, a->val_start, 0, "\"") : -ENOMEM;
+                return r < 0 ? r : add_edit(ed, ne, f->idx, a->val_end, 0, ins);
+        }
+        /* ends unquoted after quotes or escapes: a quoted tail */
+        ins = strdupf("\" %s\"", joined);
+        return ins ? add_edit(ed, ne, f->idx, a->val_end, 0, ins) : -ENOMEM;
+}
+
+/* the last assignment of name in file f alone */
+static const struct grub_assign *last_assign_here(const struct grub_file *f, const char *name) {
+        for (size_t i = f->n; i > 0; i--)
+                if (streq(f->as[i - 1].name, name))
+                        return &f->as[i - 1];
+        return NULL;
+}
+
+int grub_patch_seq(const struct grub_file *g, char *const *want, char ***ret, size_t **ret_len, const char **why) {
         _cleanup_free_ struct token *tok = NULL;
         _cleanup_strv_free_ char **params = NULL, **append = NULL;
+        _cleanup_free_ char *joined = NULL;
+        _cleanup_free_ size_t *lens = NULL;
         struct edit *ed = NULL;
-        size_t n = 0, ne = 0;
+        size_t n = 0, ne = 0, nf = g->idx + 1;
+        char **out = NULL; /* nf slots, NULL where a file stays as it is */
         bool replaced = false;
         int r;
 
-        *ret = NULL;
         *why = NULL;
-        r = all_tokens(g, &tok, &n);
-        if (r == -EINVAL) {
-                *why = "GRUB_CMDLINE_LINUX depends on a command substitution; vfpt cannot see through it";
-                return r;
+        out = calloc(nf, sizeof(*out));
+        lens = calloc(nf, sizeof(*lens));
+        if (!out || !lens) {
+                free(out);
+                return -ENOMEM;
         }
+        r = all_tokens(g, &tok, &n);
+        if (r == -EINVAL)
+                *why = "GRUB_CMDLINE_LINUX depends on a command substitution; vfpt cannot see through it";
+        if (r >= 0)
+                r = grub_cmdline(g, &params);
         if (r < 0)
-                return r;
-        r = grub_cmdline(g, &params);
-        if (r < 0)
-                return r;
+                goto out;
 
         for (char *const *w = want; *w; w++) {
                 if (cmdline_satisfies(params, *w))
@@ -669,147 +849,147 @@ int grub_patch(const struct grub_file *g, char *const *want, char **ret, size_t 
                 }
                 /* replace one occurrence, drop the others of that name: the one
                  * kept is the last in GRUB_CMDLINE_LINUX if there is one there
-                 * (recovery entries get only that variable), else the last */
+                 * (recovery entries get only that variable), else the last; but
+                 * when that one is in a later file (a drop-in that takes the
+                 * argument away) and an earlier file already says what we want,
+                 * the earlier one stays as it is and the drop-in loses its word:
+                 * one file edited, not two */
                 for (size_t i = 0; i < n; i++)
                         if (cmdline_names_equal(params[i], *w) && !tok[i].in_default)
                                 last = (int) i;
                 for (size_t i = 0; i < n; i++) {
+                        char *one[] = { params[i], NULL };
+                        if (cmdline_names_equal(params[i], *w) && tok[i].in_default == tok[last].in_default &&
+                            token_file(&tok[i]) != token_file(&tok[last]) && cmdline_satisfies(one, *w))
+                                last = (int) i;
+                }
+                for (size_t i = 0; i < n; i++) {
                         if (!cmdline_names_equal(params[i], *w))
                                 continue;
                         size_t s, e;
-                        if (!token_span(&tok[i], &s, &e)) {
+                        unsigned file;
+                        if (!token_span(&tok[i], &file, &s, &e)) {
                                 *why = "a conflicting parameter is written with escapes or split over variables; "
                                        "edit it by hand";
                                 r = -EINVAL;
                                 goto out;
                         }
+                        const struct grub_file *f = grub_nth(g, file);
                         replaced = true;
+                        char *one[] = { params[i], NULL };
+                        if ((int) i == last && cmdline_satisfies(one, *w))
+                                continue; /* kept as it is */
                         if ((int) i == last)
-                                r = add_edit(&ed, &ne, s, e - s, *w);
+                                r = add_edit(&ed, &ne, file, s, e - s, *w);
                         else {
                                 /* take one blank with it, one no other edit takes */
-                                if (s > 0 && (g->text[s - 1] == ' ' || g->text[s - 1] == '\t') &&
-                                    !edit_touches(ed, ne, s - 1))
+                                if (s > 0 && (f->text[s - 1] == ' ' || f->text[s - 1] == '\t') &&
+                                    !edit_touches(ed, ne, file, s - 1))
                                         s--;
-                                else if (e < g->len && (g->text[e] == ' ' || g->text[e] == '\t') &&
-                                         !edit_touches(ed, ne, e))
+                                else if (e < f->len && (f->text[e] == ' ' || f->text[e] == '\t') &&
+                                         !edit_touches(ed, ne, file, e))
                                         e++;
-                                r = add_edit(&ed, &ne, s, e - s, "");
+                                r = add_edit(&ed, &ne, file, s, e - s, "");
                         }
                         if (r < 0)
                                 goto out;
                 }
         }
 
-        if (append) {
-                _cleanup_free_ char *joined = NULL;
-                size_t total = 0;
-                for (char **a = append; *a; a++)
-                        total += strlen(*a) + 1;
-                joined = calloc(1, total + 1);
-                if (!joined) {
+        if (!append) {
+                if (ne > 0 && (r = apply_edits(g, ed, ne, out, lens, why)) >= 0)
+                        r = verify(g, out, lens, want, why);
+                goto out;
+        }
+        for (char **a = append; *a; a++) {
+                char *j = strdupf("%s%s%s", joined ?: "", joined ? " " : "", *a);
+                free(joined);
+                if (!(joined = j)) {
                         r = -ENOMEM;
                         goto out;
                 }
-                for (char **a = append; *a; a++) {
-                        if (a != append)
-                                strcat(joined, " ");
-                        strcat(joined, *a);
-                }
-                const struct grub_assign *a = last_assign(g, "GRUB_CMDLINE_LINUX");
-                _cleanup_free_ char *ins = NULL;
-                if (!a) {
-                        bool nl = g->len == 0 || g->text[g->len - 1] == '\n';
-                        ins = strdupf("%sGRUB_CMDLINE_LINUX=\"%s\"\n", nl ? "" : "\n", joined);
-                        r = ins ? add_edit(&ed, &ne, g->len, 0, ins) : -ENOMEM;
-                } else if (a->close_quote >= 0 && (size_t) a->close_quote + 1 == a->val_end) {
-                        /* "...": append inside the closing quote */
-                        bool blank = !a->len || isspace((unsigned char) a->val[a->len - 1].c);
-                        ins = strdupf("%s%s", blank ? "" : " ", joined);
-                        r = ins ? add_edit(&ed, &ne, (size_t) a->close_quote, 0, ins) : -ENOMEM;
-                } else if (a->val_start == a->val_end) {
-                        ins = strdupf("\"%s\"", joined);
-                        r = ins ? add_edit(&ed, &ne, a->val_end, 0, ins) : -ENOMEM;
-                } else if (a->plain_unquoted) {
-                        /* quiet -> "quiet intel_iommu=on" */
-                        ins = strdupf(" %s\"", joined);
-                        r = ins ? add_edit(&ed, &ne, a->val_start, 0, "\"") : -ENOMEM;
-                        if (r >= 0)
-                                r = add_edit(&ed, &ne, a->val_end, 0, ins);
-                } else {
-                        /* ends unquoted after quotes or escapes: a quoted tail */
-                        ins = strdupf("\" %s\"", joined);
-                        r = ins ? add_edit(&ed, &ne, a->val_end, 0, ins) : -ENOMEM;
-                }
-                if (r < 0)
-                        goto out;
         }
-
-        if (ne == 0) {
+        /* where the missing ones go, the first that reads back right wins:
+         * 0: /etc/default/grub's last GRUB_CMDLINE_LINUX (a new one at its end);
+         * 1: the assignment in force, when a later file sets it;
+         * 2: a new assignment after everything that reads it (a later
+         *    variable expands GRUB_CMDLINE_LINUX) */
+        const struct grub_file *in_force = NULL;
+        const struct grub_assign *a_force = last_assign_in(g, "GRUB_CMDLINE_LINUX", &in_force);
+        const struct grub_file *first = grub_nth(g, 0);
+        for (int attempt = 0; attempt < 3; attempt++) {
+                struct edit *try = NULL;
+                size_t nt = 0;
+                if (attempt == 1 && (!in_force || in_force->idx == 0))
+                        continue;
+                if (attempt == 2 && replaced)
+                        break;
                 r = 0;
-                goto out;
-        }
-        qsort(ed, ne, sizeof(*ed), cmp_edit);
-        for (size_t i = 1; i < ne; i++)
-                if (ed[i].off + ed[i].del > ed[i - 1].off) {
-                        *why = "edits overlap";
-                        r = -EINVAL;
-                        goto out;
-                }
-        size_t total = g->len;
-        for (size_t i = 0; i < ne; i++)
-                total += strlen(ed[i].ins);
-        char *out = malloc(total + 1);
-        if (!out) {
-                r = -ENOMEM;
-                goto out;
-        }
-        memcpy(out, g->text, g->len);
-        size_t len = g->len;
-        for (size_t i = 0; i < ne; i++) {
-                size_t il = strlen(ed[i].ins);
-                memmove(out + ed[i].off + il, out + ed[i].off + ed[i].del, len - ed[i].off - ed[i].del);
-                memcpy(out + ed[i].off, ed[i].ins, il);
-                len = len - ed[i].del + il;
-        }
-        out[len] = 0;
-        r = verify(g, out, len, want, why);
-        if (r < 0 && append && !replaced) {
-                /* a later variable expands GRUB_CMDLINE_LINUX: append in a new
-                 * assignment after everything that reads it */
-                free(out);
-                out = NULL;
-                const char *nl = g->len == 0 || g->text[g->len - 1] == '\n' ? "" : "\n";
-                _cleanup_free_ char *joined = NULL;
-                for (char **a = append; *a; a++) {
-                        char *j = strdupf("%s%s%s", joined ?: "", joined ? " " : "", *a);
-                        free(joined);
-                        if (!(joined = j)) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
-                }
-                out = strdupf("%.*s%sGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX %s\"\n", (int) g->len, g->text, nl, joined);
-                if (!out) {
+                try = calloc(ne + 2, sizeof(*try));
+                if (!try) {
                         r = -ENOMEM;
                         goto out;
                 }
-                len = strlen(out);
+                for (size_t i = 0; i < ne && r >= 0; i++)
+                        r = add_edit(&try, &nt, ed[i].file, ed[i].off, ed[i].del, ed[i].ins);
+                if (r >= 0 && attempt == 0)
+                        r = append_edit(first, last_assign_here(first, "GRUB_CMDLINE_LINUX"), joined, &try, &nt);
+                else if (r >= 0 && attempt == 1)
+                        r = append_edit(in_force, a_force, joined, &try, &nt);
+                else if (r >= 0) {
+                        const struct grub_file *f = in_force ?: first;
+                        _cleanup_free_ char *ins = strdupf("%sGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX %s\"\n",
+                                                           f->len == 0 || f->text[f->len - 1] == '\n' ? "" : "\n",
+                                                           joined);
+                        r = ins ? add_edit(&try, &nt, f->idx, f->len, 0, ins) : -ENOMEM;
+                }
+                for (size_t i = 0; i < nf; i++) {
+                        free(out[i]);
+                        out[i] = NULL;
+                }
                 *why = NULL;
-                r = verify(g, out, len, want, why);
+                if (r >= 0)
+                        r = apply_edits(g, try, nt, out, lens, why);
+                if (r >= 0)
+                        r = verify(g, out, lens, want, why);
+                free_edits(try, nt);
+                if (r != -EINVAL)
+                        break;
         }
+out:
+        free_edits(ed, ne);
         if (r < 0) {
-                free(out);
-                goto out;
+                grub_texts_free(out, nf);
+                return r;
         }
         *ret = out;
-        *ret_len = len;
-        r = 0;
-out:
-        for (size_t i = 0; i < ne; i++)
-                free(ed[i].ins);
-        free(ed);
-        return r;
+        *ret_len = TAKE_PTR(lens);
+        return 0;
+}
+
+void grub_texts_free(char **texts, size_t n) {
+        for (size_t i = 0; texts && i < n; i++)
+                free(texts[i]);
+        free(texts);
+}
+
+int grub_patch(const struct grub_file *g, char *const *want, char **ret, size_t *ret_len, const char **why) {
+        _cleanup_free_ size_t *lens = NULL;
+        char **out = NULL;
+        int r;
+
+        *ret = NULL;
+        if (g->prev)
+                return -EINVAL;
+        r = grub_patch_seq(g, want, &out, &lens, why);
+        if (r < 0)
+                return r;
+        if (out[0]) {
+                *ret = TAKE_PTR(out[0]);
+                *ret_len = lens[0];
+        }
+        grub_texts_free(out, 1);
+        return 0;
 }
 
 int cmdline_string_patch(const char *line, char *const *want, char **ret) {

@@ -2,7 +2,7 @@
 _vfpt() {
 	local cur prev words cword
 	_init_completion || return
-	local commands="check-config plan apply udev status grub version help"
+	local commands="check-config plan apply udev status grub bootloader version help"
 	local global="--config --json --verbose --quiet --help --version"
 	local cmd="" verb="" i
 	for ((i = 1; i < cword; i++)); do
@@ -10,7 +10,7 @@ _vfpt() {
 		--config | -c) ((i++)) ;;
 		-*) ;;
 		*)
-			if [[ -z $cmd ]]; then cmd=${words[i]}; elif [[ $cmd == grub && -z $verb ]]; then verb=${words[i]}; fi
+			if [[ -z $cmd ]]; then cmd=${words[i]}; elif [[ ($cmd == grub || $cmd == bootloader) && -z $verb ]]; then verb=${words[i]}; fi
 			;;
 		esac
 	done
@@ -28,7 +28,7 @@ _vfpt() {
 			mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
 		fi
 		;;
-	grub)
+	grub | bootloader)
 		if [[ -z $verb ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "check apply" -- "$cur")
 		elif [[ $verb == apply ]]; then

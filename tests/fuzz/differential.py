@@ -5,7 +5,11 @@ make of it (tests/grub/oracle.py: the file sourced in a sandbox, the command
 line split as the kernel does), and the edit of `vfpt grub apply` must read
 back, under /bin/sh, with the arguments in force and every other variable
 unchanged. vfpt may refuse a file (exit 2); it may not be wrong about one.
-Usage: differential.py VFPT SECONDS FILE... ; files in the order given until
+A directory given instead of a file is a sysroot holding a Debian
+/etc/default/grub and /etc/default/grub.d: vfpt reads it as the installed
+grub-mkconfig does (its text says so: tests/grub/fake-grub-mkconfig), and the
+oracle sources the same sequence with sh's own glob.
+Usage: differential.py VFPT SECONDS FILE|SYSROOT... ; in the order given until
 SECONDS have passed; exit 1 on any disagreement."""
 import os
 import shutil
@@ -20,20 +24,40 @@ import oracle  # noqa: E402
 WANT = ["intel_iommu=on", "iommu=pt"]
 
 
-def vfpt(exe, work, *args):
-    env = {"PATH": "/usr/bin:/bin", "VFPT_ROOT": os.path.join(work, "root")}  # no BLS entries, no host files
+def vfpt(exe, work, *args, root="root"):
+    env = {"PATH": "/usr/bin:/bin", "VFPT_ROOT": os.path.join(work, root)}  # no BLS entries, no host files
     return subprocess.run([exe, "--config", os.path.join(work, "vfpt.conf"), "grub", *args],
                           capture_output=True, env=env, timeout=20).returncode
+
+
+def judge_sequence(exe, work, tree):
+    """The same for a sysroot: the whole grub-mkconfig sequence."""
+    root = os.path.join(work, "seq")
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(os.path.join(tree, "etc"), os.path.join(root, "etc"), symlinks=True)
+    os.makedirs(os.path.join(root, "usr", "sbin"))
+    os.makedirs(os.path.join(root, "boot", "grub"))
+    shutil.copy(os.path.join(os.path.dirname(oracle.__file__), "fake-grub-mkconfig"),
+                os.path.join(root, "usr", "sbin", "grub-mkconfig"))
+    return compare(exe, work, tree, root, [], root="seq")
 
 
 def judge(exe, work, path):
     """None if vfpt refused the file, else a list of disagreements."""
     f = os.path.join(work, "grub")
     shutil.copyfile(path, f)
-    rc = vfpt(exe, work, "check", "--file", f)
+    before = os.path.join(work, "before")
+    shutil.copyfile(f, before)
+    return compare(exe, work, before, f, ["--file", f])
+
+
+def compare(exe, work, before, edited, args, root="root"):
+    """vfpt's check and apply of edited (a file, or a sysroot) against /bin/sh
+    sourcing it; before: its copy, left as it was."""
+    rc = vfpt(exe, work, "check", *args, root=root)
     if rc == 2:
         return None
-    old = oracle.source(f)
+    old = oracle.source(before)
     if old is None:
         return [f"vfpt read it (exit {rc}) but /bin/sh cannot source it"]
     line = oracle.cmdline(old)
@@ -41,17 +65,15 @@ def judge(exe, work, path):
     errors = []
     if rc not in (0, 1) or (rc == 0) != sat:
         errors.append(f"grub check exit {rc}, but under /bin/sh the kernel gets {line}")
-    before = os.path.join(work, "before")
-    shutil.copyfile(f, before)
-    rc = vfpt(exe, work, "apply", "--no-update", "--file", f)
+    rc = vfpt(exe, work, "apply", "--no-update", *args, root=root)
     if rc == 2:
         return errors
     if rc != 0:
         return errors + [f"grub apply exit {rc}"]
-    new = oracle.source(f)
+    new = oracle.source(edited)
     if new is None:
         return errors + ["/bin/sh cannot source the edited file"]
-    return errors + oracle.judge(old, new, WANT, before, f)
+    return errors + oracle.judge(old, new, WANT, before, edited)
 
 
 def main():
@@ -64,7 +86,7 @@ def main():
         for path in files:
             if time.monotonic() - start > budget:
                 break
-            errors = judge(exe, work, path)
+            errors = judge_sequence(exe, work, path) if os.path.isdir(path) else judge(exe, work, path)
             if errors is None:
                 refused += 1
                 continue

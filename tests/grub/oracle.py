@@ -2,6 +2,10 @@
 """Judges an edit of /etc/default/grub the way grub-mkconfig will see it:
 sources the old and the new file with /bin/sh and compares every variable,
 and splits the kernel command line the way the kernel does.
+OLD and NEW may also be sysroots (directories): then /bin/sh sources what
+Debian's grub-mkconfig sources, ROOT/etc/default/grub and then
+ROOT/etc/default/grub.d/*.cfg in the order of sh's own glob, with its own
+[ -e ] test: the sequence is sh's, not the tool's under test.
 Usage: oracle.py OLD NEW ARG... ; exit 0 if the edit is right, else says why.
 Also a module: tests/fuzz/differential.py uses source() and judge()."""
 import os
@@ -19,15 +23,41 @@ SANDBOX = ["unshare", "-n", "-p", "-f", "--kill-child", "setpriv", "--reuid=6553
            "--clear-groups"]
 
 
+# grub-mkconfig's own lines (Debian 12), sysconfdir being the sysroot's etc
+SEQUENCE = """
+if test -f ${sysconfdir}/default/grub ; then
+  . ${sysconfdir}/default/grub
+fi
+for x in ${sysconfdir}/default/grub.d/*.cfg ; do
+  if [ -e "${x}" ]; then
+    . "${x}"
+  fi
+done
+"""
+
+
 def source(path, timeout=10):
-    """Every variable after `. path` in /bin/sh; None if sh fails or hangs."""
+    """Every variable after `. path` in /bin/sh (path a file), or after the
+    grub-mkconfig sequence (path a sysroot); None if sh fails or hangs."""
     with tempfile.TemporaryDirectory() as d:
         os.chmod(d, 0o755)  # readable by nobody, writable by root only
-        copy = os.path.join(d, "grub")
-        shutil.copyfile(path, copy)
-        os.chmod(copy, 0o644)
-        cmd = SANDBOX + ["env", "-i", "PATH=/nonexistent", "/bin/sh", "-c",
-                         'set -a; . "$1" >/dev/null 2>&1 </dev/null; /usr/bin/env -0', "sh", copy]
+        if os.path.isdir(path):
+            copy = os.path.join(d, "root")
+            shutil.copytree(os.path.join(path, "etc", "default"), os.path.join(copy, "etc", "default"),
+                            symlinks=True, ignore=shutil.ignore_patterns("*.vfpt.bak"))
+            for dirpath, dirs, files in os.walk(copy):
+                os.chmod(dirpath, 0o755)
+                for f in files:
+                    if not os.path.islink(os.path.join(dirpath, f)):
+                        os.chmod(os.path.join(dirpath, f), 0o644)
+            script = ('set -a; sysconfdir="$1/etc"; x=; {' + SEQUENCE + '} >/dev/null 2>&1 </dev/null; '
+                      'set +a; unset x sysconfdir; /usr/bin/env -0')
+        else:
+            copy = os.path.join(d, "grub")
+            shutil.copyfile(path, copy)
+            os.chmod(copy, 0o644)
+            script = 'set -a; . "$1" >/dev/null 2>&1 </dev/null; /usr/bin/env -0'
+        cmd = SANDBOX + ["env", "-i", "PATH=/nonexistent", "/bin/sh", "-c", script, "sh", copy]
         try:
             p = subprocess.run(cmd, capture_output=True, timeout=timeout, cwd="/", stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
@@ -97,14 +127,32 @@ def judge(old, new, want, old_path, new_path):
     names = {name_of(w) for w in want}
     if [t for t in before if name_of(t) not in names] != [t for t in after if name_of(t) not in names]:
         errors.append(f"other parameters changed: {before} -> {after}")
-    old_bytes, new_bytes = open(old_path, "rb").read(), open(new_path, "rb").read()
-    if all(satisfies(before, w) for w in want) and old_bytes != new_bytes:
-        errors.append("file already satisfied but was rewritten")
-    new_lines = new_bytes.splitlines()
-    for c in comments(old_bytes):
-        if c not in new_lines:
-            errors.append(f"comment lost: {c!r}")
+    old_files, new_files = files_of(old_path), files_of(new_path)
+    if sorted(old_files) != sorted(new_files):
+        errors.append(f"files added or removed: {sorted(old_files)} -> {sorted(new_files)}")
+    for name, old_bytes in sorted(old_files.items()):
+        new_bytes = new_files.get(name, b"")
+        if all(satisfies(before, w) for w in want) and old_bytes != new_bytes:
+            errors.append(f"{name or 'file'} already satisfied but was rewritten")
+        new_lines = new_bytes.splitlines()
+        for c in comments(old_bytes):
+            if c not in new_lines:
+                errors.append(f"{name or 'file'}: comment lost: {c!r}")
     return errors
+
+
+def files_of(path):
+    """{name: bytes}: the file, or what a sysroot holds below etc/default
+    (backups of vfpt's left out: they are not sourced)"""
+    if not os.path.isdir(path):
+        return {"": open(path, "rb").read()}
+    out, top = {}, os.path.join(path, "etc", "default")
+    for dirpath, _, files in os.walk(top):
+        for f in files:
+            if not f.endswith(".vfpt.bak") and os.path.exists(os.path.join(dirpath, f)):
+                p = os.path.join(dirpath, f)
+                out[os.path.relpath(p, top)] = open(p, "rb").read()
+    return out
 
 
 def comments(text):

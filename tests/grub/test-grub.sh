@@ -141,9 +141,28 @@ test_update_tool_failure_exit_3() {
 	fake_tool update-grub 1
 	VFPT_ROOT=$R expect_rc 3 grub apply
 	[[ $ERR == *"update-grub failed (exit 1): error: /boot is full"* ]] || fail "$ERR"
+	# --file names a GRUB file: edited, then no tool to regenerate with
 	sysroot debian12.grub
-	VFPT_ROOT=$R expect_rc 3 grub apply
+	VFPT_ROOT=$R expect_rc 3 grub apply --file "$R/etc/default/grub"
 	[[ $ERR == *"no update-grub, grub-mkconfig or grub2-mkconfig found"* ]] || fail "$ERR"
+}
+
+# no boot loader to be seen: it says so and changes nothing (exit 2)
+test_unknown_boot_loader_changes_nothing() {
+	sysroot debian12.grub
+	cp "$R/etc/default/grub" "$TMP/before"
+	VFPT_ROOT=$R expect_rc 2 grub apply
+	[ "$ERR" = "vfpt: cannot tell which boot loader is in use: no update-grub, grub-mkconfig, grub2-mkconfig, systemd-boot (loader/loader.conf on /efi, /boot or /boot/efi), kernel-install with /etc/kernel/cmdline, or proxmox-boot-tool; nothing changed" ] || fail "$ERR"
+	cmp -s "$TMP/before" "$R/etc/default/grub" || fail "edited"
+	[ ! -e "$R/etc/default/grub.vfpt.bak" ] || fail "backup written"
+	VFPT_ROOT=$R expect_rc 2 grub check
+	# GRUB and systemd-boot both installed, nothing says which boots
+	fake_tool update-grub
+	mkdir -p "$R/efi/loader" && : >"$R/efi/loader/loader.conf"
+	VFPT_ROOT=$R expect_rc 2 grub apply
+	[[ $ERR == *"cannot tell which boot loader is in use: both GRUB (/usr/sbin/update-grub) and systemd-boot (/efi/loader/loader.conf) are installed; nothing changed"* ]] || fail "$ERR"
+	cmp -s "$TMP/before" "$R/etc/default/grub" || fail "edited"
+	[ ! -e "$R/tool.log" ] || fail "tool ran"
 }
 
 test_rhel9_bls_entries() {
@@ -239,6 +258,114 @@ test_bls_several_options_lines() {
 		fail "a: $(cat "$R/boot/loader/entries/a.conf")"
 	[ "$(cat "$R/boot/loader/entries/b.conf")" = $'title B\noptions root=/dev/sda1 intel_iommu=on\noptions iommu=pt' ] ||
 		fail "b: $(cat "$R/boot/loader/entries/b.conf")"
+}
+
+# A Debian sysroot from tests/grub/seq/NAME: its /etc/default/grub and
+# grub.d, the stand-in grub-mkconfig (sources both, writes grub.cfg) and
+# update-grub calling it, as on Debian
+seq_sysroot() {
+	sysroot debian12.grub
+	cp -a "$HERE/seq/$1/etc/default/." "$R/etc/default/"
+	cp "$HERE/fake-grub-mkconfig" "$R/usr/sbin/grub-mkconfig"
+	printf '#!/bin/sh\nexec grub-mkconfig -o /boot/grub/grub.cfg "$@"\n' >"$R/usr/sbin/update-grub"
+	chmod +x "$R/usr/sbin/update-grub"
+	mkdir -p "$R/boot/grub" "$R/dev"
+	: >"$R/dev/null" # debian12.grub's GRUB_DISTRIBUTOR writes there
+	printf 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n' >"$R/etc/os-release"
+}
+
+# every sequence of the corpus: check as sh sees the whole sequence, apply
+# judged by the oracle sourcing the same sequence, grub.cfg regenerated with
+# the arguments, nothing written the second time
+test_dropin_sequences_oracle() {
+	local d name want_rc
+	for d in "$HERE"/seq/*/; do
+		name=$(basename "$d")
+		seq_sysroot "$name"
+		want_rc=1
+		[[ $name == *satisfied* ]] && want_rc=0
+		VFPT_ROOT=$R expect_rc $want_rc grub check
+		VFPT_ROOT=$R expect_rc 0 grub apply
+		python3 "$HERE/oracle.py" "$d" "$R" "${WANT[@]}" || fail "$name: oracle"
+		VFPT_ROOT=$R expect_rc 0 grub check
+		if [ $want_rc = 0 ]; then
+			[ ! -e "$R/tool.log" ] || fail "$name: satisfied, yet update-grub ran"
+			diff -r --no-dereference "$d/etc/default" "$R/etc/default" >/dev/null || fail "$name: satisfied, yet rewritten"
+			continue
+		fi
+		[ -z "$(find "$R/etc/default/grub.d" -name '*.vfpt.bak' -newer "$R/vfpt-sysroot" -name '*.cfg')" ] || fail "$name: a backup grub-mkconfig would source"
+		# what the next boot gets: the default entry of the regenerated grub.cfg
+		python3 -c '
+import sys; sys.path.insert(0, sys.argv[1]); import oracle
+line = next(l for l in open(sys.argv[2]) if l.strip().startswith("linux"))
+words = oracle.kernel_split(line.split(None, 2)[2])
+sys.exit(0 if all(oracle.satisfies(words, w) for w in sys.argv[3:]) else print(name, words) or 1)' "$HERE" "$R/boot/grub/grub.cfg" "${WANT[@]}" ||
+			fail "$name: grub.cfg: $(grep -m1 linux "$R/boot/grub/grub.cfg")"
+		cp -a "$R/etc/default" "$TMP/after"
+		rm -f "$R/tool.log"
+		VFPT_ROOT=$R expect_rc 0 "$VFPT" --config "$TMP/vfpt.conf" --json grub apply
+		[[ $OUT == *'"changed":false'* ]] || fail "$name: second apply: $OUT"
+		diff -r --no-dereference "$TMP/after" "$R/etc/default" >/dev/null || fail "$name: second apply rewrote"
+		[ ! -e "$R/tool.log" ] || fail "$name: second apply ran update-grub"
+		rm -rf "$TMP/after"
+	done
+}
+
+# the issue's case: /etc/default/grub has the arguments, a drop-in turns
+# the IOMMU off; check names the drop-in, apply edits it alone
+test_dropin_iommu_off_exact() {
+	seq_sysroot dropin-iommu-off
+	VFPT_ROOT=$R expect_rc 1 grub check
+	[[ $OUT == *"$R/etc/default/grub.d/99-cloud.cfg: intel_iommu=on MISSING: intel_iommu=off is in force"* ]] || fail "check: $OUT"
+	[[ $OUT == *"$R/etc/default/grub: iommu=pt in effect"* ]] || fail "check: $OUT"
+	cp "$R/etc/default/grub" "$TMP/grub.before"
+	VFPT_ROOT=$R expect_rc 0 grub apply
+	[ "$OUT" = "$R/etc/default/grub.d/99-cloud.cfg: updated (backup: $R/etc/default/grub.d/99-cloud.cfg.vfpt.bak)
+boot configuration regenerated with /usr/sbin/update-grub" ] || fail "apply: $OUT"
+	[ "$(cat "$R/etc/default/grub.d/99-cloud.cfg")" = '# cloud provider tuning
+GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX"' ] || fail "drop-in: $(cat "$R/etc/default/grub.d/99-cloud.cfg")"
+	cmp -s "$TMP/grub.before" "$R/etc/default/grub" || fail "/etc/default/grub changed"
+	grep -q 'ro intel_iommu=on iommu=pt *quiet$' "$R/boot/grub/grub.cfg" || fail "grub.cfg: $(grep -m1 linux "$R/boot/grub/grub.cfg")"
+}
+
+# a drop-in that replaces the command line: the missing arguments go to its
+# assignment (the one in force), not to /etc/default/grub where they do nothing
+test_dropin_replaces_exact() {
+	seq_sysroot dropin-replaces
+	VFPT_ROOT=$R expect_rc 1 grub check
+	[[ $OUT == *"$R/etc/default/grub.d/90-serial.cfg: intel_iommu=on MISSING"* ]] || fail "check: $OUT"
+	VFPT_ROOT=$R expect_rc 0 grub apply
+	grep -qx 'GRUB_CMDLINE_LINUX="console=tty0 console=ttyS1,115200n8 intel_iommu=on iommu=pt"' "$R/etc/default/grub.d/90-serial.cfg" ||
+		fail "drop-in: $(cat "$R/etc/default/grub.d/90-serial.cfg")"
+	cmp -s "$HERE/seq/dropin-replaces/etc/default/grub" "$R/etc/default/grub" || fail "/etc/default/grub changed"
+}
+
+# cloud images set GRUB_CMDLINE_LINUX_DEFAULT in a drop-in: the arguments go
+# to /etc/default/grub's GRUB_CMDLINE_LINUX, the drop-in stays as it is
+test_cloudimg_default_dropin() {
+	seq_sysroot ubuntu-cloudimg
+	VFPT_ROOT=$R expect_rc 0 grub apply
+	cmp -s "$HERE/seq/ubuntu-cloudimg/etc/default/grub.d/50-cloudimg-settings.cfg" "$R/etc/default/grub.d/50-cloudimg-settings.cfg" || fail "drop-in edited"
+	grep -qx 'GRUB_CMDLINE_LINUX="intel_iommu=on iommu=pt"' "$R/etc/default/grub" || fail "grub: $(grep CMDLINE "$R/etc/default/grub")"
+	grep -q 'ro intel_iommu=on iommu=pt console=tty1 console=ttyS0$' "$R/boot/grub/grub.cfg" || fail "grub.cfg: $(grep -m1 linux "$R/boot/grub/grub.cfg")"
+}
+
+# RHEL's grub2-mkconfig does not source grub.d: a file there changes nothing
+test_rhel_ignores_grub_d() {
+	sysroot rhel9-bls.grub
+	fake_tool grub2-mkconfig
+	mkdir -p "$R/boot/grub2" "$R/etc/default/grub.d"
+	sed -i 's/^GRUB_CMDLINE_LINUX="/GRUB_CMDLINE_LINUX="intel_iommu=on iommu=pt /' "$R/etc/default/grub"
+	printf 'GRUB_CMDLINE_LINUX="intel_iommu=off"\n' >"$R/etc/default/grub.d/99-x.cfg"
+	VFPT_ROOT=$R expect_rc 0 grub check
+	# the Debian family with no script to read: /etc/os-release says
+	seq_sysroot dropin-iommu-off
+	rm "$R/usr/sbin/grub-mkconfig"
+	printf '#!/bin/sh\necho "$0" >>/tool.log\n' >"$R/usr/sbin/update-grub"
+	printf 'ID=ubuntu\nID_LIKE=debian\n' >"$R/etc/os-release"
+	VFPT_ROOT=$R expect_rc 1 grub check
+	printf 'ID="rocky"\nID_LIKE="rhel centos fedora"\n' >"$R/etc/os-release"
+	VFPT_ROOT=$R expect_rc 0 grub check
 }
 
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
