@@ -23,36 +23,36 @@ static bool under(const char *path, const char *base) {
 }
 
 /* A native NVMe multipath disk (nvme_core.multipath=Y, Debian's default) and
- * its partitions live under /sys/devices/virtual/nvme-subsystem/; the paths
- * to it (nvme0c0n1) under each controller, listed in the disk's multipath/
- * directory. Does one of them lie below base? */
+ * its partitions live under /sys/devices/virtual/nvme-subsystem/nvme-subsysN/,
+ * not under a controller; the subsystem's directory links its controllers
+ * (nvme0 -> .../0000:01:00.0/nvme/nvme0). Does one of them lie below base? */
 static bool multipath_under(const char *real, const char *base) {
-        char dir[PATH_MAX], p[PATH_MAX];
+        static const char marker[] = "/nvme-subsystem/nvme-subsys";
+        char dir[PATH_MAX], link[PATH_MAX];
+        const char *m = strstr(real, marker);
         struct dirent *de;
         bool hit = false;
 
-        for (int up = 0; up < 2 && !hit; up++) { /* the disk, or the disk above a partition */
-                snprintf(dir, sizeof(dir), "%s", real);
-                for (int i = 0; i < up; i++) {
-                        char *slash = strrchr(dir, '/');
-                        if (!slash)
-                                return false;
-                        *slash = 0;
-                }
-                if ((size_t) snprintf(p, sizeof(p), "%s/multipath", dir) >= sizeof(p))
-                        return false;
-                DIR *d = opendir(p);
-                if (!d)
+        if (!m)
+                return false;
+        size_t len = (size_t) (m - real) + strlen(marker);
+        len += strcspn(real + len, "/");
+        if (len >= sizeof(dir))
+                return false;
+        memcpy(dir, real, len);
+        dir[len] = 0;
+        DIR *d = opendir(dir);
+        if (!d)
+                return false;
+        while (!hit && (de = readdir(d))) {
+                /* the controllers: nvme<digits>; not the namespaces (nvme0n1) */
+                const char *n = de->d_name;
+                if (strncmp(n, "nvme", 4) != 0 || !n[4] || strspn(n + 4, "0123456789") != strlen(n + 4) ||
+                    (size_t) snprintf(link, sizeof(link), "%s/%s", dir, n) >= sizeof(link))
                         continue;
-                while (!hit && (de = readdir(d))) {
-                        char link[PATH_MAX];
-                        if (de->d_name[0] == '.' ||
-                            (size_t) snprintf(link, sizeof(link), "%s/%s", p, de->d_name) >= sizeof(link))
-                                continue;
-                        hit = under(link, base);
-                }
-                closedir(d);
+                hit = under(link, base);
         }
+        closedir(d);
         return hit;
 }
 
