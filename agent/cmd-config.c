@@ -28,7 +28,7 @@ static void print_human(const struct config *c) {
         printf("iommu_group: %s\n", group_policy_to_string(c->iommu_group));
         for (size_t i = 0; i < c->n_sriov; i++)
                 printf("sriov %s: num_vfs=%u vf_driver=%s\n", selector_format(&c->sriov[i].sel, buf, sizeof(buf)),
-                       c->sriov[i].num_vfs, vf_driver_to_string(c->sriov[i].vf_driver));
+                       c->sriov[i].num_vfs, config_vf_driver_name(&c->sriov[i]));
         if (c->n_vfio_devices) {
                 printf("vfio devices:");
                 for (size_t i = 0; i < c->n_vfio_devices; i++)
@@ -41,6 +41,8 @@ static void print_human(const struct config *c) {
                         printf(" %04x:%04x", c->vfio_ids[i].id.vendor, c->vfio_ids[i].id.device);
                 printf("\n");
         }
+        if (c->vfio_driver_origin || c->n_vfio_devices || c->n_vfio_ids)
+                printf("vfio driver: %s\n", c->vfio_driver);
         if (c->vfio_owner || c->vfio_group || c->vfio_mode >= 0) {
                 printf("vfio nodes:");
                 if (c->vfio_owner)
@@ -86,7 +88,7 @@ static void print_json(const struct config *c, const char *const *errors) {
                         json_object_begin(&j, NULL);
                         json_string(&j, "selector", selector_format(&c->sriov[i].sel, buf, sizeof(buf)));
                         json_int(&j, "num_vfs", c->sriov[i].num_vfs);
-                        json_string(&j, "vf_driver", vf_driver_to_string(c->sriov[i].vf_driver));
+                        json_string(&j, "vf_driver", config_vf_driver_name(&c->sriov[i]));
                         json_object_end(&j);
                 }
                 json_array_end(&j);
@@ -101,6 +103,7 @@ static void print_json(const struct config *c, const char *const *errors) {
                         json_string(&j, NULL, buf);
                 }
                 json_array_end(&j);
+                json_string(&j, "driver", c->vfio_driver);
                 json_string(&j, "owner", c->vfio_owner);
                 json_string(&j, "group", c->vfio_group);
                 if (c->vfio_mode >= 0) {
@@ -112,6 +115,26 @@ static void print_json(const struct config *c, const char *const *errors) {
         }
         json_object_end(&j);
         json_finish(&j);
+}
+
+/* A claim driver the config names (vf_driver, [vfio] driver) that the
+ * running kernel has neither registered nor as a module: a warning, not an
+ * error: the config may be written ahead of the kernel or the package that
+ * brings the module (and the boot kernel may not be this one); the claim
+ * itself fails then, "module NAME not found". */
+static void check_driver(const char *origin, const char *key, const char *drv) {
+        char release[65] = "";
+        if (!origin || driver_registered(drv))
+                return;
+        int r = module_exists(drv, release, sizeof(release));
+        _cleanup_free_ char *dir = path_rooted("/lib/modules/");
+        if (r == 0)
+                log_warning("%s: %s %s: no module %s for the running kernel %s (in %s%s), nor built in; "
+                            "its claims will fail until it is installed",
+                            origin, key, drv, drv, release, dir ?: "/lib/modules/", release);
+        else if (r < 0)
+                log_warning("%s: %s %s: cannot tell whether the running kernel has module %s: %s", origin, key, drv,
+                            drv, strerror(-r));
 }
 
 int cmd_check_config(struct context *ctx, int argc, char **argv) {
@@ -158,6 +181,13 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                 learn_protected(&e);
                 engine_done(&e);
                 device_done();
+                module_done();
+        }
+        if (r >= 0) {
+                for (size_t i = 0; i < c->n_sriov; i++)
+                        if (c->sriov[i].vf_driver == VF_DRIVER_VFIO)
+                                check_driver(c->sriov[i].vf_driver_origin, "vf_driver", c->sriov[i].vf_claim);
+                check_driver(c->vfio_driver_origin, "[vfio] driver", c->vfio_driver);
                 module_done();
         }
         for (char **e = c->errors; e && *e; e++)

@@ -638,12 +638,19 @@ static void set_sriov(struct parse_ctx *ctx, const char *key, const char *value)
                 else
                         rule->num_vfs = n;
         } else if (streq(key, "vf_driver")) {
-                if (streq(value, "vfio-pci") || streq(value, "vfio_pci"))
-                        rule->vf_driver = VF_DRIVER_VFIO;
-                else if (streq(value, "host"))
+                const char *why _unused_;
+                if (streq(value, "host"))
                         rule->vf_driver = VF_DRIVER_HOST;
-                else
-                        ctx_error(ctx, "vf_driver: '%s' is not vfio-pci or host", value);
+                else if (claim_driver_parse(value, rule->vf_claim, &why) == 0)
+                        rule->vf_driver = VF_DRIVER_VFIO;
+                else {
+                        ctx_error(ctx, "vf_driver: '%s' is not host, vfio-pci, pci-stub or a vfio-pci variant driver "
+                                       "(NAME_vfio_pci, e.g. mlx5_vfio_pci)", value);
+                        return;
+                }
+                free(rule->vf_driver_origin);
+                if (!(rule->vf_driver_origin = strdupf("%s:%u", ctx->name, ctx->line)))
+                        ctx->oom = -ENOMEM;
         } else if (streq(key, "vf_mac_base")) {
                 const char *why;
                 if (mac_parse(value, rule->mac_base, &why) < 0)
@@ -740,6 +747,14 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                 free(*dst);
                 if (!(*dst = strdup(value)))
                         goto oom;
+        } else if (streq(key, "driver")) {
+                if (claim_driver_parse(value, c->vfio_driver, &why) < 0) {
+                        ctx_error(ctx, "driver: '%s' %s", value, why);
+                        return;
+                }
+                free(c->vfio_driver_origin);
+                if (!(c->vfio_driver_origin = strdupf("%s:%u", ctx->name, ctx->line)))
+                        goto oom;
         } else if (streq(key, "mode")) {
                 char *end;
                 long m = strtol(value, &end, 8);
@@ -748,7 +763,7 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                 else
                         c->vfio_mode = (int) m;
         } else
-                ctx_error(ctx, "unknown key '%s' in [vfio] (known: devices, ids, force, owner, group, mode)", key);
+                ctx_error(ctx, "unknown key '%s' in [vfio] (known: devices, ids, force, driver, owner, group, mode)", key);
         return;
 oom:
         ctx->oom = -ENOMEM;
@@ -810,6 +825,7 @@ static void config_init(struct config *c) {
         *c = (struct config) {
                 .iommu_group = GROUP_STRICT,
                 .vfio_mode = -1,
+                .vfio_driver = "vfio-pci",
         };
 }
 
@@ -1056,6 +1072,7 @@ struct config *config_free(struct config *c) {
         strv_free(c->kernel_args);
         for (size_t i = 0; i < c->n_sriov; i++) {
                 free(c->sriov[i].origin);
+                free(c->sriov[i].vf_driver_origin);
                 for (size_t j = 0; j < c->sriov[i].n_vfs; j++)
                         free(c->sriov[i].vfs[j].origin);
                 free(c->sriov[i].vfs);
@@ -1072,6 +1089,7 @@ struct config *config_free(struct config *c) {
         free(c->force);
         free(c->vfio_owner);
         free(c->vfio_group);
+        free(c->vfio_driver_origin);
         strv_free(c->files);
         strv_free(c->errors);
         free(c);
@@ -1165,6 +1183,54 @@ const char *group_policy_to_string(enum group_policy p) {
 
 const char *vf_driver_to_string(enum vf_driver d) {
         return d == VF_DRIVER_VFIO ? "vfio-pci" : "host";
+}
+
+const char *config_vf_driver_name(const struct sriov_rule *r) {
+        return r->vf_driver == VF_DRIVER_VFIO ? (*r->vf_claim ? r->vf_claim : "vfio-pci") : "host";
+}
+
+#define VARIANT_SUFFIX "_vfio_pci"
+
+int claim_driver_parse(const char *s, char buf[static 65], const char **why) {
+        size_t n = strlen(s);
+        if (streq(s, "vfio-pci") || streq(s, "vfio_pci")) {
+                strcpy(buf, "vfio-pci");
+                return 0;
+        }
+        if (streq(s, "pci-stub") || streq(s, "pci_stub")) {
+                strcpy(buf, "pci-stub");
+                return 0;
+        }
+        *why = "is not vfio-pci, pci-stub or a vfio-pci variant driver (NAME_vfio_pci, e.g. mlx5_vfio_pci)";
+        if (n == 0 || n > 64 || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
+                return -EINVAL;
+        for (size_t i = 0; i <= n; i++)
+                buf[i] = s[i] == '-' ? '_' : s[i];
+        if (n <= strlen(VARIANT_SUFFIX) || !streq(buf + n - strlen(VARIANT_SUFFIX), VARIANT_SUFFIX)) {
+                *buf = 0;
+                return -EINVAL;
+        }
+        return 0;
+}
+
+bool driver_is_passthrough(const char *name) {
+        size_t n = name ? strlen(name) : 0, k = strlen(VARIANT_SUFFIX);
+        if (!n)
+                return false;
+        return streq(name, "vfio-pci") || streq(name, "pci-stub") || (n > k && streq(name + n - k, VARIANT_SUFFIX));
+}
+
+bool driver_is_vfio(const char *name) {
+        return driver_is_passthrough(name) && !streq(name, "pci-stub");
+}
+
+const char *config_claim_driver(const struct config *c, const struct pci_addr *addr, const struct pci_id *id,
+                                const struct sriov_rule *rule) {
+        if (config_vfio_wants(c, addr, id))
+                return c->vfio_driver;
+        if (rule && rule->vf_driver == VF_DRIVER_VFIO && *rule->vf_claim)
+                return rule->vf_claim;
+        return "vfio-pci";
 }
 
 int config_kernel_args(const struct config *c, const char *cpu_vendor, char ***ret) {

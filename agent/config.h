@@ -79,6 +79,8 @@ struct sriov_rule {
         struct selector sel;
         unsigned num_vfs;
         enum vf_driver vf_driver;
+        char vf_claim[65];       /* VF_DRIVER_VFIO: the driver that claims the VFs (vfio-pci, pci-stub, a variant) */
+        char *vf_driver_origin;  /* "FILE:LINE" of vf_driver, NULL if not given */
         char *origin; /* "FILE:LINE" of the section header that created it */
         struct vf_settings all; /* for every VF (keys in [sriov SELECTOR]) */
         bool has_mac_base;      /* vf_mac_base: VF i gets base + i */
@@ -115,6 +117,8 @@ struct config {
         size_t n_force;
         char *vfio_owner, *vfio_group; /* NULL: leave as the kernel/udev made it */
         int vfio_mode;                 /* -1: leave */
+        char vfio_driver[65];          /* [vfio] driver: claims [vfio] devices and ids (vfio-pci) */
+        char *vfio_driver_origin;      /* "FILE:LINE" of [vfio] driver, NULL if not given */
 
         char **files;  /* the files that were read, in order */
         char **errors; /* "FILE:LINE: message", one per mistake */
@@ -157,6 +161,24 @@ const char *vlan_proto_to_string(unsigned p);
 
 const char *group_policy_to_string(enum group_policy p);
 const char *vf_driver_to_string(enum vf_driver d);
+/* The rule's vf_driver as the config names it: "host" or the claim driver */
+const char *config_vf_driver_name(const struct sriov_rule *r);
+/* A driver vfpt claims devices for: "vfio-pci" or "vfio_pci" (-> "vfio-pci"),
+ * "pci-stub" or "pci_stub" (-> "pci-stub"), or a vfio-pci variant driver,
+ * NAME_vfio_pci (dashes -> underscores: the kernel's variant drivers
+ * register their PCI driver under their module name). The result is both
+ * the sysfs driver name (driver_override) and the module to load.
+ * 0 and the canonical name in buf, -EINVAL with *why. */
+int claim_driver_parse(const char *s, char buf[static 65], const char **why);
+/* A driver that keeps a device away from the host: vfio-pci, pci-stub, a variant */
+bool driver_is_passthrough(const char *name);
+/* ...and gives its IOMMU group a /dev/vfio node (not pci-stub) */
+bool driver_is_vfio(const char *name);
+/* The driver that claims a device the config wants: [vfio] driver for a
+ * device listed in [vfio] (address or ID), else the PF rule's vf_driver
+ * (rule may be NULL: vfio-pci) */
+const char *config_claim_driver(const struct config *c, const struct pci_addr *addr, const struct pci_id *id,
+                                const struct sriov_rule *rule);
 /* "driver=" and a 64-byte name, or an address or ID, and the NUL */
 #define SELECTOR_MAX (7 + 64 + 1)
 const char *selector_format(const struct selector *s, char *buf, size_t n);

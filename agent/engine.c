@@ -11,12 +11,13 @@
 #include "netlink.h"
 #include "paths.h"
 
-#define VFIO_DRIVER "vfio-pci"
-#define VFIO_MODULE "vfio-pci"
+/* The claim driver of a device (vfio-pci, pci-stub or a vfio-pci variant:
+ * config_claim_driver) is both the name written to driver_override and the
+ * module loaded for it: the kernel's variant drivers register their PCI
+ * driver under their module name, and libkmod takes "vfio-pci" for vfio_pci. */
 
 void engine_init(struct engine *e, const struct config *cfg, enum engine_mode mode) {
         *e = (struct engine) { .cfg = cfg, .mode = mode };
-        e->vfio_registered = driver_registered(VFIO_DRIVER);
 }
 
 void engine_done(struct engine *e) {
@@ -32,6 +33,7 @@ void engine_done(struct engine *e) {
         }
         free(e->acc);
         free(e->index);
+        strv_free(e->registered);
         protect_free(e->prot);
         *e = (struct engine) {};
 }
@@ -188,18 +190,28 @@ static int probe(struct engine *e, const char *dev) {
         return r;
 }
 
-/* 0: vfio-pci is now registered and bound the overridden devices itself;
+/* Is the claim driver registered (or, in PLAN, going to be)? */
+static bool driver_ready(struct engine *e, const char *drv) {
+        if (strv_contains(e->registered, drv))
+                return true;
+        if (!driver_registered(drv))
+                return false;
+        (void) strv_extend(&e->registered, drv);
+        return true;
+}
+
+/* 0: the driver is now registered and bound the overridden devices itself;
  * 1: it was there already (the caller probes); -errno */
-static int load_vfio(struct engine *e) {
+static int load_driver(struct engine *e, const char *drv) {
         int r = 0;
         if (e->mode == ENGINE_APPLY) {
-                r = module_load(VFIO_MODULE);
-                if (r >= 0 && !driver_registered(VFIO_DRIVER))
+                r = module_load(drv);
+                if (r >= 0 && !driver_registered(drv))
                         r = -ENOENT;
         }
-        record(e, NULL, VFIO_MODULE, r < 0 ? r : 0);
+        record(e, NULL, drv, r < 0 ? r : 0);
         if (r >= 0)
-                e->vfio_registered = true;
+                (void) strv_extend(&e->registered, drv);
         return r;
 }
 
@@ -215,7 +227,7 @@ static void mark_handled(struct engine *e, const char *name) {
                 a->handled = true;
 }
 
-/* The PF's rule if dev is a VF whose PF wants its VFs on vfio-pci. */
+/* The PF's rule if dev is a VF (whether it wants its VFs claimed or not). */
 static const struct sriov_rule *vf_rule(const struct engine *e, const struct pci_dev *d) {
         struct pci_dev pf;
         const char *bad;
@@ -231,13 +243,20 @@ static bool wanted_for_vfio(const struct engine *e, const struct pci_dev *d) {
         return r && r->vf_driver == VF_DRIVER_VFIO;
 }
 
+/* The driver that claims a device the config wants */
+static const char *claim_driver(const struct engine *e, const struct pci_dev *d) {
+        if (config_vfio_wants(e->cfg, &d->addr, &d->id))
+                return e->cfg->vfio_driver;
+        return config_claim_driver(e->cfg, &d->addr, &d->id, vf_rule(e, d));
+}
+
 /* An unbound device that a host driver module will bind as soon as it is
  * loaded (udev coldplug, right after the initramfs hook) does not leave its
  * group viable: at boot "unbound" mostly means "not yet". */
 static int companion_will_bind(const struct pci_dev *c, char *host, size_t n) {
         char alias[256];
         if (*c->override) /* driver_override: only that driver may bind */
-                return !streq(c->override, VFIO_DRIVER) && !streq(c->override, "pci-stub");
+                return !driver_is_passthrough(c->override);
         if (device_modalias(c->name, alias, sizeof(alias)) < 0)
                 return 0;
         return module_host_driver_for(alias, host, n);
@@ -301,21 +320,22 @@ static int guarded(struct engine *e, const struct pci_dev *d, struct account *a)
         return 0;
 }
 
-/* Take one device for vfio-pci: override, away from a host driver, bind.
+/* Take one device for its claim driver drv: override, away from a host
+ * driver (or another passthrough driver), bind.
  * 0 claimed, 1 left alone on purpose (protected or deferred), -errno. */
-static int claim_one(struct engine *e, const struct pci_dev *d, struct account *a) {
+static int claim_one(struct engine *e, const struct pci_dev *d, struct account *a, const char *drv) {
         int r;
 
         mark_handled(e, d->name);
-        if (streq(d->driver, VFIO_DRIVER))
+        if (streq(d->driver, drv))
                 return 0;
         r = guarded(e, d, a);
         if (r == 1)
                 return listed(e, d) ? -EBUSY : 1;
         if (r == 2)
                 return 1;
-        if (!streq(d->override, VFIO_DRIVER)) {
-                r = write_attr(e, d->name, "driver_override", VFIO_DRIVER);
+        if (!streq(d->override, drv)) {
+                r = write_attr(e, d->name, "driver_override", drv);
                 if (r < 0) {
                         say(a, true, "cannot write driver_override: %s", strerror(-r));
                         return r;
@@ -332,19 +352,19 @@ static int claim_one(struct engine *e, const struct pci_dev *d, struct account *
                         a->late = true;
                 say(a, false, "late claim: was bound to %s, unbound", d->driver);
         }
-        if (e->vfio_registered)
+        if (driver_ready(e, drv))
                 r = probe(e, d->name);
         else {
-                r = load_vfio(e);
+                r = load_driver(e, drv);
                 if (r == 1) /* already there after all */
                         r = probe(e, d->name);
         }
         if (r < 0) {
-                say(a, true, "cannot bind to vfio-pci: %s%s", strerror(-r),
-                    r == -ENOENT ? " (module vfio-pci not found)" : "");
+                say(a, true, "cannot bind to %s: %s%s%s%s", drv, strerror(-r), r == -ENOENT ? " (module " : "",
+                    r == -ENOENT ? drv : "", r == -ENOENT ? " not found)" : "");
                 return r;
         }
-        say(a, false, "claimed for vfio-pci");
+        say(a, false, "claimed for %s", drv);
         if (a)
                 a->changed = true;
         return 0;
@@ -365,6 +385,7 @@ static void node_perms(struct engine *e, int group, struct account *a) {
 /* Claims a device with the IOMMU group rule of the config. */
 static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
         struct account *a = account_for(e, d->name, role);
+        const char *drv = claim_driver(e, d);
         _cleanup_strv_free_ char **members = NULL;
         _cleanup_strv_free_ char **companions = NULL;
         char offending[256] = "";
@@ -377,25 +398,26 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
         account_fill(a, d);
         if (handled(e, d->name))
                 return 0;
-        if (streq(d->driver, VFIO_DRIVER) && streq(d->override, VFIO_DRIVER)) {
+        if (streq(d->driver, drv) && streq(d->override, drv)) {
                 /* claimed before: the node's permissions, and the group's
                  * viability for status */
                 _cleanup_strv_free_ char **m = NULL;
                 mark_handled(e, d->name);
-                node_perms(e, d->group, a);
+                if (driver_is_vfio(drv))
+                        node_perms(e, d->group, a);
                 a->viable = 1;
                 if (d->group >= 0 && device_group_members(d->group, &m) >= 0)
                         for (char **i = m; *i; i++) {
                                 struct pci_dev c;
                                 const char *bad;
                                 if (!streq(*i, d->name) && device_read(*i, &c, &bad) == 0 && !pci_dev_is_bridge(&c) &&
-                                    *c.driver && !streq(c.driver, VFIO_DRIVER) && !streq(c.driver, "pci-stub"))
+                                    *c.driver && !driver_is_passthrough(c.driver))
                                         a->viable = 0;
                         }
                 return 0;
         }
         if (pci_dev_is_bridge(d)) {
-                say(a, true, "is a PCI bridge; vfio-pci does not take bridges");
+                say(a, true, "is a PCI bridge; %s does not take bridges", drv);
                 return -EINVAL;
         }
         if (d->group < 0) {
@@ -416,8 +438,8 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
                         continue;
                 if (device_read(*m, &c, &bad) < 0)
                         continue; /* gone: not in the way */
-                if (pci_dev_is_bridge(&c) || streq(c.driver, VFIO_DRIVER) || streq(c.driver, "pci-stub"))
-                        continue;
+                if (pci_dev_is_bridge(&c) || driver_is_passthrough(c.driver))
+                        continue; /* vfio-pci, pci-stub, a variant: the host does not use it */
                 if (wanted_for_vfio(e, &c) || e->cfg->iommu_group == GROUP_GROUP) {
                         /* listed itself, or the policy takes the group: claimed in this run too,
                          * unless the host needs it: then the group cannot be made viable */
@@ -482,10 +504,11 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
                 say(a, false, "warning: IOMMU group %d is not viable: %s still on a host driver; vfio cannot open it",
                     d->group, offending);
         }
-        r = claim_one(e, d, a);
+        r = claim_one(e, d, a, drv);
         if (r != 0)
                 return r < 0 ? r : 0;
-        node_perms(e, d->group, a);
+        if (driver_is_vfio(drv)) /* pci-stub gives no /dev/vfio node */
+                node_perms(e, d->group, a);
         /* the rest of the group, with the same rule applied once */
         for (char **m = companions; m && *m; m++) {
                 struct pci_dev c;
@@ -497,9 +520,10 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
                         return -ENOMEM;
                 account_fill(ca, &c);
                 ca->viable = a->viable;
-                if (!wanted_for_vfio(e, &c))
+                bool wanted = wanted_for_vfio(e, &c);
+                if (!wanted)
                         say(ca, false, "in IOMMU group %d of %s (iommu_group = group)", d->group, d->name);
-                claim_one(e, &c, ca);
+                claim_one(e, &c, ca, wanted ? claim_driver(e, &c) : drv);
         }
         return 0;
 }
@@ -832,7 +856,7 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
                         snprintf(d.physfn, sizeof(d.physfn), "%s", pf->name);
                         if (va_acc)
                                 va_acc->present = false;
-                        claim_one(e, &d, va_acc);
+                        claim_one(e, &d, va_acc, config_claim_driver(e->cfg, &d.addr, NULL, rule));
                         continue;
                 }
                 r = device_virtfn(pf->name, i, vf);
@@ -847,9 +871,9 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
                         failed++;
         }
         if (failed)
-                say(a, true, "%d of %u VFs could not be claimed for vfio-pci", failed, n);
+                say(a, true, "%d of %u VFs could not be claimed for %s", failed, n, config_vf_driver_name(rule));
         else if (n && !a->changed)
-                say(a, false, "%u VFs on vfio-pci", n);
+                say(a, false, "%u VFs on %s", n, config_vf_driver_name(rule));
         return failed ? -EIO : 0;
 }
 
@@ -879,7 +903,7 @@ static void device(struct engine *e, const char *name) {
                 return;
         }
         const struct sriov_rule *rule = config_sriov_for(e->cfg, &d.addr, &d.id, d.driver);
-        if (rule && (d.has_sriov || rule->sel.kind == SELECTOR_ADDR) && !streq(d.driver, VFIO_DRIVER)) {
+        if (rule && (d.has_sriov || rule->sel.kind == SELECTOR_ADDR) && !driver_is_passthrough(d.driver)) {
                 sriov(e, &d, rule);
                 return;
         }
@@ -933,8 +957,8 @@ bool engine_uevent_relevant(const struct config *cfg, const char *action, const 
                 have_id = pci_id_parse(lower, &id, &why) == 0;
         }
         if (streq(action, "bind")) {
-                if (streq_ptr(driver, VFIO_DRIVER))
-                        return false;
+                if (driver && driver_is_passthrough(driver))
+                        return false; /* a claim's own bind */
                 return config_sriov_for(cfg, &addr, have_id ? &id : NULL, driver) ||
                        config_vfio_wants(cfg, &addr, have_id ? &id : NULL) || !have_id;
         }
@@ -957,7 +981,7 @@ int engine_vfio_node(struct engine *e, int group) {
         for (char **m = members; *m; m++) {
                 struct pci_dev d;
                 const char *bad;
-                if (device_read(*m, &d, &bad) == 0 && wanted_for_vfio(e, &d)) {
+                if (device_read(*m, &d, &bad) == 0 && wanted_for_vfio(e, &d) && driver_is_vfio(claim_driver(e, &d))) {
                         node_perms(e, group, account_for(e, d.name, d.is_vf ? ROLE_VF : ROLE_VFIO));
                         break;
                 }
@@ -980,9 +1004,9 @@ int engine_uevent(struct engine *e, const char *action, const char *name, const 
                 /* the driver now bound, as sysfs says; the event's DRIVER may be stale */
                 (void) driver;
                 const struct sriov_rule *rule = config_sriov_for(e->cfg, &d.addr, &d.id, d.driver);
-                if (rule && d.has_sriov && *d.driver && !streq(d.driver, VFIO_DRIVER))
+                if (rule && d.has_sriov && *d.driver && !driver_is_passthrough(d.driver))
                         sriov(e, &d, rule);
-                else if (wanted_for_vfio(e, &d) && !streq(d.driver, VFIO_DRIVER))
+                else if (wanted_for_vfio(e, &d) && !streq(d.driver, claim_driver(e, &d)))
                         claim(e, &d, d.is_vf ? ROLE_VF : ROLE_VFIO);
         } else if (streq(action, "add")) {
                 if (wanted_for_vfio(e, &d))

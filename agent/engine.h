@@ -77,7 +77,7 @@ struct engine {
         bool event;           /* one uevent (vfpt udev), not the whole machine */
         struct protect *prot; /* the protected set, opened on first use */
         int prot_error;
-        bool vfio_registered; /* vfio-pci is (or, in PLAN, will be) a registered driver */
+        char **registered;    /* claim drivers that are (or, in PLAN, will be) registered */
         struct account **index; /* open addressing by name: lookups stay O(1) on 4096 VFs */
         size_t index_size;
 };

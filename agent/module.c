@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <libkmod.h>
 
+#include "config.h"
 #include "module.h"
 #include "paths.h"
 #include "util.h"
@@ -142,6 +143,25 @@ int module_load(const char *name) {
         return r;
 }
 
+int module_exists(const char *name, char *release_buf, size_t n) {
+        struct kmod_list *list = NULL;
+        struct utsname u;
+        int r;
+
+        if (uname(&u) < 0)
+                return -errno;
+        snprintf(release_buf, n, "%s", u.release);
+        r = ctx();
+        if (r < 0)
+                return r;
+        r = kmod.new_from_lookup(kctx, name, &list);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        r = list != NULL;
+        kmod.unref_list(list);
+        return r;
+}
+
 int module_host_driver_for(const char *modalias, char *buf, size_t n) {
         struct kmod_list *list = NULL, *allowed = NULL, *i;
         int r, found = 0;
@@ -167,7 +187,8 @@ int module_host_driver_for(const char *modalias, char *buf, size_t n) {
                         binds = a == m;
                         kmod.module_unref(a);
                 }
-                if (!found && binds && name && !streq(name, "vfio_pci") && !streq(name, "pci_stub")) {
+                if (!found && binds && name && !streq(name, "vfio_pci") && !streq(name, "pci_stub") &&
+                    !driver_is_passthrough(name)) {
                         if ((size_t) snprintf(buf, n, "%s", name) >= n)
                                 r = -ENAMETOOLONG;
                         found = 1;

@@ -16,4 +16,8 @@ int module_load(const char *name);
  * $VFPT_ROOT, its modules and modprobe.d directories are the ones read.
  * 1 yes (its name in buf), 0 no, -errno. */
 int module_host_driver_for(const char *modalias, char *buf, size_t n);
+/* Is there a module NAME for the running kernel (under $VFPT_ROOT's
+ * /lib/modules/RELEASE when set), loadable or built in? The release in
+ * release_buf. 1 yes, 0 no, -errno (-ENOPKG: no libkmod). */
+int module_exists(const char *name, char *release_buf, size_t n);
 void module_done(void);

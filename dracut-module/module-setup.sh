@@ -36,9 +36,20 @@ depends() {
     return 0
 }
 
+# the vfio-pci variant drivers the config names (vf_driver, [vfio] driver)
+vfpt_variants() {
+    local etc
+    etc=$(vfpt_etc)
+    cat "$etc"/vfpt.conf "$etc"/vfpt.conf.d/*.conf 2>/dev/null |
+        sed -n 's/^[[:space:]]*\(vf_\)\{0,1\}driver[[:space:]]*=[[:space:]]*\([a-z0-9_-]*[_-]vfio[_-]pci\)[[:space:]]*$/\2/p' |
+        tr - _ | sort -u
+}
+
 installkernel() {
-    # vfio_pci_core exists from 5.16 on; instmods skips what the kernel lacks
-    hostonly='' instmods vfio vfio_iommu_type1 vfio_pci vfio_pci_core vfio_virqfd
+    # vfio_pci_core exists from 5.16 on; instmods skips what the kernel lacks.
+    # pci_stub and the variants named in the config: the other claim drivers
+    # shellcheck disable=SC2046
+    hostonly='' instmods vfio vfio_iommu_type1 vfio_pci vfio_pci_core vfio_virqfd pci_stub $(vfpt_variants)
 }
 
 # moddir is set by dracut when it sources this file

@@ -53,6 +53,34 @@ static void test_example_is_valid(void) {
         config_free(c);
 }
 
+static void test_claim_drivers(void) {
+        char b[65];
+        const char *why;
+        int r;
+        CHECK(claim_driver_parse("vfio_pci", b, &why) == 0 && streq(b, "vfio-pci"));
+        CHECK(claim_driver_parse("pci_stub", b, &why) == 0 && streq(b, "pci-stub"));
+        CHECK(claim_driver_parse("mlx5-vfio-pci", b, &why) == 0 && streq(b, "mlx5_vfio_pci"));
+        CHECK(claim_driver_parse("nvgrace_gpu_vfio_pci", b, &why) == 0 && streq(b, "nvgrace_gpu_vfio_pci"));
+        CHECK(claim_driver_parse("_vfio_pci", b, &why) < 0);
+        CHECK(claim_driver_parse("igbvf", b, &why) < 0);
+        CHECK(claim_driver_parse("Mlx5_vfio_pci", b, &why) < 0);
+        CHECK(claim_driver_parse("../x_vfio_pci", b, &why) < 0);
+        CHECK(driver_is_passthrough("pci-stub") && driver_is_passthrough("pds_vfio_pci"));
+        CHECK(!driver_is_passthrough("nvme") && !driver_is_passthrough(""));
+        CHECK(driver_is_vfio("vfio-pci") && driver_is_vfio("virtio_vfio_pci") && !driver_is_vfio("pci-stub"));
+
+        struct config *c = load_str("[sriov 0000:01:00.0]\nnum_vfs = 2\nvf_driver = pds_vfio_pci\n"
+                                    "[vfio]\ndevices = 0000:02:00.0\ndriver = pci-stub\n", &r);
+        CHECK(r == 0);
+        CHECK(streq(config_vf_driver_name(&c->sriov[0]), "pds_vfio_pci"));
+        struct pci_addr a = { .bus = 2 };
+        CHECK(streq(config_claim_driver(c, &a, NULL, &c->sriov[0]), "pci-stub"));
+        a.bus = 1;
+        CHECK(streq(config_claim_driver(c, &a, NULL, &c->sriov[0]), "pds_vfio_pci"));
+        CHECK(streq(config_claim_driver(c, &a, NULL, NULL), "vfio-pci"));
+        config_free(c);
+}
+
 static void test_defaults(void) {
         int r;
         struct config *c = load_str("", &r);
@@ -326,7 +354,7 @@ static void test_five_mistakes(void) {
                      "t.conf:3: [sriov 0000:3b:00.8]: PCI function must be 0-7",
                      "t.conf:6: num_vfs: '-3' is negative",
                      "t.conf:8: ids: 'zzzz:1521': not a vendor:device ID, expected four hex digits each, such as 8086:1521",
-                     "t.conf:9: unknown key 'colour' in [vfio] (known: devices, ids, force, owner, group, mode)");
+                     "t.conf:9: unknown key 'colour' in [vfio] (known: devices, ids, force, driver, owner, group, mode)");
         config_free(c);
 }
 
@@ -364,6 +392,7 @@ int main(void) {
         RUN(test_kernel_args);
         RUN(test_five_mistakes);
         RUN(test_vfio_nodes);
+        RUN(test_claim_drivers);
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
         if (system(cmd) != 0)
