@@ -71,7 +71,7 @@ qemu_prepare() {
 	VFPT_ROOT=$QDIR/root VFPT_DESTDIR=$stage dracutbasedir=$dracut dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
 		--conf /dev/null --confdir "$QDIR/empty-conf.d" --kver "$KVER" --kmoddir "$KROOT/lib/modules/$KVER" \
 		--modules "base udev-rules kernel-modules vfpt vfpttest" \
-		--drivers "nvme e1000e e1000 igb igbvf vfio vfio_iommu_type1 vfio_pci" \
+		--drivers "nvme e1000e e1000 igb igbvf vfio vfio_iommu_type1 vfio_pci pci_stub" \
 		--no-early-microcode --compress cat --tmpdir "$QDIR" "$BASE_INITRD" >"$QDIR/dracut.log" 2>&1 ||
 		{ qlog "dracut failed: $(tail -5 "$QDIR/dracut.log")"; return 1; }
 }

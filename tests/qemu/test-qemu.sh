@@ -129,6 +129,29 @@ test_late_claim() {
 	boot late-claim rd.driver.pre=nvme
 }
 
+test_pci_stub_claim() {
+	# a claim driver other than vfio-pci: pci-stub holds the second NVMe
+	# controller from the initramfs on (nvme never probes it); no /dev/vfio
+	# node, so owner/mode are not looked at; the SR-IOV PF stays on nvme
+	cat >"$TMP/conf" <<-CONF
+	[vfio]
+	devices = $NV2
+	driver = pci-stub
+	owner = 65534
+	mode = 0600
+	CONF
+	cat >"$TMP/expect" <<-EXP
+	driver $NV2 pci-stub
+	override $NV2 pci-stub
+	no_kmsg pci function $NV2
+	kmsg pci-stub $NV2: claimed by stub
+	kmsg vfpt: $NV2: claimed for pci-stub
+	driver $PF nvme
+	status 0
+	EXP
+	boot pci-stub
+}
+
 test_iommu_group_strict() {
 	# e1000 shares the group of the pci-testdev; at the pre-udev claim it is
 	# not bound yet, but its module will bind it moments later
