@@ -51,6 +51,7 @@ $(B)/obj $(B)/tests:
 
 install: $(B)/vfpt
 	install -Dm0755 $(B)/vfpt $(DESTDIR)$(SBINDIR)/vfpt
+	install -d $(DESTDIR)$(SYSCONFDIR)/vfpt.conf.d
 	install -d $(DESTDIR)$(UDEVDIR)/rules.d
 	sed 's|@SBINDIR@|$(SBINDIR)|g' udev-rules/70-vfpt.rules >$(DESTDIR)$(UDEVDIR)/rules.d/70-vfpt.rules
 	install -d $(DESTDIR)$(DRACUTDIR)/modules.d/90vfpt

@@ -367,6 +367,26 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                 if (config_digest(c, digest) >= 0 && (r = bootstate_record_boot(digest)) < 0)
                         log_warning("cannot record this boot's config in %s: %s", path_runtime_dir(), strerror(-r));
         }
+        if (running_in_chroot() > 0) {
+                /* an image build or an installer's %post: the devices here are
+                 * not the installed system's running ones; its next boot sets
+                 * them up. GRUB is the installed system's and may be patched. */
+                log_notice("in a chroot: devices are left to the installed system's next boot");
+                r = EXIT_OK;
+                if (ctx->json) {
+                        struct json j;
+                        json_init(&j, stdout);
+                        json_object_begin(&j, NULL);
+                        json_bool(&j, "changed", false);
+                        json_bool(&j, "chroot", true);
+                        if (c->patch_grub && grub_apply_for_apply(c, &j) != EXIT_OK)
+                                r = EXIT_PARTIAL;
+                        json_object_end(&j);
+                        json_finish(&j);
+                } else if (c->patch_grub && grub_apply_for_apply(c, NULL) != EXIT_OK)
+                        r = EXIT_PARTIAL;
+                return r;
+        }
         if (!device_iommu_active())
                 log_warning("the IOMMU is not active on this boot (/sys/kernel/iommu_groups is empty): "
                             "vfio-pci cannot take devices; check kernel_args with 'vfpt status'");
