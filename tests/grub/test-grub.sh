@@ -368,5 +368,163 @@ test_rhel_ignores_grub_d() {
 	VFPT_ROOT=$R expect_rc 0 grub check
 }
 
+# RHEL 9.2 and 9.4 layouts: 9.2's grub2-mkconfig rewrites every BLS entry's
+# options from GRUB_CMDLINE_LINUX, 9.3 and later leave them alone unless given
+# --update-bls-cmdline; after grub apply the entries carry the arguments on
+# both, read as grubby --info=ALL reads them
+rhel_sysroot() { # 9.2|9.4
+	sysroot rhel9-bls.grub
+	mkdir -p "$R/boot/grub2" "$R/boot/loader/entries" "$R/etc/kernel"
+	local k
+	for k in 5.14.0-284.11.1.el9_2.x86_64 5.14.0-427.13.1.el9_4.x86_64; do
+		printf 'title Red Hat Enterprise Linux (%s) 9\nversion %s\nlinux /vmlinuz-%s\ninitrd /initramfs-%s.img $tuned_initrd\noptions root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M resume=/dev/mapper/rhel-swap rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap\ngrub_users $grub_users\ngrub_arg --unrestricted\ngrub_class rhel\n' \
+			"$k" "$k" "$k" "$k" >"$R/boot/loader/entries/0123abcd-$k.conf"
+	done
+	echo "root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M resume=/dev/mapper/rhel-swap rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap" >"$R/etc/kernel/cmdline"
+	if [ "$1" = 9.2 ]; then
+		# 9.2: 10_linux puts GRUB_CMDLINE_LINUX into every entry's options
+		cat >"$R/usr/sbin/grub2-mkconfig" <<-'SH'
+		#!/bin/sh
+		[ -e /vfpt-sysroot ] || exit 9
+		echo "$0 $*" >>/tool.log
+		. /etc/default/grub
+		for e in /boot/loader/entries/*.conf; do
+			text=
+			while IFS= read -r l; do
+				case $l in options*) l="options root=/dev/mapper/rhel-root ro $GRUB_CMDLINE_LINUX" ;; esac
+				text="$text$l
+		"
+			done <"$e"
+			printf '%s' "$text" >"$e"
+		done
+		SH
+	else
+		# 9.3 and later: entries left alone unless --update-bls-cmdline
+		cat >"$R/usr/sbin/grub2-mkconfig" <<-'SH'
+		#!/bin/sh
+		[ -e /vfpt-sysroot ] || exit 9
+		echo "$0 $*" >>/tool.log
+		case " $* " in *" --update-bls-cmdline "*) echo "rewrote every entry's options" >>/tool.log ;; esac
+		SH
+	fi
+	chmod +x "$R/usr/sbin/grub2-mkconfig"
+}
+
+# grubby --info=ALL: args="..." of each entry, $kernelopts from grubenv
+grubby_args() {
+	python3 - "$R" <<-'PY'
+	import glob, os, sys
+	root = sys.argv[1]
+	env = {}
+	p = os.path.join(root, "boot/grub2/grubenv")
+	if os.path.exists(p):
+	    env = dict(l.split("=", 1) for l in open(p).read().split("\n") if "=" in l and not l.startswith("#"))
+	for e in sorted(glob.glob(os.path.join(root, "boot/loader/entries/*.conf"))):
+	    opts = " ".join(l.split(None, 1)[1] for l in open(e) if l.startswith("options "))
+	    opts = opts.replace("$kernelopts", env.get("kernelopts", ""))
+	    print(f'args="{opts}"')
+	PY
+}
+
+test_rhel92_and_94_same_result() {
+	local v out92 out94
+	for v in 9.2 9.4; do
+		rhel_sysroot $v
+		# an argument grubby gave one kernel only
+		sed -i 's/^options .*/& mitigations=off/' "$R/boot/loader/entries/0123abcd-5.14.0-427.13.1.el9_4.x86_64.conf"
+		VFPT_ROOT=$R expect_rc 1 grub check
+		VFPT_ROOT=$R expect_rc 0 grub apply
+		[ "$(head -1 "$R/tool.log")" = "/usr/sbin/grub2-mkconfig -o /boot/grub2/grub.cfg" ] || fail "$v: tool: $(cat "$R/tool.log")"
+		[ "$(grubby_args | grep -c 'intel_iommu=on iommu=pt')" = 2 ] || fail "$v: grubby: $(grubby_args)"
+		grep -qx 'root=/dev/mapper/rhel-root .* intel_iommu=on iommu=pt' "$R/etc/kernel/cmdline" || fail "$v: kernel/cmdline"
+		VFPT_ROOT=$R expect_rc 0 grub check
+		eval "out${v/./}=\$(grubby_args | sed 's/ mitigations=off//')"
+	done
+	[ "$out92" = "$out94" ] || fail "9.2 and 9.4 differ: $out92 / $out94"
+	# 9.4: what grubby set on one kernel stays (no --update-bls-cmdline)
+	grep -q 'intel_iommu=on iommu=pt mitigations=off$\|mitigations=off intel_iommu=on iommu=pt$' "$R/boot/loader/entries/0123abcd-5.14.0-427.13.1.el9_4.x86_64.conf" ||
+		fail "per-entry argument lost: $(grep options "$R/boot/loader/entries/0123abcd-5.14.0-427.13.1.el9_4.x86_64.conf")"
+	! grep -q "rewrote" "$R/tool.log" || fail "--update-bls-cmdline passed"
+}
+
+# systemd-boot with kernel-install: /etc/kernel/cmdline, the ESP's entries,
+# kernel-install add for each installed kernel
+sdboot_sysroot() { # [kernel-install exit code]
+	sysroot debian12.grub
+	rm -f "$R/etc/default/grub"
+	mkdir -p "$R/efi/loader/entries" "$R/etc/kernel" "$R/usr/bin" "$R/usr/lib/modules/6.8.5-301.fc40.x86_64"
+	printf 'timeout 3\n' >"$R/efi/loader/loader.conf"
+	printf 'title      Fedora Linux 40\nversion    6.8.5-301.fc40.x86_64\nmachine-id 0123abcd\noptions    root=UUID=5e4e0dd5 rw rhgb quiet\nlinux      /0123abcd/6.8.5-301.fc40.x86_64/linux\ninitrd     /0123abcd/6.8.5-301.fc40.x86_64/initrd\n' \
+		>"$R/efi/loader/entries/0123abcd-6.8.5-301.fc40.x86_64.conf"
+	echo "root=UUID=5e4e0dd5 rw rhgb quiet" >"$R/etc/kernel/cmdline"
+	: >"$R/usr/lib/modules/6.8.5-301.fc40.x86_64/vmlinuz"
+	cat >"$R/usr/bin/kernel-install" <<-SH
+	#!/bin/sh
+	[ -e /vfpt-sysroot ] || exit 9
+	echo "\$0 \$*" >>/tool.log
+	[ "${1:-0}" = 0 ] || { echo "dracut: cannot write /efi: No space left on device" >&2; exit ${1:-0}; }
+	SH
+	chmod +x "$R/usr/bin/kernel-install"
+}
+
+test_systemd_boot_kernel_install() {
+	sdboot_sysroot
+	VFPT_ROOT=$R expect_rc 1 grub check
+	[[ $OUT == *"$R/etc/kernel/cmdline: intel_iommu=on MISSING"* && $OUT == *"0123abcd-6.8.5-301.fc40.x86_64.conf: lacks kernel_args"* ]] || fail "check: $OUT"
+	VFPT_ROOT=$R expect_rc 0 "$VFPT" --config "$TMP/vfpt.conf" bootloader apply
+	[ "$(cat "$R/etc/kernel/cmdline")" = "root=UUID=5e4e0dd5 rw rhgb quiet intel_iommu=on iommu=pt" ] || fail "cmdline: $(cat "$R/etc/kernel/cmdline")"
+	[ "$(cat "$R/etc/kernel/cmdline.vfpt.bak")" = "root=UUID=5e4e0dd5 rw rhgb quiet" ] || fail "backup"
+	grep -qx 'options    root=UUID=5e4e0dd5 rw rhgb quiet intel_iommu=on iommu=pt' "$R/efi/loader/entries/0123abcd-6.8.5-301.fc40.x86_64.conf" || fail "entry"
+	[ "$(cat "$R/tool.log")" = "/usr/bin/kernel-install add 6.8.5-301.fc40.x86_64 /usr/lib/modules/6.8.5-301.fc40.x86_64/vmlinuz" ] || fail "tool: $(cat "$R/tool.log")"
+	[[ $OUT == *"boot configuration regenerated with /usr/bin/kernel-install"* ]] || fail "apply: $OUT"
+	VFPT_ROOT=$R expect_rc 0 grub check
+	# satisfied: nothing written, no tool run
+	cp "$R/etc/kernel/cmdline" "$TMP/cmdline.after"
+	VFPT_ROOT=$R expect_rc 0 "$VFPT" --config "$TMP/vfpt.conf" --json grub apply
+	[[ $OUT == *'"changed":false'* && $OUT == *'"boot_loader":"systemd-boot (kernel-install)"'* ]] || fail "second: $OUT"
+	[ "$(wc -l <"$R/tool.log")" = 1 ] || fail "tool ran again"
+	cmp -s "$TMP/cmdline.after" "$R/etc/kernel/cmdline" || fail "rewritten"
+}
+
+test_kernel_install_failure_exit_3() {
+	sdboot_sysroot 1
+	VFPT_ROOT=$R expect_rc 3 grub apply
+	[[ $ERR == *"$R/etc/kernel/cmdline: edited, but the boot configuration was not regenerated: /usr/bin/kernel-install failed (exit 1): dracut: cannot write /efi: No space left on device"* ]] || fail "$ERR"
+}
+
+# Proxmox VE: proxmox-boot-tool keeps the ESPs; systemd-boot ones read
+# /etc/kernel/cmdline, GRUB ones /etc/default/grub; refresh writes them
+pve_sysroot() { # [tool exit code]
+	sysroot debian12.grub
+	fake_tool update-grub
+	fake_tool proxmox-boot-tool "${1:-0}"
+	mkdir -p "$R/etc/kernel"
+	echo "5B2A-9F1C" >"$R/etc/kernel/proxmox-boot-uuids"
+}
+
+test_proxmox_boot_tool() {
+	pve_sysroot
+	echo "root=ZFS=rpool/ROOT/pve-1 boot=zfs" >"$R/etc/kernel/cmdline"
+	cp "$R/etc/default/grub" "$TMP/grub.before"
+	VFPT_ROOT=$R expect_rc 1 grub check
+	[[ $OUT == *"$R/etc/kernel/cmdline: intel_iommu=on MISSING"* ]] || fail "check: $OUT"
+	VFPT_ROOT=$R expect_rc 0 grub apply
+	[ "$(cat "$R/etc/kernel/cmdline")" = "root=ZFS=rpool/ROOT/pve-1 boot=zfs intel_iommu=on iommu=pt" ] || fail "cmdline: $(cat "$R/etc/kernel/cmdline")"
+	[ "$(cat "$R/tool.log")" = "/usr/sbin/proxmox-boot-tool refresh" ] || fail "tool: $(cat "$R/tool.log")"
+	cmp -s "$TMP/grub.before" "$R/etc/default/grub" || fail "/etc/default/grub edited"
+	VFPT_ROOT=$R expect_rc 0 grub apply
+	[ "$(wc -l <"$R/tool.log")" = 1 ] || fail "tool ran again"
+	# GRUB ESPs (no /etc/kernel/cmdline): /etc/default/grub, then refresh
+	pve_sysroot
+	VFPT_ROOT=$R expect_rc 0 grub apply
+	grep -qx 'GRUB_CMDLINE_LINUX="intel_iommu=on iommu=pt"' "$R/etc/default/grub" || fail "grub: $(grep CMDLINE "$R/etc/default/grub")"
+	[ "$(cat "$R/tool.log")" = "/usr/sbin/proxmox-boot-tool refresh" ] || fail "tool: $(cat "$R/tool.log")"
+	# the refresh fails: exit 3, its stderr said
+	pve_sysroot 1
+	echo "root=ZFS=rpool/ROOT/pve-1 boot=zfs" >"$R/etc/kernel/cmdline"
+	VFPT_ROOT=$R expect_rc 3 grub apply
+	[[ $ERR == *"/usr/sbin/proxmox-boot-tool failed (exit 1): error: /boot is full"* ]] || fail "$ERR"
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
 finish
