@@ -26,6 +26,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv);
 int cmd_udev(struct context *ctx, int argc, char **argv);
 int cmd_status(struct context *ctx, int argc, char **argv);
 int cmd_grub(struct context *ctx, int argc, char **argv);
+int cmd_libvirt(struct context *ctx, int argc, char **argv);
 
 /* Shared by the commands: parse the options every command takes (--config,
  * --json, --verbose, --quiet, --help) plus extra ones; returns the index of

@@ -41,6 +41,7 @@ static const struct command {
         { "bootloader", cmd_grub, "the same as grub (GRUB, systemd-boot, kernel-install, proxmox-boot-tool)" },
         { "protected", cmd_protected, "the devices the host needs (never claimed), now and as learnt for the boot" },
         { "initramfs-hook", cmd_initramfs_hook, "KVER TOOL: used by the initramfs builders' hooks" },
+        { "libvirt", cmd_libvirt, "[PF|DEVICE]: libvirt <network>/<hostdev> definitions for what vfpt claims" },
         { "version", cmd_version, "print the version" },
         { "help", cmd_help, "this text" },
 };
