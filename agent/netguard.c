@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 
 #include "netguard.h"
@@ -108,18 +110,27 @@ static int iface_guard(const char *ifname, unsigned depth, char *why, size_t n) 
         return r;
 }
 
+/* The interfaces beneath the PCI device: not only PCI_DEV/net/IF, but also
+ * deeper (virtio-net: PCI_DEV/virtio0/net/IF): every /sys/class/net entry
+ * whose device path lies below the PCI device's. */
 int net_guard(const char *pci_name, char *why, size_t n) {
-        char dir[256];
+        char base[PATH_MAX], p[PATH_MAX], real[PATH_MAX];
         struct dirent *de;
         DIR *d;
         int r = 0;
 
-        snprintf(dir, sizeof(dir), SYSFS_PCI_DEVICES "/%s/net", pci_name);
-        d = opendir(dir);
+        if ((size_t) snprintf(p, sizeof(p), SYSFS_PCI_DEVICES "/%s", pci_name) >= sizeof(p))
+                return -ENAMETOOLONG;
+        if (!realpath(p, base))
+                return errno == ENOENT ? 0 : -errno;
+        strcat(base, "/");
+        d = opendir(SYSFS_CLASS_NET);
         if (!d)
-                return errno == ENOENT ? 0 : -errno; /* no network interface */
+                return errno == ENOENT ? 0 : -errno; /* no network interface at all */
         while (r == 0 && (de = readdir(d))) {
-                if (de->d_name[0] == '.')
+                if (de->d_name[0] == '.' ||
+                    (size_t) snprintf(p, sizeof(p), SYSFS_CLASS_NET "/%s", de->d_name) >= sizeof(p) ||
+                    !realpath(p, real) || strncmp(real, base, strlen(base)) != 0)
                         continue;
                 r = iface_guard(de->d_name, 0, why, n);
         }

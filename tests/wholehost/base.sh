@@ -64,11 +64,14 @@ wh_base() {
 		declare -f wh_base wh_base_customize wh_variant_packages
 		echo "$WH_PACKAGES|$variant|$WH_ROOT_UUID|$WH_MIRROR"
 	} | sha256sum | cut -c1-16)
-	dir=$WDIR/base-$variant-$key
+	# kept outside the work tree: a fresh clone on the same machine (CI) reuses
+	# it; the key says when it must be built again
+	local cache=${WH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfpt-wholehost}
+	dir=$cache/base-$variant-$key
 	WH_BASE=$dir
 	[ -e "$dir/done" ] && return 0
-	rm -rf "$WDIR"/base-"$variant"-*
-	mkdir -p "$dir"
+	rm -rf "$cache"/base-"$variant"-*
+	mkdir -p "$dir" "$WDIR"
 	log=$WDIR/base-$variant.log
 	wlog "building the $variant base image with mmdebstrap (cached as $dir)"
 	local pkgs
