@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include "bootcfg.h"
+#include "cmdline.h"
 #include "fileio.h"
 #include "grub.h"
 #include "paths.h"
@@ -595,4 +596,205 @@ int bootcfg_refresh(const struct bootloader *b, char **err, const char **ret_too
         }
         }
         return -EINVAL;
+}
+
+/* ---- what the next boot will get ---- */
+
+static int read_rooted(const char *rel, char **ret) {
+        _cleanup_free_ char *p = path_rooted(rel);
+        return p ? read_file(p, 16 * 1024 * 1024, ret, NULL) : -ENOMEM;
+}
+
+/* key's value in a grubenv block, NULL if none */
+static char *grubenv_get(const char *rel, const char *key) {
+        _cleanup_free_ char *text = NULL;
+        if (read_rooted(rel, &text) < 0)
+                return NULL;
+        size_t kl = strlen(key);
+        for (char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+                if (strncmp(l, key, kl) == 0 && l[kl] == '=')
+                        return strndup(l + kl + 1, strcspn(l + kl + 1, "\n"));
+        return NULL;
+}
+
+/* the joined options lines of an entry ($kernelopts from grubenv) */
+static int entry_options(const char *path, const char *grubenv, char ***ret) {
+        _cleanup_free_ char *text = NULL, *joined = NULL;
+        int r = read_file(path, 1024 * 1024, &text, NULL);
+        if (r < 0)
+                return r;
+        for (char *l = text, *nl; l && *l; l = nl) {
+                if ((nl = strchr(l, '\n')))
+                        *nl++ = 0;
+                if (strncmp(l, "options", 7) != 0 || (l[7] != ' ' && l[7] != '\t'))
+                        continue;
+                char *j = strdupf("%s%s%s", joined ?: "", joined ? " " : "", l + 8);
+                if (!j)
+                        return -ENOMEM;
+                free(joined);
+                joined = j;
+        }
+        if (joined && grubenv && strstr(joined, "$kernelopts")) {
+                _cleanup_free_ char *ko = grubenv_get(grubenv, "kernelopts");
+                char *k = strstr(joined, "$kernelopts");
+                char *j = strdupf("%.*s%s%s", (int) (k - joined), joined, ko ?: "", k + 11);
+                if (!j)
+                        return -ENOMEM;
+                free(joined);
+                joined = j;
+        }
+        return cmdline_split(joined ?: "", ret);
+}
+
+static int cmp_version(const struct dirent **a, const struct dirent **b) {
+        return strverscmp((*a)->d_name, (*b)->d_name);
+}
+
+/* The entry the loader boots by default: saved_entry when it names one,
+ * else the newest (blscfg and systemd-boot sort by version, newest first). */
+static int default_entry(const char *rel_dir, const char *saved, char **ret) {
+        _cleanup_free_ char *dir = path_rooted(rel_dir);
+        struct dirent **ents = NULL;
+        int n;
+        if (!dir)
+                return -ENOMEM;
+        n = scandir(dir, &ents, is_conf, cmp_version);
+        if (n < 0)
+                return -errno;
+        bool matched = false, nomem = false;
+        *ret = NULL;
+        for (int i = 0; i < n; i++) {
+                size_t l = strlen(ents[i]->d_name);
+                bool m = saved && strlen(saved) + 5 == l && strncmp(ents[i]->d_name, saved, l - 5) == 0;
+                if (m || !matched) {
+                        free(*ret);
+                        *ret = strdupf("%s/%s", dir, ents[i]->d_name);
+                        nomem = nomem || !*ret;
+                }
+                matched = matched || m;
+                free(ents[i]);
+        }
+        free(ents);
+        if (nomem) {
+                free(*ret);
+                *ret = NULL;
+                return -ENOMEM;
+        }
+        return *ret ? 0 : n == 0 ? -ENOENT : -ENOMEM;
+}
+
+/* grub.cfg's default menu entry's linux line: `set default` as a number or
+ * an entry's title or id (saved_entry from grubenv for "${saved_entry}"),
+ * else the first entry */
+static int grub_cfg_linux(const char *rel, const char *grubenv, char ***ret, char **source) {
+        _cleanup_free_ char *text = NULL, *def = NULL, *line = NULL;
+        int r = read_rooted(rel, &text);
+        if (r < 0)
+                return r;
+        if (strstr(text, "\nblscfg") || strstr(text, "\n  blscfg") || strstr(text, "\tblscfg"))
+                return -EOPNOTSUPP; /* the BLS entries decide */
+        char *d = strstr(text, "set default=");
+        if (d) {
+                d += 12;
+                d += *d == '"' || *d == '\'';
+                def = strndup(d, strcspn(d, "\"'\n"));
+                if (def && streq(def, "${saved_entry}")) {
+                        free(def);
+                        def = grubenv_get(grubenv, "saved_entry");
+                }
+        }
+        char *end = NULL;
+        unsigned long want_n = def && *def ? strtoul(def, &end, 10) : 0;
+        bool by_number = !def || !*def || (end && !*end);
+        unsigned long k = 0;
+        int depth = 0;
+        bool in_default = false, found = false;
+        for (char *l = text, *nl; l && *l && !found; l = nl) {
+                if ((nl = strchr(l, '\n')))
+                        *nl++ = 0;
+                l += strspn(l, " \t");
+                if (strncmp(l, "menuentry ", 10) == 0 || strncmp(l, "submenu ", 8) == 0) {
+                        if (depth == 0) {
+                                in_default = by_number ? k == want_n : strstr(l, def) != NULL;
+                                k++;
+                        }
+                        depth += strchr(l, '{') != NULL;
+                } else if (l[0] == '}') {
+                        depth -= depth > 0;
+                } else if (in_default && strncmp(l, "linux", 5) == 0 && (l[5] == ' ' || l[5] == '\t' ||
+                                                                          strncmp(l + 5, "efi", 3) == 0)) {
+                        char *a = l + strcspn(l, " \t");
+                        a += strspn(a, " \t");
+                        a += strcspn(a, " \t"); /* the kernel image */
+                        line = strdup(a);
+                        found = true;
+                }
+        }
+        if (!found)
+                return -ENOENT;
+        if (!line)
+                return -ENOMEM;
+        *source = path_rooted(rel);
+        return *source ? cmdline_split(line, ret) : -ENOMEM;
+}
+
+int bootcfg_next_boot(char ***ret, char **source) {
+        _cleanup_(bootloader_freep) struct bootloader *b = NULL;
+        _cleanup_free_ char *entry = NULL, *saved = NULL;
+        int r = bootcfg_detect(&b);
+        if (r < 0)
+                return r;
+        *source = NULL;
+        if (b->kind == BOOTLOADER_GRUB || b->kind == BOOTLOADER_PROXMOX_GRUB) {
+                static const char *const cfgs[][2] = { { "/boot/grub/grub.cfg", "/boot/grub/grubenv" },
+                                                       { "/boot/grub2/grub.cfg", "/boot/grub2/grubenv" } };
+                for (size_t i = 0; i < ELEMENTSOF(cfgs); i++) {
+                        r = grub_cfg_linux(cfgs[i][0], cfgs[i][1], ret, source);
+                        if (r == -EOPNOTSUPP) { /* BLS: the default entry */
+                                saved = grubenv_get(cfgs[i][1], "saved_entry");
+                                r = default_entry("/boot/loader/entries", saved, &entry);
+                                if (r < 0)
+                                        return r;
+                                r = entry_options(entry, cfgs[i][1], ret);
+                                if (r >= 0)
+                                        *source = TAKE_PTR(entry);
+                                return r;
+                        }
+                        if (r != -ENOENT)
+                                return r;
+                }
+                return -ENOENT;
+        }
+        if (b->kind == BOOTLOADER_KERNEL_INSTALL)
+                for (const char *const *d = esp_dirs; *d; d++) {
+                        _cleanup_free_ char *rel = strdupf("%s/loader/entries", *d);
+                        if (!rel)
+                                return -ENOMEM;
+                        if (default_entry(rel, NULL, &entry) < 0)
+                                continue;
+                        r = entry_options(entry, NULL, ret);
+                        if (r >= 0)
+                                *source = TAKE_PTR(entry);
+                        return r;
+                }
+        /* UKIs built from it, proxmox-boot-tool's ESPs (not mounted) */
+        _cleanup_free_ char *line = NULL;
+        r = read_one_line(b->files[0], &line);
+        if (r < 0)
+                return r;
+        *source = strdup(b->files[0]);
+        return *source ? cmdline_split(line, ret) : -ENOMEM;
+}
+
+int bootcfg_iommu_units(char ***ret) {
+        DIR *d = opendir(SYSFS_CLASS_IOMMU);
+        struct dirent *de;
+        int r = 0;
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while (r >= 0 && (de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        r = strv_extend(ret, de->d_name);
+        closedir(d);
+        return r < 0 ? r : 0;
 }

@@ -53,3 +53,13 @@ int bootcfg_detect(struct bootloader **ret);
  * add for each installed kernel, proxmox-boot-tool refresh), chrooted into
  * $VFPT_ROOT when set; *tool names it; on failure *err holds its output. */
 int bootcfg_refresh(const struct bootloader *b, char **err, const char **tool);
+
+/* What the boot configuration gives the kernel at the next boot: GRUB's
+ * generated grub.cfg, its default entry's linux line (BLS: the default
+ * entry's options, $kernelopts from grubenv); systemd-boot's newest entry;
+ * else /etc/kernel/cmdline (UKIs, proxmox-boot-tool's ESPs). *source names
+ * the file. -ENOENT when there is nothing to read. */
+int bootcfg_next_boot(char ***ret, char **source);
+
+/* The IOMMUs the kernel registered (/sys/class/iommu: dmar0, ivhd0, ...). */
+int bootcfg_iommu_units(char ***ret);

@@ -647,8 +647,13 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 return EXIT_USAGE;
         struct boot_view bv;
         boot_view(c, &bv);
+        /* ---- issue 13 (cmd-grub.c): what the next boot gets from the boot
+         * configuration, and why the IOMMU is off when the arguments are on ---- */
+        struct next_boot nb;
+        next_boot_judge(want, have, iommu, &nb);
+        /* ---- */
         drift = !iommu || e.n_steps > 0 || engine_failures(&e) > 0 || engine_deferred(&e) > 0 || bv.rebuild ||
-                bv.reboot;
+                bv.reboot || nb.reboot;
         for (char **w = want; *w; w++)
                 drift = drift || !cmdline_satisfies(have, *w);
         for (size_t i = 0; i < e.n_acc; i++)
@@ -678,7 +683,8 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                         json_null(&j, "has_current_config");
                 json_string(&j, "rebuild_command", bv.rebuild ? bv.command : NULL);
                 json_object_end(&j);
-                json_bool(&j, "reboot_required", bv.reboot);
+                json_bool(&j, "reboot_required", bv.reboot || nb.reboot); /* one member for both */
+                next_boot_json(&j, &nb); /* issue 13 */
                 json_devices(&j, &e);
                 json_object_end(&j);
                 json_finish(&j);
@@ -699,6 +705,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                         printf("initramfs: carries the config now in /etc (kernel %s, %s)\n", bv.kver, bv.tool);
                 else
                         printf("initramfs: no record of a build with vfpt's hook for kernel %s\n", bv.kver);
+                next_boot_print(&nb); /* issue 13 */
                 if (bv.reboot)
                         printf("reboot required: this boot's initramfs had another config\n");
                 for (size_t i = 0; i < e.n_acc; i++) {
@@ -730,6 +737,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
         }
         learn_protected(&e);
         engine_done(&e);
+        next_boot_done(&nb); /* issue 13 */
         cleanup();
         return drift ? EXIT_DRIFT : EXIT_OK;
 }

@@ -515,3 +515,70 @@ int cmd_grub(struct context *ctx, int argc, char **argv) {
         grub_run_done(&run);
         return r;
 }
+
+void next_boot_judge(char *const *want, char *const *have, bool iommu, struct next_boot *nb) {
+        _cleanup_strv_free_ char **next = NULL, **units = NULL;
+        bool all = true;
+
+        *nb = (struct next_boot) {};
+        for (char *const *w = want; *w; w++)
+                all = all && cmdline_satisfies(have, *w);
+        if (all && !iommu) {
+                /* the kernel was told, yet no IOMMU: the firmware's switch, or the kernel's own refusal */
+                int r = bootcfg_iommu_units(&units);
+                if (r >= 0 && !units)
+                        nb->iommu_hint = strdup("no IOMMU registered (/sys/class/iommu is empty) although the "
+                                                "arguments are on the command line: firmware VT-d/AMD-Vi "
+                                                "disabled? The kernel log says why: dmesg | grep -i -e DMAR -e "
+                                                "AMD-Vi -e IOMMU");
+                else if (r >= 0)
+                        nb->iommu_hint = strdupf("%s registered but no IOMMU groups: translation is off (iommu=off, "
+                                                 "or the firmware's DMAR table refused)? dmesg | grep -i -e DMAR "
+                                                 "-e AMD-Vi -e IOMMU", units[0]);
+        }
+        if (all || bootcfg_next_boot(&next, &nb->source) < 0)
+                return;
+        for (char *const *w = want; *w; w++)
+                if (!cmdline_satisfies(have, *w))
+                        (void) strv_extend(cmdline_satisfies(next, *w) ? &nb->adds : &nb->lacks, *w);
+        nb->reboot = nb->adds != NULL;
+}
+
+void next_boot_print(const struct next_boot *nb) {
+        if (nb->iommu_hint)
+                printf("IOMMU: %s\n", nb->iommu_hint);
+        if (nb->adds) {
+                printf("reboot required: the next boot adds");
+                for (char **a = nb->adds; *a; a++)
+                        printf(" %s", *a);
+                printf(" (%s)\n", nb->source);
+        }
+        if (nb->lacks) {
+                printf("the next boot lacks");
+                for (char **a = nb->lacks; *a; a++)
+                        printf(" %s", *a);
+                printf(" too (%s): run 'vfpt grub apply'\n", nb->source);
+        }
+}
+
+void next_boot_json(struct json *j, const struct next_boot *nb) {
+        json_object_begin(j, "next_boot");
+        json_string(j, "source", nb->source);
+        json_array_begin(j, "adds");
+        for (char **a = nb->adds; a && *a; a++)
+                json_string(j, NULL, *a);
+        json_array_end(j);
+        json_array_begin(j, "lacks");
+        for (char **a = nb->lacks; a && *a; a++)
+                json_string(j, NULL, *a);
+        json_array_end(j);
+        json_object_end(j);
+        json_string(j, "iommu_hint", nb->iommu_hint);
+}
+
+void next_boot_done(struct next_boot *nb) {
+        free(nb->source);
+        strv_free(nb->adds);
+        strv_free(nb->lacks);
+        free(nb->iommu_hint);
+}

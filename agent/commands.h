@@ -46,6 +46,21 @@ int parse_command_options(struct context *ctx, int argc, char **argv, const char
 struct json;
 int grub_apply_for_apply(const struct config *c, struct json *j);
 
+/* status: what the boot configuration gives at the next boot against this
+ * boot (/proc/cmdline), and why the IOMMU is off when the arguments are on
+ * (cmd-grub.c). */
+struct next_boot {
+        char *source;        /* the file read, NULL when there is none */
+        char **adds;         /* wanted arguments missing now that the next boot has */
+        char **lacks;        /* ... that the next boot lacks too */
+        char *iommu_hint;    /* the arguments are in force, the IOMMU is not: why */
+        bool reboot;         /* a reboot brings the arguments */
+};
+void next_boot_judge(char *const *want, char *const *have, bool iommu, struct next_boot *nb);
+void next_boot_print(const struct next_boot *nb);
+void next_boot_json(struct json *j, const struct next_boot *nb);
+void next_boot_done(struct next_boot *nb);
+
 /* On an up host, records the protected set for the next boot (engine's or a new one). */
 struct engine;
 void learn_protected(struct engine *e);

@@ -25,6 +25,7 @@
 #define SYSFS_CLASS_BLOCK "/sys/class/block"
 #define DEV_VFIO "/dev/vfio"
 #define SYSFS_CLASS_NET "/sys/class/net"
+#define SYSFS_CLASS_IOMMU "/sys/class/iommu"
 #define SYSFS_DMI_PRODUCT_UUID "/sys/class/dmi/id/product_uuid"
 #define PROC_PID1_ROOT "/proc/1/root"
 

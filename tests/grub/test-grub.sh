@@ -526,5 +526,62 @@ test_proxmox_boot_tool() {
 	[[ $ERR == *"/usr/sbin/proxmox-boot-tool failed (exit 1): error: /boot is full"* ]] || fail "$ERR"
 }
 
+# status: what the regenerated boot configuration gives at the next boot
+# against /proc/cmdline; and an IOMMU still off with the arguments in force
+status_json_check() { # PYTHON-EXPR on d (the document; a repeated member fails)
+	python3 -c '
+import json, sys
+def once(pairs):
+    keys = [k for k, _ in pairs]
+    assert len(keys) == len(set(keys)), keys
+    return dict(pairs)
+d = json.loads(sys.argv[1], object_pairs_hook=once)
+assert eval(sys.argv[2]), d' "$OUT" "$1"
+}
+
+test_status_reboot_required() {
+	. "$HERE/../fixture/host.sh"
+	fx_init "$TMP/fx"
+	echo "BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=UUID=0b8e5d6c ro quiet" >"$FX/proc/cmdline"
+	rmdir "$FX/sys/kernel/iommu_groups" && mkdir "$FX/sys/kernel/iommu_groups"
+	seq_sysroot dropin-iommu-off
+	st() { UMOCKDEV_DIR=$FX LD_PRELOAD=libumockdev-preload.so.0 VFPT_ROOT=$R "$VFPT" --config "$TMP/vfpt.conf" "$@" status; }
+	# grub.cfg as update-grub left it before vfpt: the drop-in's intel_iommu=off
+	chroot "$R" /usr/sbin/update-grub || fail "update-grub in the sysroot"
+	expect_rc 1 st
+	# (/etc/default/grub's iommu=pt is in it, the drop-in took intel_iommu away)
+	[[ $OUT == *"reboot required: the next boot adds iommu=pt ($R/boot/grub/grub.cfg)"* ]] || fail "before: $OUT"
+	[[ $OUT == *"the next boot lacks intel_iommu=on too ($R/boot/grub/grub.cfg): run 'vfpt grub apply'"* ]] || fail "before: $OUT"
+	expect_rc 1 st --json
+	status_json_check 'd["next_boot"]["adds"] == ["iommu=pt"] and d["next_boot"]["lacks"] == ["intel_iommu=on"]' || fail "json before: $OUT"
+	VFPT_ROOT=$R expect_rc 0 grub apply
+	expect_rc 1 st
+	[[ $OUT == *"reboot required: the next boot adds intel_iommu=on iommu=pt ($R/boot/grub/grub.cfg)"* ]] || fail "after apply: $OUT"
+	expect_rc 1 st --json
+	status_json_check 'd["reboot_required"] is True and d["next_boot"]["adds"] == ["intel_iommu=on", "iommu=pt"]' || fail "json after: $OUT"
+	# rebooted with the arguments, yet no IOMMU: the firmware's switch
+	echo "BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=UUID=0b8e5d6c ro intel_iommu=on iommu=pt quiet" >"$FX/proc/cmdline"
+	expect_rc 1 st
+	[[ $OUT == *"IOMMU: no IOMMU registered (/sys/class/iommu is empty) although the arguments are on the command line: firmware VT-d/AMD-Vi disabled?"* ]] || fail "firmware: $OUT"
+	[[ $OUT != *"reboot required"* ]] || fail "firmware: $OUT"
+	expect_rc 1 st --json
+	status_json_check 'd["reboot_required"] is False and "VT-d" in d["iommu_hint"]' || fail "json firmware: $OUT"
+	# an IOMMU registered but no groups
+	mkdir -p "$FX/sys/class/iommu/dmar0"
+	expect_rc 1 st
+	[[ $OUT == *"IOMMU: dmar0 registered but no IOMMU groups"* ]] || fail "dmar0: $OUT"
+}
+
+# systemd-boot: the newest entry is what boots next
+test_status_next_boot_systemd_boot() {
+	. "$HERE/../fixture/host.sh"
+	fx_init "$TMP/fx"
+	echo "initrd=/0123abcd/6.8.5-301.fc40.x86_64/initrd root=UUID=5e4e0dd5 rw rhgb quiet" >"$FX/proc/cmdline"
+	sdboot_sysroot
+	VFPT_ROOT=$R expect_rc 0 grub apply
+	UMOCKDEV_DIR=$FX LD_PRELOAD=libumockdev-preload.so.0 VFPT_ROOT=$R expect_rc 1 "$VFPT" --config "$TMP/vfpt.conf" status
+	[[ $OUT == *"reboot required: the next boot adds intel_iommu=on iommu=pt ($R/efi/loader/entries/0123abcd-6.8.5-301.fc40.x86_64.conf)"* ]] || fail "$OUT"
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
 finish
