@@ -130,10 +130,19 @@ int cmd_libvirt(struct context *ctx, int argc, char **argv) {
                 const struct account *a = e.acc[i];
                 struct pci_dev d;
                 const char *bad;
-                char line[640], vf[PCI_ADDR_MAX];
+                char line[1024], vf[PCI_ADDR_MAX];
 
                 if (a->refused || a->deferred || !a->present || device_read(a->name, &d, &bad) < 0)
                         continue; /* not claimed (the guards keep it for the host), or not on this machine */
+                if (a->failed) {
+                        /* what apply could not do (a group that is not viable...): said, not listed */
+                        if (!want || streq(want, a->name)) {
+                                found++;
+                                snprintf(line, sizeof(line), "%s: not listed: %s", a->name, a->message ?: "apply fails");
+                                xml_comment(in, line);
+                        }
+                        continue;
+                }
                 if (a->role == ROLE_PF) {
                         const struct sriov_rule *rule = config_sriov_for(c, &d.addr, &d.id, d.driver);
                         if (!rule || rule->vf_driver != VF_DRIVER_VFIO || rule->num_vfs == 0)
