@@ -218,3 +218,13 @@ wh_boot() {
 		WH_BOOT_ERR="guest: $(grep '^VFPT-WH-END' "$WH_SDIR/$name.txt")"
 	fi
 }
+
+# wh_run NAME: wh_boot with the plan in $TMP/plan, the guest's checks shown as
+# comments; a failed boot fails the current test with the reason
+wh_run() {
+	wh_boot "$1" "$TMP/plan"
+	echo "# boot $1: ${BOOT_SECONDS}s (firmware, GRUB, kernel, systemd, checks, power-off); log $WH_SDIR/$1.txt"
+	grep -E '^VFPT-TEST (ok|not ok)' "$WH_SDIR/$1.txt" | sed 's/^VFPT-TEST /#   /'
+	[ -z "$WH_BOOT_ERR" ] || fail "boot $1: $WH_BOOT_ERR"
+	[ -z "$WH_BOOT_ERR" ]
+}

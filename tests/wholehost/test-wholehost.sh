@@ -17,13 +17,7 @@ if ! wh_prepare; then
 fi
 
 # boot NAME: boot the current scenario's disk with the plan in $TMP/plan
-boot() {
-	wh_boot "$1" "$TMP/plan"
-	echo "# boot $1: ${BOOT_SECONDS}s (firmware, GRUB, kernel, systemd, checks, power-off); log $WH_SDIR/$1.txt"
-	grep -E '^VFPT-TEST (ok|not ok)' "$WH_SDIR/$1.txt" | sed 's/^VFPT-TEST /#   /'
-	[ -z "$WH_BOOT_ERR" ] || fail "boot $1: $WH_BOOT_ERR"
-	[ -z "$WH_BOOT_ERR" ]
-}
+boot() { wh_run "$1"; }
 
 # post NAME CMD...: a kickstart %post step in the current tree, logged
 post() {

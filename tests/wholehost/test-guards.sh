@@ -1,0 +1,187 @@
+#!/bin/bash
+# Whole-host proof of the boot-time guards (issue 12): a host whose root NVMe
+# and management NIC share their vendor:device IDs with spares, and a config
+# that claims those IDs ([vfio] ids), as the passthrough guides' vfio-pci.ids
+# does. Across five boots of one disk: the generic initramfs of the image
+# build (nothing learnt), the initramfs rebuilt on the running host (the
+# protected set learnt), vfpt=off, rd.vfpt=0, and the root NVMe moved to
+# another root port. The host must come back every time with its root file
+# system and its default route, and the spares go to vfio-pci.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+ROOTDISK=0000:01:00.0 SPARE1=0000:02:00.0 SPARE2=0000:03:00.0 UPLINK=0000:04:00.0 SPARENIC=0000:05:00.0
+MOVED=0000:06:00.0
+
+if ! wh_prepare; then
+	echo "not ok wh_prepare - cannot build vfpt, the guest tools or fetch QEMU 10 (see above)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# root NVMe and two spare NVMe controllers (all 1b36:0010); the management
+# NIC and a spare of the same model (virtio-net, modern: 1af4:1041)
+# shellcheck disable=SC2054 # commas are QEMU's
+guards_devices() { # [moved]: the root NVMe behind another root port
+	local rootport=rp1
+	[ "${1:-}" = moved ] && rootport=rp6
+	WH_DEVICES=(
+		-device intel-iommu,intremap=on
+		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4
+		-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x5
+		-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x6
+		-device pcie-root-port,id=rp4,bus=pcie.0,chassis=4,addr=0x7
+		-device pcie-root-port,id=rp5,bus=pcie.0,chassis=5,addr=0x8
+		-device pcie-root-port,id=rp6,bus=pcie.0,chassis=6,addr=0x9
+		-device "nvme,id=nvroot,serial=vfptroot,bus=$rootport,drive=root,bootindex=0"
+		-drive driver=null-co,if=none,id=null1,size=67108864
+		-drive driver=null-co,if=none,id=null2,size=67108864
+		-device nvme,id=nv1,serial=vfptspare1,bus=rp2,drive=null1
+		-device nvme,id=nv2,serial=vfptspare2,bus=rp3,drive=null2
+		-netdev hubport,id=mgmt,hubid=0
+		-device virtio-net-pci,netdev=mgmt,bus=rp4,mac=52:54:00:00:02:0a,disable-legacy=on,romfile=
+		-netdev hubport,id=spare,hubid=1
+		-device virtio-net-pci,netdev=spare,bus=rp5,mac=52:54:00:00:02:0b,disable-legacy=on,romfile=
+	)
+}
+
+boot() { wh_run "$1"; }
+
+# what every boot must give: the host came back with its root and its uplink
+host_survived() {
+	cat <<-EXP
+	rc 0 findmnt -n -o SOURCE /
+	says '^/dev/nvme'
+	rc 0 sh -c 'ip route show default | grep "via 192.0.2.1"'
+	devices <<'DEV'
+	driver $1 nvme
+	driver $UPLINK virtio-pci
+	DEV
+	EXP
+}
+
+# the next boot's kernel command line: GRUB_CMDLINE_LINUX plus WORDS, by update-grub
+next_cmdline() {
+	echo "act sed -i -e 's/vfpt=off //' -e 's/rd.vfpt=0 //' -e 's/^GRUB_CMDLINE_LINUX=\"/&${1:+$1 }/' /etc/default/grub"
+	echo "act update-grub"
+}
+
+test_guards_keep_root_and_uplink() {
+	wh_layer dracut guards || { fail "image: $(tail -3 "$WDIR/base-dracut.log")"; return; }
+	# kickstart %post: the config as the guides write it, GRUB, an initramfs
+	# built in the installer's chroot: nothing can be learnt there
+	printf '[vfio]\nids = 1b36:0010 1af4:1041\n' >"$WH_TREE/etc/vfpt.conf"
+	local kver
+	kver=$(basename "$(ls -d "$WH_TREE"/lib/modules/*)")
+	wh_chroot "$WH_TREE" sh -ec "sed -i s/quiet/loglevel=6/ /etc/default/grub; dracut -f --kver $kver; update-grub; vfpt grub apply" >"$WDIR/guards/post.log" 2>&1 ||
+		{ fail "%post: $(tail -5 "$WDIR/guards/post.log" | tr '\n' '|')"; return; }
+	[ -e "$WH_TREE/var/lib/vfpt/protected" ] && { fail "%post learnt a protected set in the chroot"; return; }
+	wh_image "$WH_TREE" "$WDIR/guards/disk.raw" || { fail "disk image"; return; }
+	wh_scenario guards "$WDIR/guards/disk.raw" || { fail "overlay"; return; }
+	guards_devices
+
+	# 1: nothing learnt. The ID claims of storage and network devices wait
+	# until the guards can see: spares claimed late, root and uplink kept.
+	{
+		host_survived $ROOTDISK
+		cat <<-EXP
+		devices <<'DEV'
+		driver $SPARE1 vfio-pci
+		driver $SPARE2 vfio-pci
+		driver $SPARENIC vfio-pci
+		kmsg vfpt: $ROOTDISK: deferred: cannot tell yet
+		kmsg vfpt: $UPLINK: deferred: cannot tell yet
+		DEV
+		journal '$SPARE1: late claim: was bound to nvme'
+		journal '$SPARENIC: late claim: was bound to virtio-pci'
+		journal '$UPLINK: protected, not claimed: .*carries the default route'
+		unit_ok vfpt-late.service
+		rc 0 vfpt status
+		says '$ROOTDISK vfio: .*PROTECTED'
+		rc 0 grep -E '^device $ROOTDISK 1b36:0010 010802 - protected' /var/lib/vfpt/protected
+		rc 0 grep -E '^device $UPLINK 1af4:1041 020000 - protected' /var/lib/vfpt/protected
+		act dracut -f
+		EXP
+	} >"$TMP/plan"
+	boot guards-1-generic || return
+
+	# 2: the protected set learnt on the running host is in the initramfs:
+	# the NVMe spares are claimed before their driver meets them (virtio-pci
+	# is built into Debian's kernel: the spare NIC is always a late claim)
+	{
+		host_survived $ROOTDISK
+		cat <<-EXP
+		devices <<'DEV'
+		driver $SPARE1 vfio-pci
+		driver $SPARE2 vfio-pci
+		driver $SPARENIC vfio-pci
+		no_kmsg pci function ($SPARE1|$SPARE2)
+		kmsg vfpt: $ROOTDISK: protected, not claimed: .*\(learnt\)
+		kmsg vfpt: $UPLINK: protected, not claimed: .*\(learnt\)
+		DEV
+		count_kmsg 0 'vfpt: ($SPARE1|$SPARE2): late claim'
+		rc 0 vfpt status
+		$(next_cmdline vfpt=off)
+		EXP
+	} >"$TMP/plan"
+	boot guards-2-learnt || return
+
+	# 3: vfpt=off, the way back: nothing claimed anywhere
+	{
+		host_survived $ROOTDISK
+		cat <<-EXP
+		cmdline 'vfpt=off'
+		devices <<'DEV'
+		driver $SPARE1 nvme
+		driver $SPARENIC virtio-pci
+		kmsg vfpt: vfpt=off on the kernel command line: changing nothing on this boot
+		DEV
+		rc 1 vfpt status
+		says 'DISABLED on this boot \\(vfpt=off'
+		$(next_cmdline rd.vfpt=0)
+		EXP
+	} >"$TMP/plan"
+	boot guards-3-vfpt-off || return
+
+	# 4: rd.vfpt=0: the initramfs claims nothing, the installed system does
+	{
+		host_survived $ROOTDISK
+		cat <<-EXP
+		cmdline 'rd.vfpt=0'
+		devices <<'DEV'
+		kmsg pci function $SPARE1
+		driver $SPARE1 vfio-pci
+		DEV
+		journal '$SPARE1: late claim: was bound to nvme'
+		rc 0 vfpt status
+		says 'DISABLED on this boot \\(rd.vfpt=0 .* in the initramfs'
+		$(next_cmdline "")
+		EXP
+	} >"$TMP/plan"
+	boot guards-4-rd-vfpt-0 || return
+
+	# 5: the root NVMe moved to another root port: the twins are not where
+	# they were learnt and have no serial, so the initramfs cannot tell them
+	# apart and waits; the installed system keeps the root and takes the spares
+	guards_devices moved
+	{
+		host_survived $MOVED
+		cat <<-EXP
+		devices <<'DEV'
+		kmsg vfpt: $SPARE1: deferred: .*not where they were
+		kmsg vfpt: $MOVED: (deferred|protected, not claimed)
+		driver $SPARE1 vfio-pci
+		driver $SPARE2 vfio-pci
+		driver $SPARENIC vfio-pci
+		no_kmsg vfpt: $MOVED: claimed
+		DEV
+		EXP
+	} >"$TMP/plan"
+	boot guards-5-renumbered
+}
+
+run_test test_guards_keep_root_and_uplink
+echo "# test-guards.sh: ${SECONDS}s in all"
+finish
