@@ -693,12 +693,21 @@ static int grub_cfg_linux(const char *rel, const char *grubenv, char ***ret, cha
                 return r;
         if (strstr(text, "\nblscfg") || strstr(text, "\n  blscfg") || strstr(text, "\tblscfg"))
                 return -EOPNOTSUPP; /* the BLS entries decide */
-        char *d = strstr(text, "set default=");
-        if (d) {
+        /* Debian's 00_header sets default="${next_entry}" when grub-reboot
+         * left one in grubenv, else default="0": the first setting that
+         * applies is the one in force */
+        for (char *d = strstr(text, "set default="); d && !def; d = strstr(d, "set default=")) {
                 d += 12;
                 d += *d == '"' || *d == '\'';
                 def = strndup(d, strcspn(d, "\"'\n"));
-                if (def && streq(def, "${saved_entry}")) {
+                if (def && streq(def, "${next_entry}")) {
+                        free(def);
+                        def = grubenv_get(grubenv, "next_entry");
+                        if (def && !*def) {
+                                free(def);
+                                def = NULL;
+                        }
+                } else if (def && streq(def, "${saved_entry}")) {
                         free(def);
                         def = grubenv_get(grubenv, "saved_entry");
                 }

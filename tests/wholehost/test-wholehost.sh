@@ -151,13 +151,14 @@ test_grub_life_cycle() {
 	cat >"$TMP/plan" <<-EXP
 	no_cmdline 'intel_iommu'
 	rc 1 vfpt status
-	says 'IOMMU: NOT active'
-	says 'intel_iommu=on'
+	says 'intel_iommu=on \(MISSING\)'
 	rc 1 vfpt grub check
 	snap /boot/grub/grub.cfg
 	act vfpt grub apply
 	rc 0 grep 'GRUB_CMDLINE_LINUX=.*intel_iommu=on iommu=pt' /etc/default/grub
 	rc 0 grep 'linux.*/vmlinuz.*intel_iommu=on iommu=pt' /boot/grub/grub.cfg
+	rc 1 vfpt status
+	says 'reboot required: the next boot adds intel_iommu=on'
 	EXP
 	boot grub-1 || return
 	{
