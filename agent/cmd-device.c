@@ -543,11 +543,6 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
                 return udev_net(ctx, devpath);
         if (!action || !streq_ptr(subsystem, "pci"))
                 return EXIT_OK;
-        char off[64];
-        if (vfpt_disabled(in_initrd(), off, sizeof(off))) {
-                log_debug("%s on the kernel command line: event ignored", off);
-                return EXIT_OK;
-        }
         if (!name && devpath) {
                 name = strrchr(devpath, '/');
                 name = name ? name + 1 : NULL;
@@ -555,7 +550,16 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
         if (!name)
                 return EXIT_OK;
 
+        /* vfpt=off is read from /proc/cmdline only for events that concern
+         * the config (or when the config is broken): every PCI device of
+         * every boot passes here */
+        char off[64];
         r = config_load(ctx->config_path, &c);
+        bool relevant = r >= 0 && engine_uevent_relevant(c, action, name, getenv("PCI_ID"), getenv("DRIVER"));
+        if ((r < 0 || relevant) && vfpt_disabled(in_initrd(), off, sizeof(off))) {
+                log_debug("%s on the kernel command line: event ignored", off);
+                return EXIT_OK;
+        }
         if (r < 0) {
                 for (char **e = c ? c->errors : NULL; e && *e; e++)
                         log_error("%s", *e);
@@ -565,7 +569,7 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
                         log_error("%s: config is not valid; device left alone", name);
                 return EXIT_OK;
         }
-        if (!engine_uevent_relevant(c, action, name, getenv("PCI_ID"), getenv("DRIVER")))
+        if (!relevant)
                 return EXIT_OK;
 
         _cleanup_close_ int lock = lock_take(LOCK_TIMEOUT_SEC);
