@@ -146,17 +146,30 @@ test_config_change_later() {
 test_grub_life_cycle() {
 	installed || return
 	wh_copy "$INSTALLED" grub
+	# issue 13: /etc/default/grub carries the arguments (vfpt grub apply in
+	# %post), then a cloud drop-in turns the IOMMU off again, as grub-mkconfig
+	# reads it: the first boot comes up with intel_iommu=off last
+	post grub/post "vfpt grub apply --no-update
+		printf '%s\n' '# cloud provider tuning' 'GRUB_CMDLINE_LINUX=\"\$GRUB_CMDLINE_LINUX intel_iommu=off\"' >/etc/default/grub.d/99-cloud.cfg
+		update-grub" || return
+	grep -q 'GRUB_CMDLINE_LINUX=.*intel_iommu=on' "$WH_TREE/etc/default/grub" || { fail "%post: vfpt grub apply did not patch /etc/default/grub"; return; }
+	grep -q 'linux.*/vmlinuz.*intel_iommu=on iommu=pt intel_iommu=off' "$WH_TREE/boot/grub/grub.cfg" ||
+		{ fail "%post: update-grub did not take the drop-in: $(grep -m1 'linux.*/vmlinuz' "$WH_TREE/boot/grub/grub.cfg")"; return; }
 	wh_image "$WH_TREE" "$WDIR/grub/disk.raw" || { fail "disk image"; return; }
 	wh_scenario grub "$WDIR/grub/disk.raw" || { fail "overlay"; return; }
 	cat >"$TMP/plan" <<-EXP
-	no_cmdline 'intel_iommu'
+	cmdline 'intel_iommu=on iommu=pt intel_iommu=off'
 	rc 1 vfpt status
-	says 'intel_iommu=on \(MISSING\)'
+	says 'intel_iommu=on \(MISSING'
 	rc 1 vfpt grub check
+	says '/etc/default/grub.d/99-cloud.cfg: intel_iommu=on MISSING: intel_iommu=off is in force'
 	snap /boot/grub/grub.cfg
 	act vfpt grub apply
-	rc 0 grep 'GRUB_CMDLINE_LINUX=.*intel_iommu=on iommu=pt' /etc/default/grub
+	rc 0 vfpt grub check
+	rc 0 grep -x 'GRUB_CMDLINE_LINUX="\\\$GRUB_CMDLINE_LINUX"' /etc/default/grub.d/99-cloud.cfg
+	rc 0 test -e /etc/default/grub.d/99-cloud.cfg.vfpt.bak
 	rc 0 grep 'linux.*/vmlinuz.*intel_iommu=on iommu=pt' /boot/grub/grub.cfg
+	rc 1 grep 'linux.*/vmlinuz.*intel_iommu=off' /boot/grub/grub.cfg
 	rc 1 vfpt status
 	says 'reboot required: the next boot adds intel_iommu=on'
 	EXP
@@ -164,11 +177,12 @@ test_grub_life_cycle() {
 	{
 		plan_devices
 		cat <<-EXP
+		no_cmdline 'intel_iommu=off'
 		rc 0 vfpt grub check
-		snap /etc/default/grub /etc/default/grub.vfpt.bak
+		snap /etc/default/grub /etc/default/grub.d/99-cloud.cfg /etc/default/grub.d/99-cloud.cfg.vfpt.bak
 		rc 0 vfpt --json grub apply
 		says '"changed": ?false'
-		unchanged /etc/default/grub /etc/default/grub.vfpt.bak
+		unchanged /etc/default/grub /etc/default/grub.d/99-cloud.cfg /etc/default/grub.d/99-cloud.cfg.vfpt.bak
 		EXP
 	} >"$TMP/plan"
 	boot grub-2
