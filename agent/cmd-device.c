@@ -17,6 +17,7 @@
 #include "module.h"
 #include "netlink.h"
 #include "paths.h"
+#include "port.h"
 #include "protect.h"
 
 #define LOCK_TIMEOUT_SEC 60
@@ -317,6 +318,19 @@ void learn_protected(struct engine *e) {
                 log_warning("%s: cannot record the protected set: %s", path_protected(), strerror(-r));
         else
                 log_debug("protected set: %s", why);
+        learn_ports(e->cfg);
+}
+
+/* On an up host: the ports behind the config's interface names, for the boot. */
+void learn_ports(const struct config *c) {
+        char why[512];
+        if (!config_has_port_selectors(c))
+                return;
+        int r = ports_save(c, why, sizeof(why));
+        if (r < 0)
+                log_warning("%s: cannot record the interface names: %s", path_ports(), strerror(-r));
+        else
+                log_debug("interface names: %s", why);
 }
 
 int cmd_apply(struct context *ctx, int argc, char **argv) {

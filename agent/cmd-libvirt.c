@@ -6,6 +6,7 @@
 #include "device.h"
 #include "engine.h"
 #include "log.h"
+#include "port.h"
 #include "module.h"
 
 /* an attribute value: & < > ' " escaped */
@@ -144,7 +145,7 @@ int cmd_libvirt(struct context *ctx, int argc, char **argv) {
                         continue;
                 }
                 if (a->role == ROLE_PF) {
-                        const struct sriov_rule *rule = config_sriov_for(c, &d.addr, &d.id, d.driver);
+                        const struct sriov_rule *rule = sriov_rule_for(c, e.ports, &d);
                         if (!rule || rule->vf_driver != VF_DRIVER_VFIO || rule->num_vfs == 0)
                                 continue;
                         const char *drv = config_vf_driver_name(rule);

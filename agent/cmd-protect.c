@@ -156,6 +156,7 @@ int cmd_initramfs_hook(struct context *ctx, int argc, char **argv) {
                 log_error("cannot record the initramfs of kernel %s: %s", kver, strerror(-r));
                 return r == -EINVAL ? EXIT_USAGE : EXIT_PARTIAL;
         }
+        learn_ports(c);
         r = protect_open(false, &p);
         if (r >= 0)
                 r = protect_save(p, why, sizeof(why));

@@ -64,6 +64,8 @@ void next_boot_done(struct next_boot *nb);
 /* On an up host, records the protected set for the next boot (engine's or a new one). */
 struct engine;
 void learn_protected(struct engine *e);
+/* ...and the ports behind the config's [sriov IFNAME] (port.h) */
+void learn_ports(const struct config *c);
 int cmd_protected(struct context *ctx, int argc, char **argv);
 int cmd_initramfs_hook(struct context *ctx, int argc, char **argv);
 

@@ -99,6 +99,14 @@ const char *selector_format(const struct selector *s, char *buf, size_t n) {
         case SELECTOR_DRIVER:
                 snprintf(buf, n, "driver=%s", s->driver);
                 break;
+        case SELECTOR_MAC: {
+                char m[MAC_MAX];
+                snprintf(buf, n, "mac=%s", mac_format(s->mac, m));
+                break;
+        }
+        case SELECTOR_IFNAME:
+                snprintf(buf, n, "%s", s->ifname);
+                break;
         }
         return buf;
 }
@@ -113,6 +121,31 @@ static int selector_parse(const char *s, struct selector *ret, const char **why)
                 }
                 sel.kind = SELECTOR_DRIVER;
                 snprintf(sel.driver, sizeof(sel.driver), "%s", s + 7);
+        } else if (strncmp(s, "mac=", 4) == 0) {
+                const char *w;
+                char lower[MAC_MAX];
+                if (strlen(s + 4) != MAC_MAX - 1) {
+                        *why = "mac= takes the PF's permanent MAC address: mac=3c:fd:fe:12:34:56";
+                        return -EINVAL;
+                }
+                for (size_t i = 0; i < MAC_MAX; i++)
+                        lower[i] = (char) tolower((unsigned char) s[4 + i]);
+                if (mac_parse(lower, sel.mac, &w) < 0) {
+                        *why = "mac= takes the PF's permanent MAC address: mac=3c:fd:fe:12:34:56";
+                        return -EINVAL;
+                }
+                sel.kind = SELECTOR_MAC;
+        } else if (!strchr(s, ':') && s[strspn(s, "0123456789abcdefABCDEF.")]) {
+                /* no colon: neither an address nor an ID, and the kernel
+                 * allows none in an interface name (hex digits and dots
+                 * alone are an address missing its bus) */
+                if (!ifname_valid(s)) {
+                        *why = "not a PCI address (0000:3b:00.0), vendor:device ID (8086:1521), mac=MAC, "
+                               "driver=NAME or interface name (at most 15 characters, no '/' or blanks)";
+                        return -EINVAL;
+                }
+                sel.kind = SELECTOR_IFNAME;
+                snprintf(sel.ifname, sizeof(sel.ifname), "%s", s);
         } else if (strchr(s, '.') || strchr(s, ':') != strrchr(s, ':') || strcspn(s, ":") <= 2) {
                 /* dotted, two colons, or a 2-digit bus first: meant as an address */
                 sel.kind = SELECTOR_ADDR;
@@ -121,8 +154,8 @@ static int selector_parse(const char *s, struct selector *ret, const char **why)
         } else {
                 sel.kind = SELECTOR_ID;
                 if (pci_id_parse(s, &sel.id, why) < 0) {
-                        *why = "not a PCI address (0000:3b:00.0), vendor:device ID (8086:1521) "
-                               "or driver=NAME";
+                        *why = "not a PCI address (0000:3b:00.0), vendor:device ID (8086:1521), mac=MAC, "
+                               "driver=NAME or interface name";
                         return -EINVAL;
                 }
         }
@@ -140,6 +173,10 @@ static bool selector_eq(const struct selector *a, const struct selector *b) {
                 return pci_id_eq(&a->id, &b->id);
         case SELECTOR_DRIVER:
                 return streq(a->driver, b->driver);
+        case SELECTOR_MAC:
+                return memcmp(a->mac, b->mac, 6) == 0;
+        case SELECTOR_IFNAME:
+                return streq(a->ifname, b->ifname);
         }
         return false;
 }
@@ -1096,19 +1133,64 @@ struct config *config_free(struct config *c) {
         return NULL;
 }
 
+static bool port_matches(const struct selector *sel, const struct pf_port *port) {
+        if (!port)
+                return false;
+        if (sel->kind == SELECTOR_MAC)
+                return port->has_mac && memcmp(sel->mac, port->mac, 6) == 0;
+        if (streq(sel->ifname, port->ifname))
+                return true;
+        for (char **l = port->learnt; l && *l; l++)
+                if (streq(sel->ifname, *l))
+                        return true;
+        return false;
+}
+
 const struct sriov_rule *config_sriov_for(const struct config *c, const struct pci_addr *addr,
-                                          const struct pci_id *id, const char *driver) {
+                                          const struct pci_id *id, const char *driver,
+                                          const struct pf_port *port) {
         const struct sriov_rule *best = NULL;
 
         for (size_t i = 0; i < c->n_sriov; i++) {
                 const struct sriov_rule *s = &c->sriov[i];
-                bool match = (s->sel.kind == SELECTOR_ADDR && addr && pci_addr_eq(&s->sel.addr, addr)) ||
-                             (s->sel.kind == SELECTOR_ID && id && pci_id_eq(&s->sel.id, id)) ||
-                             (s->sel.kind == SELECTOR_DRIVER && driver && streq(s->sel.driver, driver));
+                bool match = false;
+                switch (s->sel.kind) {
+                case SELECTOR_ADDR:
+                        match = addr && pci_addr_eq(&s->sel.addr, addr);
+                        break;
+                case SELECTOR_MAC:
+                case SELECTOR_IFNAME:
+                        match = port_matches(&s->sel, port);
+                        break;
+                case SELECTOR_ID:
+                        match = id && pci_id_eq(&s->sel.id, id);
+                        break;
+                case SELECTOR_DRIVER:
+                        match = driver && streq(s->sel.driver, driver);
+                        break;
+                }
                 if (match && (!best || s->sel.kind < best->sel.kind))
                         best = s;
         }
         return best;
+}
+
+bool config_has_port_selectors(const struct config *c) {
+        for (size_t i = 0; i < c->n_sriov; i++)
+                if (c->sriov[i].sel.kind == SELECTOR_MAC || c->sriov[i].sel.kind == SELECTOR_IFNAME)
+                        return true;
+        return false;
+}
+
+bool ifname_valid(const char *s) {
+        size_t n = strlen(s);
+        if (n == 0 || n > IFNAME_MAX || streq(s, ".") || streq(s, ".."))
+                return false;
+        for (const char *p = s; *p; p++)
+                if (*p == '/' || *p == ':' || isspace((unsigned char) *p) || (unsigned char) *p < 0x20 ||
+                    (unsigned char) *p >= 0x7f)
+                        return false;
+        return true;
 }
 
 bool config_forced(const struct config *c, const struct pci_addr *addr) {

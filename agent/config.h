@@ -21,18 +21,43 @@ enum vf_driver {
         VF_DRIVER_VFIO,
 };
 
-/* in precedence order: an address beats an ID, an ID beats a driver */
+/* in precedence order: an address beats a port (its permanent MAC, then
+ * its interface name), a port beats an ID, an ID beats a driver */
 enum selector_kind {
         SELECTOR_ADDR,
+        SELECTOR_MAC,    /* mac=3c:fd:fe:12:34:56: the PF netdev's permanent MAC */
+        SELECTOR_IFNAME, /* eno49: the name the host gives the PF's interface */
         SELECTOR_ID,
         SELECTOR_DRIVER,
 };
+
+/* IFNAMSIZ less the NUL */
+#define IFNAME_MAX 15
 
 struct selector {
         enum selector_kind kind;
         struct pci_addr addr;
         struct pci_id id;
         char driver[65];
+        uint8_t mac[6];
+        char ifname[IFNAME_MAX + 1];
+};
+
+/* Does the selector name one port (an address, a MAC, an interface name)
+ * rather than every device of a kind? */
+static inline bool selector_is_one(const struct selector *s) {
+        return s->kind == SELECTOR_ADDR || s->kind == SELECTOR_MAC || s->kind == SELECTOR_IFNAME;
+}
+
+/* What a PF's network port is known by, for the MAC and name selectors:
+ * the permanent MAC of its netdev, the name its interface has now, and the
+ * names learnt for that MAC on the up host (the initramfs has not renamed
+ * the interface yet; a new card renumbers the buses and so the names). */
+struct pf_port {
+        bool has_mac;
+        uint8_t mac[6];
+        char ifname[IFNAME_MAX + 1]; /* "" when it has no interface (yet) */
+        char **learnt;               /* NULL-terminated, may be NULL */
 };
 
 /* Per-VF settings, applied through rtnetlink on the PF's netdev. Each
@@ -138,9 +163,15 @@ struct config *config_free(struct config *c);
 static inline void config_freep(struct config **c) { config_free(*c); }
 #define _cleanup_config_ _cleanup_(config_freep)
 
-/* The rule for a device, by precedence, or NULL. */
+/* The rule for a device, by precedence, or NULL. port may be NULL (the
+ * device's port is unknown: the MAC and name selectors match nothing). */
 const struct sriov_rule *config_sriov_for(const struct config *c, const struct pci_addr *addr,
-                                          const struct pci_id *id, const char *driver);
+                                          const struct pci_id *id, const char *driver,
+                                          const struct pf_port *port);
+/* Has the config [sriov mac=...] or [sriov IFNAME] sections? */
+bool config_has_port_selectors(const struct config *c);
+/* A valid interface name as the kernel takes one (dev_valid_name) */
+bool ifname_valid(const char *s);
 /* Is the device named in [vfio] force? */
 bool config_forced(const struct config *c, const struct pci_addr *addr);
 /* Is the device listed in [vfio] devices or ids? */
@@ -179,7 +210,7 @@ bool driver_is_vfio(const char *name);
  * (rule may be NULL: vfio-pci) */
 const char *config_claim_driver(const struct config *c, const struct pci_addr *addr, const struct pci_id *id,
                                 const struct sriov_rule *rule);
-/* "driver=" and a 64-byte name, or an address or ID, and the NUL */
+/* "driver=" and a 64-byte name, or an address, ID, MAC or name, and the NUL */
 #define SELECTOR_MAX (7 + 64 + 1)
 const char *selector_format(const struct selector *s, char *buf, size_t n);
 /* kernel_args resolved: "auto" looks at the CPU vendor (Intel or AMD) */

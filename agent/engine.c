@@ -10,6 +10,7 @@
 #include "module.h"
 #include "netlink.h"
 #include "paths.h"
+#include "port.h"
 
 /* The claim driver of a device (vfio-pci, pci-stub or a vfio-pci variant:
  * config_claim_driver) is both the name written to driver_override and the
@@ -18,6 +19,9 @@
 
 void engine_init(struct engine *e, const struct config *cfg, enum engine_mode mode) {
         *e = (struct engine) { .cfg = cfg, .mode = mode };
+        /* none learnt, or unreadable: a PF then answers to the name it has now */
+        if (config_has_port_selectors(cfg) && ports_open(&e->ports) < 0)
+                e->ports = NULL;
 }
 
 void engine_done(struct engine *e) {
@@ -35,6 +39,7 @@ void engine_done(struct engine *e) {
         free(e->index);
         strv_free(e->registered);
         protect_free(e->prot);
+        ports_free(e->ports);
         *e = (struct engine) {};
 }
 
@@ -227,13 +232,18 @@ static void mark_handled(struct engine *e, const char *name) {
                 a->handled = true;
 }
 
+/* The device's own [sriov] rule, if any */
+static const struct sriov_rule *rule_of(const struct engine *e, const struct pci_dev *d) {
+        return sriov_rule_for(e->cfg, e->ports, d);
+}
+
 /* The PF's rule if dev is a VF (whether it wants its VFs claimed or not). */
 static const struct sriov_rule *vf_rule(const struct engine *e, const struct pci_dev *d) {
         struct pci_dev pf;
         const char *bad;
         if (!d->is_vf || !*d->physfn || device_read(d->physfn, &pf, &bad) < 0)
                 return NULL;
-        return config_sriov_for(e->cfg, &pf.addr, &pf.id, pf.driver);
+        return rule_of(e, &pf);
 }
 
 static bool wanted_for_vfio(const struct engine *e, const struct pci_dev *d) {
@@ -734,7 +744,7 @@ int engine_netdev(struct engine *e, const char *name) {
         r = device_read(name, &d, &bad);
         if (r < 0)
                 return 0; /* not a PCI device vfpt could read: not ours */
-        const struct sriov_rule *rule = config_sriov_for(e->cfg, &d.addr, &d.id, d.driver);
+        const struct sriov_rule *rule = rule_of(e, &d);
         /* VFs not there yet (or not as many): the PF's bind event makes them
          * and sets them */
         if (!rule || !d.has_sriov || !config_sriov_has_vf_settings(rule) || d.numvfs != rule->num_vfs ||
@@ -776,6 +786,7 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
                 return -ENOMEM;
         account_fill(a, pf);
         a->want_vfs = (int) n;
+        a->rule = rule;
         mark_handled(e, pf->name);
         if (!pf->has_sriov) {
                 say(a, true, "has no SR-IOV capability (no sriov_totalvfs)");
@@ -792,7 +803,7 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
                 struct protect *p = protected_set(e);
                 if (!p || protect_check(p, pf, why, sizeof(why)) != PROTECT_NO) {
                         a->refused = true;
-                        say(a, rule->sel.kind == SELECTOR_ADDR,
+                        say(a, selector_is_one(&rule->sel),
                             "refusing to change sriov_numvfs %u -> %u: %s; list it in [vfio] force to override",
                             pf->numvfs, n, p ? why : "cannot load the protected set");
                         return -EBUSY;
@@ -902,8 +913,8 @@ static void device(struct engine *e, const char *name) {
                         read_failed(e, name, r, bad);
                 return;
         }
-        const struct sriov_rule *rule = config_sriov_for(e->cfg, &d.addr, &d.id, d.driver);
-        if (rule && (d.has_sriov || rule->sel.kind == SELECTOR_ADDR) && !driver_is_passthrough(d.driver)) {
+        const struct sriov_rule *rule = rule_of(e, &d);
+        if (rule && (d.has_sriov || selector_is_one(&rule->sel)) && !driver_is_passthrough(d.driver)) {
                 sriov(e, &d, rule);
                 return;
         }
@@ -937,6 +948,28 @@ int engine_all(struct engine *e) {
                                 say(acc, false, "not present on this machine");
                         }
                 }
+        /* ports the config names by MAC or interface name that no PF has */
+        for (size_t i = 0; i < e->cfg->n_sriov; i++) {
+                const struct sriov_rule *rule = &e->cfg->sriov[i];
+                bool seen = false;
+                if (rule->sel.kind != SELECTOR_MAC && rule->sel.kind != SELECTOR_IFNAME)
+                        continue;
+                for (size_t k = 0; k < e->n_acc && !seen; k++)
+                        seen = e->acc[k]->rule == rule;
+                if (!seen) {
+                        char sel[SELECTOR_MAX];
+                        struct account *acc = account_for(e, selector_format(&rule->sel, sel, sizeof(sel)), ROLE_PF);
+                        if (acc)
+                                acc->want_vfs = (int) rule->num_vfs;
+                        if (e->early) /* no driver has bound yet: no interface to know the port by */
+                                say(acc, false, "pending: found by its interface when its PF's driver binds");
+                        else
+                                say(acc, false, "not present on this machine%s",
+                                    rule->sel.kind == SELECTOR_IFNAME ? " (no interface has the name now, and none was "
+                                                                        "learnt for a port here)"
+                                                                      : " (no PF's interface has that permanent MAC)");
+                }
+        }
         return 0;
 }
 
@@ -959,7 +992,9 @@ bool engine_uevent_relevant(const struct config *cfg, const char *action, const 
         if (streq(action, "bind")) {
                 if (driver && driver_is_passthrough(driver))
                         return false; /* a claim's own bind */
-                return config_sriov_for(cfg, &addr, have_id ? &id : NULL, driver) ||
+                /* a PF selected by its port: sysfs will tell */
+                return config_sriov_for(cfg, &addr, have_id ? &id : NULL, driver, NULL) ||
+                       config_has_port_selectors(cfg) ||
                        config_vfio_wants(cfg, &addr, have_id ? &id : NULL) || !have_id;
         }
         if (streq(action, "add")) {
@@ -1003,7 +1038,7 @@ int engine_uevent(struct engine *e, const char *action, const char *name, const 
         if (streq(action, "bind")) {
                 /* the driver now bound, as sysfs says; the event's DRIVER may be stale */
                 (void) driver;
-                const struct sriov_rule *rule = config_sriov_for(e->cfg, &d.addr, &d.id, d.driver);
+                const struct sriov_rule *rule = rule_of(e, &d);
                 if (rule && d.has_sriov && *d.driver && !driver_is_passthrough(d.driver))
                         sriov(e, &d, rule);
                 else if (wanted_for_vfio(e, &d) && !streq(d.driver, claim_driver(e, &d)))

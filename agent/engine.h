@@ -45,7 +45,8 @@ enum role {
 /* What happened to, or would happen to, one device: the per-device account
  * of apply and plan, and the rows of status. */
 struct account {
-        char name[PCI_ADDR_MAX];
+        char name[SELECTOR_MAX]; /* a PCI address; the selector of a PF rule that matched no device */
+        const struct sriov_rule *rule; /* PF: the rule it follows */
         enum role role;
         char driver[65], override[65];
         int group;
@@ -76,6 +77,7 @@ struct engine {
         bool late;            /* vfpt-late.service: the network is up, the network guard sees */
         bool event;           /* one uevent (vfpt udev), not the whole machine */
         struct protect *prot; /* the protected set, opened on first use */
+        struct ports *ports;  /* interface names learnt for [sriov IFNAME], if the config has any */
         int prot_error;
         char **registered;    /* claim drivers that are (or, in PLAN, will be) registered */
         struct account **index; /* open addressing by name: lookups stay O(1) on 4096 VFs */

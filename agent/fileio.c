@@ -120,3 +120,21 @@ int atomic_replace_full(const char *path, const char *content, size_t len, const
 int atomic_replace(const char *path, const char *content, size_t len, const char *backup_suffix) {
         return atomic_replace_full(path, content, len, backup_suffix, NULL);
 }
+
+int atomic_update(const char *path, const char *content, size_t len, mode_t mode) {
+        _cleanup_free_ char *old = NULL;
+        size_t old_len;
+
+        if (read_file(path, 16 * 1024 * 1024, &old, &old_len) >= 0 && old_len == len &&
+            memcmp(old, content, len) == 0)
+                return 0;
+        if (!old) { /* atomic_replace keeps the mode of the file it replaces */
+                int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+                if (fd < 0 && errno != EEXIST)
+                        return -errno;
+                if (fd >= 0)
+                        close(fd);
+        }
+        int r = atomic_replace(path, content, len, NULL);
+        return r < 0 ? r : 1;
+}

@@ -19,6 +19,11 @@ int atomic_replace(const char *path, const char *content, size_t len, const char
 int atomic_replace_full(const char *path, const char *content, size_t len, const char *backup_suffix,
                         bool *ret_replaced);
 
+/* State vfpt keeps for itself (/var/lib/vfpt): replaces path with content
+ * as atomic_replace does, creating it with mode when new; 0 and nothing
+ * written when it holds content already, 1 when written, -errno. */
+int atomic_update(const char *path, const char *content, size_t len, mode_t mode);
+
 /* The system calls atomic_replace makes, through one table so that tests
  * can make each fail in turn (fault injection). */
 struct fileio_ops {

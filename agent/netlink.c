@@ -257,3 +257,41 @@ int netlink_vf_set(int ifindex, unsigned vf, unsigned setting, const struct vf_s
         mnl_attr_nest_end(h, list);
         return nl_talk(h, NULL, NULL);
 }
+
+struct perm_state {
+        uint8_t mac[6];
+        bool found;
+};
+
+static int perm_cb(const struct nlmsghdr *h, void *data) {
+        struct perm_state *st = data;
+        const struct nlattr *tb[IFLA_MAX + 1] = {};
+        const uint8_t *m;
+
+        if (h->nlmsg_type != RTM_NEWLINK)
+                return MNL_CB_OK;
+        if (mnl_attr_parse(h, sizeof(struct ifinfomsg), attr_cb, tb) < 0)
+                return MNL_CB_STOP;
+        if (tb[IFLA_PERM_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_PERM_ADDRESS]) == 6 &&
+            (m = mnl_attr_get_payload(tb[IFLA_PERM_ADDRESS]))) {
+                memcpy(st->mac, m, 6);
+                st->found = true;
+        }
+        return MNL_CB_STOP;
+}
+
+int netlink_perm_addr(int ifindex, uint8_t ret[static 6]) {
+        struct perm_state st = {};
+        int r = nl_open();
+        if (r < 0)
+                return r;
+        struct nlmsghdr *h = link_msg(RTM_GETLINK, 0, ifindex);
+        mnl_attr_put_u32(h, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        r = nl_talk(h, perm_cb, &st);
+        if (r < 0)
+                return r;
+        if (!st.found)
+                return -ENODATA;
+        memcpy(ret, st.mac, 6);
+        return 0;
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -19,5 +20,8 @@ int netlink_vf_get(int ifindex, struct vf_settings **ret, size_t *n);
  * it (EOPNOTSUPP: the driver has no such operation; EINVAL: it refused
  * the value). */
 int netlink_vf_set(int ifindex, unsigned vf, unsigned setting, const struct vf_settings *want);
+/* The permanent hardware address of the netdev (IFLA_PERM_ADDRESS, Linux
+ * 5.6 and later): -ENODATA when the kernel or driver gives none. */
+int netlink_perm_addr(int ifindex, uint8_t ret[static 6]);
 /* The socket is kept open between calls; this closes it. */
 void netlink_done(void);

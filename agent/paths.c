@@ -30,6 +30,7 @@ ROOTED(path_initrd_release, "/etc/initrd-release")
 ROOTED(path_fstab, "/etc/fstab")
 ROOTED(path_state_dir, "/var/lib/vfpt")
 ROOTED(path_protected, "/var/lib/vfpt/protected")
+ROOTED(path_ports, "/var/lib/vfpt/ports")
 
 const char *path_kmsg(void) {
         return "/dev/kmsg";

@@ -44,6 +44,8 @@ const char *path_fstab(void);
 const char *path_state_dir(void);
 /* /var/lib/vfpt/protected: the protected set */
 const char *path_protected(void);
+/* /var/lib/vfpt/ports: the interface names learnt for [sriov IFNAME] */
+const char *path_ports(void);
 
 /* $VFPT_ROOT + p, newly allocated */
 char *path_rooted(const char *p);

@@ -383,23 +383,29 @@ int protect_scan(struct protect *p, struct protect_entry **ret, size_t *n) {
         return 0;
 }
 
+bool may_learn(char *why, size_t n) {
+        if (in_initrd()) {
+                snprintf(why, n, "in the initramfs: nothing to learn before the host is up");
+                return false;
+        }
+        int r = running_in_chroot();
+        if (r != 0) {
+                snprintf(why, n, "%s", r > 0 ? "in a chroot (an image build, an installer's %post): not the host that boots"
+                                             : "cannot tell whether this is a chroot (/proc/1/root): not learning");
+                return false;
+        }
+        return true;
+}
+
 int protect_save(struct protect *p, char *why, size_t n) {
         _cleanup_free_ struct protect_entry *l = NULL;
-        _cleanup_free_ char *old = NULL, *text = NULL;
+        _cleanup_free_ char *text = NULL;
         size_t k = 0, len = 0;
         FILE *f;
         int r;
 
-        if (p->initrd) {
-                snprintf(why, n, "in the initramfs: nothing to learn before the host is up");
+        if (!may_learn(why, n))
                 return 0;
-        }
-        r = running_in_chroot();
-        if (r != 0) {
-                snprintf(why, n, "%s", r > 0 ? "in a chroot (an image build, an installer's %post): not the host that boots"
-                                             : "cannot tell whether this is a chroot (/proc/1/root): not learning");
-                return 0;
-        }
         if (!p->net_sees) {
                 snprintf(why, n, "no default route yet: the network guard cannot tell the uplink; not learning");
                 return 0;
@@ -419,23 +425,14 @@ int protect_save(struct protect *p, char *why, size_t n) {
                         l[i].class, *l[i].dsn ? l[i].dsn : "-", l[i].protected ? "protected" : "-", l[i].reason);
         if (fclose(f) != 0)
                 return -ENOMEM;
-        if (read_file(path_protected(), 4 * 1024 * 1024, &old, NULL) >= 0 && streq(old, text)) {
-                snprintf(why, n, "unchanged");
-                return 0;
-        }
         r = mkdir_p(path_state_dir(), 0755);
         if (r < 0)
                 return r;
-        if (!old) {
-                int fd = open(path_protected(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-                if (fd < 0 && errno != EEXIST)
-                        return -errno;
-                if (fd >= 0)
-                        close(fd);
-        }
-        r = atomic_replace(path_protected(), text, len, NULL);
-        if (r < 0)
+        r = atomic_update(path_protected(), text, len, 0644);
+        if (r <= 0) {
+                snprintf(why, n, "unchanged");
                 return r;
+        }
         snprintf(why, n, "recorded in %s", path_protected());
         return 1;
 }

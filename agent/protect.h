@@ -67,6 +67,9 @@ int protect_scan(struct protect *p, struct protect_entry **ret, size_t *n);
 const struct protect_entry *protect_learnt_entries(const struct protect *p, size_t *n);
 const char *protect_learnt_why_not(const struct protect *p);
 
+/* Is this the host that boots, up: not the initramfs, not a chroot? false
+ * with the reason in why. */
+bool may_learn(char *why, size_t n);
 /* Is this process in a chroot (its / is not PID 1's)? -errno if it cannot tell. */
 int running_in_chroot(void);
 /* In the initramfs (/etc/initrd-release)? */

@@ -71,7 +71,10 @@ install() {
     # shellcheck disable=SC2154
     VFPT_ROOT="${dracutsysrootdir:-}${VFPT_ROOT:-}" "$(vfpt_src /usr/sbin/vfpt)" initramfs-hook "$kernel" dracut \
         >/dev/null 2>&1 || :
-    local state="${VFPT_ROOT:-}/var/lib/vfpt/protected"
-    [ -e "${dracutsysrootdir:-}$state" ] && inst_simple "$state" /var/lib/vfpt/protected
+    local state
+    for state in protected ports; do
+        [ -e "${dracutsysrootdir:-}${VFPT_ROOT:-}/var/lib/vfpt/$state" ] &&
+            inst_simple "${VFPT_ROOT:-}/var/lib/vfpt/$state" "/var/lib/vfpt/$state"
+    done
     inst_hook pre-udev 30 "$moddir/vfpt-pre-udev.sh"
 }

@@ -279,6 +279,47 @@ test_igb_vf_settings_qemu_backports() {
 	grep '^VFPT-IPLINK .* vf [01] ' "$QDIR/igb-vf-settings.txt" | sed 's/^/#   /'
 }
 
+test_igb_pf_selectors_in_initramfs_qemu_backports() {
+	# PFs selected by port, in the initramfs, where interfaces have their
+	# kernel names: one 82576 by its permanent MAC, the other by the name the
+	# up host gave it (eno7), learnt with its MAC at the address it had
+	# before a card was added (/var/lib/vfpt/ports, as the dracut module
+	# carries it)
+	if ! qemu_backports; then
+		fail "QEMU from bookworm-backports could not be had: $(tail -2 "$QDIR/bpo/apt.log")"
+		return
+	fi
+	local p1=0000:01:00.0 p2=0000:02:00.0
+	cat >"$TMP/conf" <<-CONF
+	[sriov mac=52:54:00:12:34:02]
+	num_vfs = 2
+	vf_driver = vfio-pci
+	[sriov eno7]
+	num_vfs = 1
+	vf_driver = vfio-pci
+	CONF
+	cat >"$TMP/expect" <<-EXP
+	driver $p1 igb
+	driver $p2 igb
+	numvfs $p1 1
+	numvfs $p2 2
+	driver 0000:01:10.0 vfio-pci
+	driver 0000:02:10.0 vfio-pci
+	driver 0000:02:10.2 vfio-pci
+	no_kmsg igbvf 0000:0[12]:10
+	kmsg vfpt: $p1: sriov_numvfs 0 -> 1
+	kmsg vfpt: $p2: sriov_numvfs 0 -> 2
+	status 0
+	EXP
+	local ov=$TMP/ports-overlay
+	mkdir -p "$ov/var/lib/vfpt"
+	echo "port eno7 52:54:00:12:34:01 0000:09:00.0 8086:10c9" >"$ov/var/lib/vfpt/ports"
+	QEMU_OVERLAY=$ov QEMU_BIN=$QEMU_BPO QEMU_DEVICES_OVERRIDE="-device intel-iommu,intremap=on \
+-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4 -device igb,bus=rp1,mac=52:54:00:12:34:01 \
+-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x5 -device igb,bus=rp2,mac=52:54:00:12:34:02" \
+		boot igb-selectors
+}
+
 test_bad_config_boot_goes_on() {
 	cat >"$TMP/conf" <<-CONF
 	[sriov $PF]

@@ -149,7 +149,7 @@ static void test_bad_addresses(void) {
                      "t.conf:4: [sriov 3b:00]: PCI address lacks the function number (BUS:DEVICE.FUNCTION)",
                      "t.conf:6: [sriov 0000:3b:20.0]: PCI device number must be 00-1f",
                      "t.conf:8: [sriov 0000:3b:00.0.0]: PCI function must be one digit 0-7",
-                     "t.conf:10: [sriov 8086:15213]: not a PCI address (0000:3b:00.0), vendor:device ID (8086:1521) or driver=NAME",
+                     "t.conf:10: [sriov 8086:15213]: not a PCI address (0000:3b:00.0), vendor:device ID (8086:1521), mac=MAC, driver=NAME or interface name",
                      "t.conf:12: [sriov driver=ig/b]: driver= takes a kernel driver name such as igb or ixgbe",
                      "t.conf:14: [sriov] needs a selector: [sriov 0000:3b:00.0], [sriov 8086:1521] or [sriov driver=igb]");
         config_free(c);
@@ -312,10 +312,32 @@ static void test_precedence(void) {
         CHECK(r == 0);
         struct pci_addr a0 = { 0, 0x3b, 0, 0 }, a1 = { 0, 0x3b, 0, 1 }, a2 = { 0, 0x5e, 0, 0 };
         struct pci_id igb = { 0x8086, 0x10c9 }, other = { 0x8086, 0x1521 };
-        CHECK(config_sriov_for(c, &a0, &igb, "igb")->num_vfs == 3);
-        CHECK(config_sriov_for(c, &a1, &igb, "igb")->num_vfs == 2);
-        CHECK(config_sriov_for(c, &a2, &other, "igb")->num_vfs == 1);
-        CHECK(config_sriov_for(c, &a2, &other, "ixgbe") == NULL);
+        CHECK(config_sriov_for(c, &a0, &igb, "igb", NULL)->num_vfs == 3);
+        CHECK(config_sriov_for(c, &a1, &igb, "igb", NULL)->num_vfs == 2);
+        CHECK(config_sriov_for(c, &a2, &other, "igb", NULL)->num_vfs == 1);
+        CHECK(config_sriov_for(c, &a2, &other, "ixgbe", NULL) == NULL);
+        CHECK(!config_has_port_selectors(c));
+        config_free(c);
+
+        /* the port selectors: address > MAC > name > ID */
+        c = load_str("[sriov 8086:10c9]\nnum_vfs = 1\n[sriov eno49]\nnum_vfs = 2\n"
+                     "[sriov mac=3C:FD:FE:12:34:56]\nnum_vfs = 3\n[sriov 0000:3b:00.0]\nnum_vfs = 4\n",
+                     &r);
+        CHECK(r == 0);
+        CHECK(config_has_port_selectors(c));
+        char *learnt[] = { "eno49", NULL };
+        struct pf_port mac = { .has_mac = true, .mac = { 0x3c, 0xfd, 0xfe, 0x12, 0x34, 0x56 }, .ifname = "eth0" },
+                       named = { .has_mac = true, .mac = { 0x3c, 0xfd, 0xfe, 0x12, 0x34, 0x57 }, .ifname = "eno49" },
+                       renamed = { .has_mac = true, .mac = { 2, 0, 0, 0, 0, 1 }, .ifname = "eth1", .learnt = learnt },
+                       none = { .ifname = "eno50" };
+        CHECK(config_sriov_for(c, &a0, &igb, "igb", &mac)->num_vfs == 4);
+        CHECK(config_sriov_for(c, &a1, &igb, "igb", &mac)->num_vfs == 3);
+        CHECK(config_sriov_for(c, &a1, &igb, "igb", &named)->num_vfs == 2);
+        CHECK(config_sriov_for(c, &a2, &igb, "igb", &renamed)->num_vfs == 2);
+        CHECK(config_sriov_for(c, &a2, &igb, "igb", &none)->num_vfs == 1);
+        CHECK(config_sriov_for(c, &a2, &igb, "igb", NULL)->num_vfs == 1);
+        CHECK(config_sriov_for(c, &a2, &other, "igb", &named)->num_vfs == 2);
+        CHECK(config_sriov_for(c, &a2, &other, "igb", &none) == NULL);
         config_free(c);
 }
 
