@@ -206,32 +206,6 @@ test_iommu_group_strict_bound_companion() {
 	boot group-strict-bound rd.driver.pre=e1000
 }
 
-test_igb_82576_vfs_qemu_backports() {
-	# the NIC of the classic passthrough guides: QEMU 8+ emulates it, from
-	# bookworm-backports (tests/qemu/lib.sh qemu_backports)
-	if ! qemu_backports; then
-		fail "QEMU from bookworm-backports could not be had: $(tail -2 "$QDIR/bpo/apt.log")"
-		return
-	fi
-	cat >"$TMP/conf" <<-CONF
-	[sriov 8086:10c9]
-	num_vfs = 2
-	vf_driver = vfio-pci
-	CONF
-	cat >"$TMP/expect" <<-EXP
-	driver 0000:01:00.0 igb
-	numvfs 0000:01:00.0 2
-	driver 0000:01:10.0 vfio-pci
-	driver 0000:01:10.2 vfio-pci
-	no_kmsg igbvf 0000:01:10
-	vfio_open 0000:01:10.0
-	vfio_open 0000:01:10.2
-	status 0
-	EXP
-	QEMU_BIN=$QEMU_BPO QEMU_DEVICES_OVERRIDE="-device intel-iommu,intremap=on -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4 -device igb,bus=rp1" \
-		boot igb
-}
-
 test_igb_vf_settings_qemu_backports() {
 	# per-VF settings through rtnetlink on the 82576 PF's netdev: set in
 	# the PF's bind event, set again after a driver reload (the netdev's
@@ -280,7 +254,10 @@ test_igb_vf_settings_qemu_backports() {
 }
 
 test_igb_pf_selectors_in_initramfs_qemu_backports() {
-	# PFs selected by port, in the initramfs, where interfaces have their
+	# The NIC of the classic passthrough guides (QEMU 8+ emulates it, from
+	# bookworm-backports: tests/qemu/lib.sh qemu_backports), its VFs on
+	# vfio-pci and never on igbvf, with the PFs selected by port
+	# (igb-vf-settings selects by ID), in the initramfs, where interfaces have their, in the initramfs, where interfaces have their
 	# kernel names: one 82576 by its permanent MAC, the other by the name the
 	# up host gave it (eno7), learnt with its MAC at the address it had
 	# before a card was added (/var/lib/vfpt/ports, as the dracut module
