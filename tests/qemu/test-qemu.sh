@@ -284,6 +284,8 @@ test_igb_pf_selectors_in_initramfs_qemu_backports() {
 	driver 0000:02:10.0 vfio-pci
 	driver 0000:02:10.2 vfio-pci
 	no_kmsg igbvf 0000:0[12]:10
+	vfio_open 0000:01:10.0
+	vfio_open 0000:02:10.2
 	kmsg vfpt: $p1: sriov_numvfs 0 -> 1
 	kmsg vfpt: $p2: sriov_numvfs 0 -> 2
 	status 0
