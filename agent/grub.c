@@ -137,7 +137,8 @@ static int skip_parens(struct parser *p, unsigned nest) {
 static int skip_substitution(struct parser *p, struct vbuf *b) {
         unsigned start_line = p->line;
         if (p->t[p->pos] == '`') {
-                char q = 0; /* sh parses the text inside as a script: its quotes must close */
+                char q = 0; /* sh parses the text inside as a script: its quotes and ( must close */
+                unsigned depth = 0;
                 p->pos++;
                 while (p->pos < p->len && p->t[p->pos] != '`') {
                         char c = p->t[p->pos];
@@ -149,6 +150,10 @@ static int skip_substitution(struct parser *p, struct vbuf *b) {
                                 q = 0;
                         else if (!q && (c == '\'' || c == '"'))
                                 q = c;
+                        else if (!q && c == '(')
+                                depth++;
+                        else if (!q && c == ')' && depth > 0) /* an unmatched ) may close a case pattern */
+                                depth--;
                         p->pos++;
                 }
                 if (p->pos >= p->len) {
@@ -158,6 +163,10 @@ static int skip_substitution(struct parser *p, struct vbuf *b) {
                 if (q) {
                         p->line = start_line;
                         return fail(p, "unterminated quote inside a ` command substitution");
+                }
+                if (depth) {
+                        p->line = start_line;
+                        return fail(p, "unclosed ( inside a ` command substitution");
                 }
                 p->pos++;
         } else { /* $( */
