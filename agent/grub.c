@@ -821,6 +821,140 @@ static const struct grub_assign *last_assign_here(const struct grub_file *f, con
         return NULL;
 }
 
+/* Which occurrence of want's name stays (and is replaced when it conflicts):
+ * the last in GRUB_CMDLINE_LINUX if there is one there (recovery entries get
+ * only that variable), else the last; but when that one is in a later file
+ * (a drop-in that takes the argument away) and an earlier file already says
+ * what we want, the earlier one stays as it is and the drop-in loses its
+ * word: one file edited, not two. */
+static size_t kept_occurrence(char *const *params, const struct token *tok, size_t n, const char *want, size_t last) {
+        for (size_t i = 0; i < n; i++)
+                if (cmdline_names_equal(params[i], want) && !tok[i].in_default)
+                        last = i;
+        for (size_t i = 0; i < n; i++) {
+                char *one[] = { params[i], NULL };
+                if (cmdline_names_equal(params[i], want) && tok[i].in_default == tok[last].in_default &&
+                    token_file(&tok[i]) != token_file(&tok[last]) && cmdline_satisfies(one, want))
+                        last = i;
+        }
+        return last;
+}
+
+/* An occurrence that goes: its span, and one blank beside it that no other
+ * edit takes. */
+static int drop_edit(const struct grub_file *f, size_t s, size_t e, struct edit **ed, size_t *ne) {
+        if (s > 0 && (f->text[s - 1] == ' ' || f->text[s - 1] == '\t') && !edit_touches(*ed, *ne, f->idx, s - 1))
+                s--;
+        else if (e < f->len && (f->text[e] == ' ' || f->text[e] == '\t') && !edit_touches(*ed, *ne, f->idx, e))
+                e++;
+        return add_edit(ed, ne, f->idx, s, e - s, "");
+}
+
+/* Step 1: each wanted argument in force, conflicting (intel_iommu=off) or
+ * missing. Conflicts become edits in place (the kept occurrence replaced,
+ * the others dropped); the missing ones are collected in *append;
+ * *replaced: some occurrence of a wanted name exists. */
+static int collect_edits(const struct grub_file *g, const struct token *tok, char *const *params, size_t n,
+                         char *const *want, struct edit **ed, size_t *ne, char ***append, bool *replaced,
+                         const char **why) {
+        int r;
+
+        for (char *const *w = want; *w; w++) {
+                if (cmdline_satisfies(params, *w))
+                        continue;
+                int found = cmdline_find_last(params, *w);
+                if (found < 0) {
+                        if ((r = strv_extend(append, *w)) < 0)
+                                return r;
+                        continue;
+                }
+                size_t last = kept_occurrence(params, tok, n, *w, (size_t) found);
+                for (size_t i = 0; i < n; i++) {
+                        char *one[] = { params[i], NULL };
+                        size_t s, e;
+                        unsigned file;
+
+                        if (!cmdline_names_equal(params[i], *w))
+                                continue;
+                        if (!token_span(&tok[i], &file, &s, &e)) {
+                                *why = "a conflicting parameter is written with escapes or split over variables; "
+                                       "edit it by hand";
+                                return -EINVAL;
+                        }
+                        *replaced = true;
+                        if (i == last && cmdline_satisfies(one, *w))
+                                continue; /* kept as it is */
+                        r = i == last ? add_edit(ed, ne, file, s, e - s, *w) : drop_edit(grub_nth(g, file), s, e, ed, ne);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+/* Step 2, where the missing arguments (joined) go, by attempt:
+ * 0: /etc/default/grub's last GRUB_CMDLINE_LINUX (a new one at its end);
+ * 1: the assignment in force, when a later file sets it;
+ * 2: a new assignment after everything that reads it (a later variable
+ *    expands GRUB_CMDLINE_LINUX).
+ * The edits of step 1 plus this one in *ret; 0 when the attempt does not
+ * apply here. */
+static int place_missing(const struct grub_file *g, int attempt, const char *joined, const struct edit *ed, size_t ne,
+                         struct edit **ret, size_t *n_ret) {
+        const struct grub_file *in_force = NULL, *first = grub_nth(g, 0);
+        const struct grub_assign *a_force = last_assign_in(g, "GRUB_CMDLINE_LINUX", &in_force);
+        struct edit *try = NULL;
+        size_t nt = 0;
+        int r = 0;
+
+        if (attempt == 1 && (!in_force || in_force->idx == 0))
+                return 0;
+        for (size_t i = 0; i < ne && r >= 0; i++)
+                r = add_edit(&try, &nt, ed[i].file, ed[i].off, ed[i].del, ed[i].ins);
+        if (r >= 0 && attempt == 0)
+                r = append_edit(first, last_assign_here(first, "GRUB_CMDLINE_LINUX"), joined, &try, &nt);
+        else if (r >= 0 && attempt == 1)
+                r = append_edit(in_force, a_force, joined, &try, &nt);
+        else if (r >= 0) {
+                const struct grub_file *f = in_force ?: first;
+                _cleanup_free_ char *ins = strdupf("%sGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX %s\"\n",
+                                                   f->len == 0 || f->text[f->len - 1] == '\n' ? "" : "\n", joined);
+                r = ins ? add_edit(&try, &nt, f->idx, f->len, 0, ins) : -ENOMEM;
+        }
+        if (r < 0) {
+                free_edits(try, nt);
+                return r;
+        }
+        *ret = try;
+        *n_ret = nt;
+        return 1;
+}
+
+/* Step 3: the edits applied, and the result read back and verified. */
+static int apply_and_verify(const struct grub_file *g, struct edit *ed, size_t ne, char *const *want, char **out,
+                            size_t *lens, const char **why) {
+        for (size_t i = 0; i <= g->idx; i++) {
+                free(out[i]);
+                out[i] = NULL;
+        }
+        *why = NULL;
+        int r = apply_edits(g, ed, ne, out, lens, why);
+        return r < 0 ? r : verify(g, out, lens, want, why);
+}
+
+static char *join_blank(char *const *l) {
+        size_t len = 1;
+        for (char *const *a = l; *a; a++)
+                len += strlen(*a) + 1;
+        char *j = malloc(len), *p = j;
+        if (!j)
+                return NULL;
+        *p = 0;
+        for (char *const *a = l; *a; a++)
+                p = stpcpy(stpcpy(p, a == l ? "" : " "), *a);
+        return j;
+}
+
 int grub_patch_seq(const struct grub_file *g, char *const *want, char ***ret, size_t **ret_len, const char **why) {
         _cleanup_free_ struct token *tok = NULL;
         _cleanup_strv_free_ char **params = NULL, **append = NULL;
@@ -844,123 +978,28 @@ int grub_patch_seq(const struct grub_file *g, char *const *want, char ***ret, si
                 *why = "GRUB_CMDLINE_LINUX depends on a command substitution; vfpt cannot see through it";
         if (r >= 0)
                 r = grub_cmdline(g, &params);
+        if (r >= 0)
+                r = collect_edits(g, tok, params, n, want, &ed, &ne, &append, &replaced, why);
         if (r < 0)
                 goto out;
-
-        for (char *const *w = want; *w; w++) {
-                if (cmdline_satisfies(params, *w))
-                        continue;
-                int last = cmdline_find_last(params, *w);
-                if (last < 0) {
-                        if ((r = strv_extend(&append, *w)) < 0)
-                                goto out;
-                        continue;
-                }
-                /* replace one occurrence, drop the others of that name: the one
-                 * kept is the last in GRUB_CMDLINE_LINUX if there is one there
-                 * (recovery entries get only that variable), else the last; but
-                 * when that one is in a later file (a drop-in that takes the
-                 * argument away) and an earlier file already says what we want,
-                 * the earlier one stays as it is and the drop-in loses its word:
-                 * one file edited, not two */
-                for (size_t i = 0; i < n; i++)
-                        if (cmdline_names_equal(params[i], *w) && !tok[i].in_default)
-                                last = (int) i;
-                for (size_t i = 0; i < n; i++) {
-                        char *one[] = { params[i], NULL };
-                        if (cmdline_names_equal(params[i], *w) && tok[i].in_default == tok[last].in_default &&
-                            token_file(&tok[i]) != token_file(&tok[last]) && cmdline_satisfies(one, *w))
-                                last = (int) i;
-                }
-                for (size_t i = 0; i < n; i++) {
-                        if (!cmdline_names_equal(params[i], *w))
-                                continue;
-                        size_t s, e;
-                        unsigned file;
-                        if (!token_span(&tok[i], &file, &s, &e)) {
-                                *why = "a conflicting parameter is written with escapes or split over variables; "
-                                       "edit it by hand";
-                                r = -EINVAL;
-                                goto out;
-                        }
-                        const struct grub_file *f = grub_nth(g, file);
-                        replaced = true;
-                        char *one[] = { params[i], NULL };
-                        if ((int) i == last && cmdline_satisfies(one, *w))
-                                continue; /* kept as it is */
-                        if ((int) i == last)
-                                r = add_edit(&ed, &ne, file, s, e - s, *w);
-                        else {
-                                /* take one blank with it, one no other edit takes */
-                                if (s > 0 && (f->text[s - 1] == ' ' || f->text[s - 1] == '\t') &&
-                                    !edit_touches(ed, ne, file, s - 1))
-                                        s--;
-                                else if (e < f->len && (f->text[e] == ' ' || f->text[e] == '\t') &&
-                                         !edit_touches(ed, ne, file, e))
-                                        e++;
-                                r = add_edit(&ed, &ne, file, s, e - s, "");
-                        }
-                        if (r < 0)
-                                goto out;
-                }
-        }
-
         if (!append) {
-                if (ne > 0 && (r = apply_edits(g, ed, ne, out, lens, why)) >= 0)
-                        r = verify(g, out, lens, want, why);
+                if (ne > 0)
+                        r = apply_and_verify(g, ed, ne, want, out, lens, why);
                 goto out;
         }
-        for (char **a = append; *a; a++) {
-                char *j = strdupf("%s%s%s", joined ?: "", joined ? " " : "", *a);
-                free(joined);
-                if (!(joined = j)) {
-                        r = -ENOMEM;
-                        goto out;
-                }
+        if (!(joined = join_blank(append))) {
+                r = -ENOMEM;
+                goto out;
         }
-        /* where the missing ones go, the first that reads back right wins:
-         * 0: /etc/default/grub's last GRUB_CMDLINE_LINUX (a new one at its end);
-         * 1: the assignment in force, when a later file sets it;
-         * 2: a new assignment after everything that reads it (a later
-         *    variable expands GRUB_CMDLINE_LINUX) */
-        const struct grub_file *in_force = NULL;
-        const struct grub_assign *a_force = last_assign_in(g, "GRUB_CMDLINE_LINUX", &in_force);
-        const struct grub_file *first = grub_nth(g, 0);
-        for (int attempt = 0; attempt < 3; attempt++) {
+        /* the first place that reads back right wins; a new assignment
+         * after the others only when nothing was replaced in place */
+        for (int attempt = 0; attempt < (replaced ? 2 : 3); attempt++) {
                 struct edit *try = NULL;
                 size_t nt = 0;
-                if (attempt == 1 && (!in_force || in_force->idx == 0))
-                        continue;
-                if (attempt == 2 && replaced)
-                        break;
-                r = 0;
-                try = calloc(ne + 2, sizeof(*try));
-                if (!try) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                for (size_t i = 0; i < ne && r >= 0; i++)
-                        r = add_edit(&try, &nt, ed[i].file, ed[i].off, ed[i].del, ed[i].ins);
-                if (r >= 0 && attempt == 0)
-                        r = append_edit(first, last_assign_here(first, "GRUB_CMDLINE_LINUX"), joined, &try, &nt);
-                else if (r >= 0 && attempt == 1)
-                        r = append_edit(in_force, a_force, joined, &try, &nt);
-                else if (r >= 0) {
-                        const struct grub_file *f = in_force ?: first;
-                        _cleanup_free_ char *ins = strdupf("%sGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX %s\"\n",
-                                                           f->len == 0 || f->text[f->len - 1] == '\n' ? "" : "\n",
-                                                           joined);
-                        r = ins ? add_edit(&try, &nt, f->idx, f->len, 0, ins) : -ENOMEM;
-                }
-                for (size_t i = 0; i < nf; i++) {
-                        free(out[i]);
-                        out[i] = NULL;
-                }
-                *why = NULL;
-                if (r >= 0)
-                        r = apply_edits(g, try, nt, out, lens, why);
-                if (r >= 0)
-                        r = verify(g, out, lens, want, why);
+                int p = place_missing(g, attempt, joined, ed, ne, &try, &nt);
+                if (p == 0)
+                        continue; /* r stays what the attempt before gave */
+                r = p < 0 ? p : apply_and_verify(g, try, nt, want, out, lens, why);
                 free_edits(try, nt);
                 if (r != -EINVAL)
                         break;
