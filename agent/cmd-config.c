@@ -2,6 +2,7 @@
 /* vfpt check-config */
 #include <stdio.h>
 
+#include "coexist.h"
 #include "commands.h"
 #include "device.h"
 #include "engine.h"
@@ -55,7 +56,7 @@ static void print_human(const struct config *c) {
         }
 }
 
-static void print_json(const struct config *c, const char *const *errors) {
+static void print_json(const struct config *c, const char *const *errors, const struct coexist *co) {
         struct json j;
         char buf[SELECTOR_MAX], a[PCI_ADDR_MAX];
 
@@ -113,6 +114,7 @@ static void print_json(const struct config *c, const char *const *errors) {
                         json_null(&j, "mode");
                 json_object_end(&j);
         }
+        coexistence_json(&j, co);
         json_object_end(&j);
         json_finish(&j);
 }
@@ -139,6 +141,7 @@ static void check_driver(const char *origin, const char *key, const char *drv) {
 
 int cmd_check_config(struct context *ctx, int argc, char **argv) {
         _cleanup_config_ struct config *c = NULL;
+        _cleanup_(coexist_done) struct coexist co = {};
         int r;
 
         r = parse_command_options(ctx, argc, argv,
@@ -178,6 +181,7 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                                 } else if (a->refused || a->deferred)
                                         log_warning("%s: %s", a->name, a->message);
                         }
+                coexistence_warn(&e, &co);
                 learn_protected(&e);
                 engine_done(&e);
                 device_done();
@@ -193,7 +197,7 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
         for (char **e = c->errors; e && *e; e++)
                 log_error("%s", *e);
         if (ctx->json)
-                print_json(c, (const char *const *) c->errors);
+                print_json(c, (const char *const *) c->errors, &co);
         else if (r >= 0)
                 print_human(c);
         return r < 0 ? EXIT_USAGE : EXIT_OK;

@@ -8,6 +8,7 @@
 
 #include "bootstate.h"
 #include "cmdline.h"
+#include "coexist.h"
 #include "commands.h"
 #include "engine.h"
 #include "host.h"
@@ -638,6 +639,7 @@ static void boot_view(const struct config *c, struct boot_view *v) {
 int cmd_status(struct context *ctx, int argc, char **argv) {
         _cleanup_config_ struct config *c = NULL;
         _cleanup_strv_free_ char **want = NULL, **have = NULL;
+        _cleanup_(coexist_done) struct coexist co = {};
         struct engine e;
         bool drift = false;
         int r;
@@ -663,6 +665,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
         bool iommu = device_iommu_active();
         if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
+        coexistence_warn(&e, &co); /* warnings only: not drift */
         struct boot_view bv;
         boot_view(c, &bv);
         /* ---- issue 13 (cmd-grub.c): what the next boot gets from the boot
@@ -704,6 +707,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 json_bool(&j, "reboot_required", bv.reboot || nb.reboot); /* one member for both */
                 next_boot_json(&j, &nb); /* issue 13 */
                 json_devices(&j, &e);
+                coexistence_json(&j, &co);
                 json_object_end(&j);
                 json_finish(&j);
         } else {

@@ -69,6 +69,13 @@ void learn_ports(const struct config *c);
 int cmd_protected(struct context *ctx, int argc, char **argv);
 int cmd_initramfs_hook(struct context *ctx, int argc, char **argv);
 
+/* check-config, status: other network managers that also manage a PF the
+ * config manages (coexist.c), as the engine's PF accounts say which: one
+ * warning line each; ret for coexistence_json(), coexist_done() frees it. */
+struct coexist;
+void coexistence_warn(const struct engine *e, struct coexist *ret);
+void coexistence_json(struct json *j, const struct coexist *c);
+
 /* -c/-j/-v/-q; true if c was one of them */
 bool cli_common_option(struct context *ctx, int c, const char *arg);
 

@@ -32,6 +32,31 @@ ROOTED(path_state_dir, "/var/lib/vfpt")
 ROOTED(path_protected, "/var/lib/vfpt/protected")
 ROOTED(path_ports, "/var/lib/vfpt/ports")
 
+const char *const *path_networkmanager_dirs(void) {
+        static const char *const d[] = {
+                "/etc/NetworkManager/system-connections",
+                "/run/NetworkManager/system-connections",
+                "/usr/lib/NetworkManager/system-connections",
+                NULL,
+        };
+        return d;
+}
+
+/* systemd's NETWORK_DIRS: /etc over /run over the vendor directories */
+const char *const *path_systemd_network_dirs(void) {
+        static const char *const d[] = {
+                "/etc/systemd/network",     "/run/systemd/network", "/usr/local/lib/systemd/network",
+                "/usr/lib/systemd/network", "/lib/systemd/network", NULL,
+        };
+        return d;
+}
+
+/* netplan: /run shadows /etc, which shadows /lib */
+const char *const *path_netplan_dirs(void) {
+        static const char *const d[] = { "/run/netplan", "/etc/netplan", "/lib/netplan", NULL };
+        return d;
+}
+
 const char *path_kmsg(void) {
         return "/dev/kmsg";
 }

@@ -47,5 +47,13 @@ const char *path_protected(void);
 /* /var/lib/vfpt/ports: the interface names learnt for [sriov IFNAME] */
 const char *path_ports(void);
 
+/* Where other network managers keep what they apply to interfaces
+ * (coexist.c): the directories each reads, in its own order of precedence,
+ * NULL-terminated. These are the host's paths, as messages name them; open
+ * them through path_rooted(). */
+const char *const *path_networkmanager_dirs(void); /* keyfiles: *.nmconnection */
+const char *const *path_systemd_network_dirs(void); /* *.link, *.network and their drop-ins */
+const char *const *path_netplan_dirs(void);         /* *.yaml */
+
 /* $VFPT_ROOT + p, newly allocated */
 char *path_rooted(const char *p);
