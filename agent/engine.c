@@ -330,6 +330,67 @@ static int guarded(struct engine *e, const struct pci_dev *d, struct account *a)
         return 0;
 }
 
+/* Is the device bound to drv now? */
+static bool bound_to(const char *name, const char *drv) {
+        struct pci_dev now;
+        const char *bad;
+        return device_read(name, &now, &bad) == 0 && streq(now.driver, drv);
+}
+
+/* APPLY: the claim is what the device's driver link says after the probe,
+ * not the probe's success. A write to drivers_probe succeeds whether or not
+ * a driver bound: drivers_probe_store() (drivers/base/bus.c) returns the
+ * count when bus_rescan_devices_helper() is 0, and that is device_attach()'s
+ * "no driver took it" as much as "bound" (a failing probe included). It is
+ * synchronous, so a read right after it is the answer: device_attach() is
+ * __device_attach(dev, false), which probes in the writer's context
+ * (drivers/base/dd.c: only the initial binding after a device or driver
+ * registers may be asynchronous; "the rest is always synchronous, as we
+ * expect it is being done by request from userspace"). Only a probe that
+ * returns -EPROBE_DEFER binds later, from the deferred probe work;
+ * vfio-pci and pci-stub never defer, and a bind later is no claim now.
+ * 0 bound to drv, else -errno with the reason said. */
+static int read_back(struct engine *e, const struct pci_dev *d, struct account *a, const char *drv) {
+        struct pci_dev now;
+        const char *bad;
+        char left[128] = "";
+        int r;
+
+        if (e->mode != ENGINE_APPLY)
+                return 0;
+        r = device_read(d->name, &now, &bad);
+        if (r < 0) {
+                if (r == -EBADMSG)
+                        say(a, true, "not claimed: cannot read its driver back: sysfs attribute %s has unexpected "
+                                     "content", bad);
+                else
+                        say(a, true, "not claimed: cannot read its driver back: %s", strerror(-r));
+                return r;
+        }
+        if (a) {
+                snprintf(a->driver, sizeof(a->driver), "%s", now.driver);
+                snprintf(a->override, sizeof(a->override), "%s", now.override);
+        }
+        if (streq(now.driver, drv))
+                return 0;
+        if (*d->driver && !*now.driver) /* a late claim took it from its host driver */
+                snprintf(left, sizeof(left), "; unbound from %s, it is left without a driver", d->driver);
+        if (*now.driver)
+                say(a, true, "not claimed: bound to %s, not %s (driver_override=%s)", now.driver, drv,
+                    *now.override ? now.override : "(null)");
+        else if (!streq(now.override, drv))
+                say(a, true, "not claimed: drivers_probe bound nothing (driver_override=%s, not %s: changed meanwhile)%s",
+                    *now.override ? now.override : "(null)", drv, left);
+        else if (!driver_registered(drv))
+                say(a, true, "not claimed: drivers_probe bound nothing (driver_override=%s; %s is not registered: "
+                             "its module is not loaded)%s", drv, drv, left);
+        else
+                say(a, true, "not claimed: drivers_probe bound nothing (driver_override=%s; %s did not take it: %ssee "
+                             "the kernel log)%s", drv, drv,
+                    driver_is_vfio(drv) ? "is the device in an IOMMU group? " : "", left);
+        return -ENXIO;
+}
+
 /* Take one device for its claim driver drv: override, away from a host
  * driver (or another passthrough driver), bind.
  * 0 claimed, 1 left alone on purpose (protected or deferred), -errno. */
@@ -368,12 +429,20 @@ static int claim_one(struct engine *e, const struct pci_dev *d, struct account *
                 r = load_driver(e, drv);
                 if (r == 1) /* already there after all */
                         r = probe(e, d->name);
+                else if (r == 0 && e->mode == ENGINE_APPLY && !bound_to(d->name, drv))
+                        /* registering the driver binds the overridden device,
+                         * unless the module probes asynchronously (async_probe=):
+                         * drivers_probe, synchronous, settles it either way */
+                        r = probe(e, d->name);
         }
         if (r < 0) {
                 say(a, true, "cannot bind to %s: %s%s%s%s", drv, strerror(-r), r == -ENOENT ? " (module " : "",
                     r == -ENOENT ? drv : "", r == -ENOENT ? " not found)" : "");
                 return r;
         }
+        r = read_back(e, d, a, drv);
+        if (r < 0)
+                return r;
         say(a, false, "claimed for %s", drv);
         if (a)
                 a->changed = true;
