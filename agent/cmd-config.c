@@ -179,16 +179,14 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                                         log_warning("%s: %s", a->name, a->message);
                         }
                 learn_protected(&e);
-                engine_done(&e);
-                device_done();
-                module_done();
+                command_teardown(&e);
         }
         if (r >= 0) {
                 for (size_t i = 0; i < c->n_sriov; i++)
                         if (c->sriov[i].vf_driver == VF_DRIVER_VFIO)
                                 check_driver(c->sriov[i].vf_driver_origin, "vf_driver", c->sriov[i].vf_claim);
                 check_driver(c->vfio_driver_origin, "[vfio] driver", c->vfio_driver);
-                module_done();
+                command_teardown(NULL);
         }
         for (char **e = c->errors; e && *e; e++)
                 log_error("%s", *e);

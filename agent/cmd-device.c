@@ -14,8 +14,6 @@
 #include "json.h"
 #include "lock.h"
 #include "log.h"
-#include "module.h"
-#include "netlink.h"
 #include "paths.h"
 #include "protect.h"
 
@@ -228,20 +226,13 @@ static int device_command(struct context *ctx, int argc, char **argv, const char
         return load_config_or_report(ctx, ret);
 }
 
-static void cleanup(void) {
-        device_done();
-        module_done();
-        netlink_done();
-}
-
 /* engine_all with the error said; on failure nothing is left to free */
 static int run_all(struct engine *e, const struct config *c, enum engine_mode mode) {
         engine_init(e, c, mode);
         int r = engine_all(e);
         if (r < 0) {
                 log_error("cannot enumerate PCI devices: %s", strerror(-r));
-                engine_done(e);
-                cleanup();
+                command_teardown(e);
         }
         return r;
 }
@@ -268,8 +259,7 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
                 print_steps(&e, "");
                 print_accounts(&e, "# ");
         }
-        engine_done(&e);
-        cleanup();
+        command_teardown(&e);
         return EXIT_OK;
 }
 
@@ -401,8 +391,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         r = engine_all(&e);
         if (r < 0) {
                 log_error("cannot enumerate PCI devices: %s", strerror(-r));
-                engine_done(&e);
-                cleanup();
+                command_teardown(&e);
                 return EXIT_PARTIAL;
         }
         if (early) /* no one reads stdout in the initramfs: the kernel log gets the account */
@@ -444,8 +433,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                 if (grub && grub_apply_for_apply(c, NULL) != EXIT_OK)
                         r = EXIT_PARTIAL;
         }
-        engine_done(&e);
-        cleanup();
+        command_teardown(&e);
         return r;
 }
 
@@ -495,8 +483,7 @@ static int udev_net(struct context *ctx, const char *devpath) {
         engine_init(&e, c, ENGINE_APPLY);
         engine_netdev(&e, name);
         log_accounts(&e);
-        engine_done(&e);
-        cleanup();
+        command_teardown(&e);
         return EXIT_OK;
 }
 
@@ -535,8 +522,7 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
                         if (e.acc[i]->message)
                                 log_full_errno(e.acc[i]->failed ? LOG_ERR : LOG_NOTICE, 0, "%s: %s", e.acc[i]->name,
                                                e.acc[i]->message);
-                engine_done(&e);
-                cleanup();
+                command_teardown(&e);
                 return EXIT_OK;
         }
         if (streq_ptr(action, "add") && streq_ptr(subsystem, "net"))
@@ -583,8 +569,7 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
         if (engine_deferred(&e))
                 mark_deferred(true);
         log_accounts(&e);
-        engine_done(&e);
-        cleanup();
+        command_teardown(&e);
         return EXIT_OK;
 }
 
@@ -740,9 +725,8 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 }
         }
         learn_protected(&e);
-        engine_done(&e);
         next_boot_done(&nb); /* issue 13 */
-        cleanup();
+        command_teardown(&e);
         return drift ? EXIT_DRIFT : EXIT_OK;
 }
 

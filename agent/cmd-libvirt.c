@@ -6,7 +6,6 @@
 #include "device.h"
 #include "engine.h"
 #include "log.h"
-#include "module.h"
 
 /* an attribute value: & < > ' " escaped */
 static void xml_attr(const char *s) {
@@ -119,7 +118,7 @@ int cmd_libvirt(struct context *ctx, int argc, char **argv) {
         r = engine_all(&e);
         if (r < 0) {
                 log_error("cannot enumerate PCI devices: %s", strerror(-r));
-                engine_done(&e);
+                command_teardown(&e);
                 return EXIT_USAGE;
         }
         const char *in = want ? "" : "  ";
@@ -199,9 +198,7 @@ int cmd_libvirt(struct context *ctx, int argc, char **argv) {
         }
         if (!want)
                 printf("</vfpt-libvirt>\n");
-        engine_done(&e);
-        device_done();
-        module_done();
+        command_teardown(&e);
         if (want && !found) {
                 log_error("libvirt: %s is not a PF whose VFs vfpt claims, nor a device it claims", want);
                 return EXIT_USAGE;

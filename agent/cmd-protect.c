@@ -5,10 +5,8 @@
 
 #include "bootstate.h"
 #include "commands.h"
-#include "device.h"
 #include "json.h"
 #include "log.h"
-#include "module.h"
 #include "paths.h"
 #include "protect.h"
 
@@ -81,7 +79,7 @@ int cmd_protected(struct context *ctx, int argc, char **argv) {
                 r = protect_save(p, why, sizeof(why));
                 if (r < 0) {
                         log_error("%s: cannot record the protected set: %s", path_protected(), strerror(-r));
-                        device_done();
+                        command_teardown(NULL);
                         return EXIT_PARTIAL;
                 }
         }
@@ -120,8 +118,7 @@ int cmd_protected(struct context *ctx, int argc, char **argv) {
                 if (save)
                         printf("save: %s\n", why);
         }
-        device_done();
-        module_done();
+        command_teardown(NULL);
         return EXIT_OK;
 }
 
@@ -159,8 +156,7 @@ int cmd_initramfs_hook(struct context *ctx, int argc, char **argv) {
         r = protect_open(false, &p);
         if (r >= 0)
                 r = protect_save(p, why, sizeof(why));
-        device_done();
-        module_done();
+        command_teardown(NULL);
         if (r < 0) {
                 log_error("%s: cannot record the protected set: %s", path_protected(), strerror(-r));
                 return EXIT_PARTIAL;
