@@ -133,8 +133,8 @@ static void check_driver(const char *origin, const char *key, const char *drv) {
                             "its claims will fail until it is installed",
                             origin, key, drv, drv, release, dir ?: "/lib/modules/", release);
         else if (r < 0)
-                log_warning("%s: %s %s: cannot tell whether the running kernel has module %s: %s", origin, key, drv,
-                            drv, strerror(-r));
+                log_warning_errno(r, "%s: %s %s: cannot tell whether the running kernel has module %s: %m", origin,
+                                  key, drv, drv);
 }
 
 int cmd_check_config(struct context *ctx, int argc, char **argv) {

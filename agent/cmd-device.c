@@ -141,8 +141,7 @@ static void log_refused(const struct engine *e) {
                 unsigned vf;
                 const char *what = step_netlink_setting(&e->steps[i], &vf);
                 if (what && e->steps[i].result < 0)
-                        log_error("%s: VF %u: cannot set %s: %s", e->steps[i].path, vf, what,
-                                  strerror(-e->steps[i].result));
+                        log_error_errno(e->steps[i].result, "%s: VF %u: cannot set %s: %m", e->steps[i].path, vf, what);
         }
 }
 
@@ -231,7 +230,7 @@ static int run_all(struct engine *e, const struct config *c, enum engine_mode mo
         engine_init(e, c, mode);
         int r = engine_all(e);
         if (r < 0) {
-                log_error("cannot enumerate PCI devices: %s", strerror(-r));
+                log_error_errno(r, "cannot enumerate PCI devices: %m");
                 command_teardown(e);
         }
         return r;
@@ -304,7 +303,7 @@ void learn_protected(struct engine *e) {
         }
         int r = protect_save(p, why, sizeof(why));
         if (r < 0)
-                log_warning("%s: cannot record the protected set: %s", path_protected(), strerror(-r));
+                log_warning_errno(r, "%s: cannot record the protected set: %m", path_protected());
         else
                 log_debug("protected set: %s", why);
 }
@@ -355,7 +354,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         if (early && in_initrd()) {
                 char digest[DIGEST_MAX];
                 if (config_digest(c, digest) >= 0 && (r = bootstate_record_boot(digest)) < 0)
-                        log_warning("cannot record this boot's config in %s: %s", path_runtime_dir(), strerror(-r));
+                        log_warning_errno(r, "cannot record this boot's config in %s: %m", path_runtime_dir());
         }
         if (running_in_chroot() > 0) {
                 /* an image build or an installer's %post: the devices here are
@@ -382,7 +381,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                             "vfio-pci cannot take devices; check kernel_args with 'vfpt status'");
         lock = lock_take(LOCK_TIMEOUT_SEC);
         if (lock < 0) {
-                log_error("cannot take the lock in /run/vfpt: %s", strerror(-lock));
+                log_error_errno(lock, "cannot take the lock in /run/vfpt: %m");
                 return EXIT_PARTIAL;
         }
         engine_init(&e, c, ENGINE_APPLY);
@@ -390,7 +389,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         e.late = o.late;
         r = engine_all(&e);
         if (r < 0) {
-                log_error("cannot enumerate PCI devices: %s", strerror(-r));
+                log_error_errno(r, "cannot enumerate PCI devices: %m");
                 command_teardown(&e);
                 return EXIT_PARTIAL;
         }
@@ -476,7 +475,7 @@ static int udev_net(struct context *ctx, const char *devpath) {
                 return EXIT_OK;
         _cleanup_close_ int lock = lock_take(LOCK_TIMEOUT_SEC);
         if (lock < 0) {
-                log_error("%s: cannot take the lock in /run/vfpt: %s; VF settings left alone", name, strerror(-lock));
+                log_error_errno(lock, "%s: cannot take the lock in /run/vfpt: %m; VF settings left alone", name);
                 return EXIT_OK;
         }
         struct engine e;
@@ -560,7 +559,7 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
 
         _cleanup_close_ int lock = lock_take(LOCK_TIMEOUT_SEC);
         if (lock < 0) {
-                log_error("%s: cannot take the lock in /run/vfpt: %s; device left alone", name, strerror(-lock));
+                log_error_errno(lock, "%s: cannot take the lock in /run/vfpt: %m; device left alone", name);
                 return EXIT_OK;
         }
         struct engine e;
@@ -628,7 +627,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
         }
         r = host_cmdline(&have);
         if (r < 0) {
-                log_error("%s: cannot read: %s", PROC_CMDLINE, strerror(-r));
+                log_error_errno(r, "%s: cannot read: %m", PROC_CMDLINE);
                 return EXIT_USAGE;
         }
         bool iommu = device_iommu_active();

@@ -117,7 +117,7 @@ int cmd_libvirt(struct context *ctx, int argc, char **argv) {
         engine_init(&e, c, ENGINE_PLAN);
         r = engine_all(&e);
         if (r < 0) {
-                log_error("cannot enumerate PCI devices: %s", strerror(-r));
+                log_error_errno(r, "cannot enumerate PCI devices: %m");
                 command_teardown(&e);
                 return EXIT_USAGE;
         }
