@@ -4,7 +4,11 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "device.h"
+#include "engine.h"
 #include "log.h"
+#include "module.h"
+#include "netlink.h"
 
 static int verbosity_level = LOG_NOTICE;
 
@@ -86,3 +90,11 @@ int load_config_or_report(struct context *ctx, struct config **ret) {
         return 0;
 }
 
+
+void command_teardown(struct engine *e) {
+        if (e)
+                engine_done(e);
+        device_done();
+        module_done();
+        netlink_done();
+}

@@ -135,8 +135,8 @@ static void check_driver(const char *origin, const char *key, const char *drv) {
                             "its claims will fail until it is installed",
                             origin, key, drv, drv, release, dir ?: "/lib/modules/", release);
         else if (r < 0)
-                log_warning("%s: %s %s: cannot tell whether the running kernel has module %s: %s", origin, key, drv,
-                            drv, strerror(-r));
+                log_warning_errno(r, "%s: %s %s: cannot tell whether the running kernel has module %s: %m", origin,
+                                  key, drv, drv);
 }
 
 int cmd_check_config(struct context *ctx, int argc, char **argv) {
@@ -183,16 +183,14 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                         }
                 coexistence_warn(&e, &co);
                 learn_protected(&e);
-                engine_done(&e);
-                device_done();
-                module_done();
+                command_teardown(&e);
         }
         if (r >= 0) {
                 for (size_t i = 0; i < c->n_sriov; i++)
                         if (c->sriov[i].vf_driver == VF_DRIVER_VFIO)
                                 check_driver(c->sriov[i].vf_driver_origin, "vf_driver", c->sriov[i].vf_claim);
                 check_driver(c->vfio_driver_origin, "[vfio] driver", c->vfio_driver);
-                module_done();
+                command_teardown(NULL);
         }
         for (char **e = c->errors; e && *e; e++)
                 log_error("%s", *e);

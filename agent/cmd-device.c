@@ -15,8 +15,6 @@
 #include "json.h"
 #include "lock.h"
 #include "log.h"
-#include "module.h"
-#include "netlink.h"
 #include "paths.h"
 #include "port.h"
 #include "protect.h"
@@ -145,8 +143,7 @@ static void log_refused(const struct engine *e) {
                 unsigned vf;
                 const char *what = step_netlink_setting(&e->steps[i], &vf);
                 if (what && e->steps[i].result < 0)
-                        log_error("%s: VF %u: cannot set %s: %s", e->steps[i].path, vf, what,
-                                  strerror(-e->steps[i].result));
+                        log_error_errno(e->steps[i].result, "%s: VF %u: cannot set %s: %m", e->steps[i].path, vf, what);
         }
 }
 
@@ -230,20 +227,13 @@ static int device_command(struct context *ctx, int argc, char **argv, const char
         return load_config_or_report(ctx, ret);
 }
 
-static void cleanup(void) {
-        device_done();
-        module_done();
-        netlink_done();
-}
-
 /* engine_all with the error said; on failure nothing is left to free */
 static int run_all(struct engine *e, const struct config *c, enum engine_mode mode) {
         engine_init(e, c, mode);
         int r = engine_all(e);
         if (r < 0) {
-                log_error("cannot enumerate PCI devices: %s", strerror(-r));
-                engine_done(e);
-                cleanup();
+                log_error_errno(r, "cannot enumerate PCI devices: %m");
+                command_teardown(e);
         }
         return r;
 }
@@ -270,8 +260,7 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
                 print_steps(&e, "");
                 print_accounts(&e, "# ");
         }
-        engine_done(&e);
-        cleanup();
+        command_teardown(&e);
         return EXIT_OK;
 }
 
@@ -316,7 +305,7 @@ void learn_protected(struct engine *e) {
         }
         int r = protect_save(p, why, sizeof(why));
         if (r < 0)
-                log_warning("%s: cannot record the protected set: %s", path_protected(), strerror(-r));
+                log_warning_errno(r, "%s: cannot record the protected set: %m", path_protected());
         else
                 log_debug("protected set: %s", why);
         learn_ports(e->cfg);
@@ -380,7 +369,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         if (early && in_initrd()) {
                 char digest[DIGEST_MAX];
                 if (config_digest(c, digest) >= 0 && (r = bootstate_record_boot(digest)) < 0)
-                        log_warning("cannot record this boot's config in %s: %s", path_runtime_dir(), strerror(-r));
+                        log_warning_errno(r, "cannot record this boot's config in %s: %m", path_runtime_dir());
         }
         if (running_in_chroot() > 0) {
                 /* an image build or an installer's %post: the devices here are
@@ -407,7 +396,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                             "vfio-pci cannot take devices; check kernel_args with 'vfpt status'");
         lock = lock_take(LOCK_TIMEOUT_SEC);
         if (lock < 0) {
-                log_error("cannot take the lock in /run/vfpt: %s", strerror(-lock));
+                log_error_errno(lock, "cannot take the lock in /run/vfpt: %m");
                 return EXIT_PARTIAL;
         }
         engine_init(&e, c, ENGINE_APPLY);
@@ -415,9 +404,8 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         e.late = o.late;
         r = engine_all(&e);
         if (r < 0) {
-                log_error("cannot enumerate PCI devices: %s", strerror(-r));
-                engine_done(&e);
-                cleanup();
+                log_error_errno(r, "cannot enumerate PCI devices: %m");
+                command_teardown(&e);
                 return EXIT_PARTIAL;
         }
         if (early) /* no one reads stdout in the initramfs: the kernel log gets the account */
@@ -459,8 +447,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                 if (grub && grub_apply_for_apply(c, NULL) != EXIT_OK)
                         r = EXIT_PARTIAL;
         }
-        engine_done(&e);
-        cleanup();
+        command_teardown(&e);
         return r;
 }
 
@@ -503,15 +490,14 @@ static int udev_net(struct context *ctx, const char *devpath) {
                 return EXIT_OK;
         _cleanup_close_ int lock = lock_take(LOCK_TIMEOUT_SEC);
         if (lock < 0) {
-                log_error("%s: cannot take the lock in /run/vfpt: %s; VF settings left alone", name, strerror(-lock));
+                log_error_errno(lock, "%s: cannot take the lock in /run/vfpt: %m; VF settings left alone", name);
                 return EXIT_OK;
         }
         struct engine e;
         engine_init(&e, c, ENGINE_APPLY);
         engine_netdev(&e, name);
         log_accounts(&e);
-        engine_done(&e);
-        cleanup();
+        command_teardown(&e);
         return EXIT_OK;
 }
 
@@ -550,8 +536,7 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
                         if (e.acc[i]->message)
                                 log_full_errno(e.acc[i]->failed ? LOG_ERR : LOG_NOTICE, 0, "%s: %s", e.acc[i]->name,
                                                e.acc[i]->message);
-                engine_done(&e);
-                cleanup();
+                command_teardown(&e);
                 return EXIT_OK;
         }
         if (streq_ptr(action, "add") && streq_ptr(subsystem, "net"))
@@ -589,7 +574,7 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
 
         _cleanup_close_ int lock = lock_take(LOCK_TIMEOUT_SEC);
         if (lock < 0) {
-                log_error("%s: cannot take the lock in /run/vfpt: %s; device left alone", name, strerror(-lock));
+                log_error_errno(lock, "%s: cannot take the lock in /run/vfpt: %m; device left alone", name);
                 return EXIT_OK;
         }
         struct engine e;
@@ -598,8 +583,7 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
         if (engine_deferred(&e))
                 mark_deferred(true);
         log_accounts(&e);
-        engine_done(&e);
-        cleanup();
+        command_teardown(&e);
         return EXIT_OK;
 }
 
@@ -659,7 +643,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
         }
         r = host_cmdline(&have);
         if (r < 0) {
-                log_error("%s: cannot read: %s", PROC_CMDLINE, strerror(-r));
+                log_error_errno(r, "%s: cannot read: %m", PROC_CMDLINE);
                 return EXIT_USAGE;
         }
         bool iommu = device_iommu_active();
@@ -758,9 +742,8 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 }
         }
         learn_protected(&e);
-        engine_done(&e);
         next_boot_done(&nb); /* issue 13 */
-        cleanup();
+        command_teardown(&e);
         return drift ? EXIT_DRIFT : EXIT_OK;
 }
 

@@ -74,7 +74,7 @@ static int load_grub_files(struct grub_run *run, char *const *files) {
                 size_t len;
                 int r = read_file(*f, 1024 * 1024, &text, &len);
                 if (r < 0) {
-                        log_error("%s: cannot read: %s", *f, strerror(-r));
+                        log_error_errno(r, "%s: cannot read: %m", *f);
                         return EXIT_USAGE;
                 }
                 r = grub_parse_next(TAKE_PTR(run->g), *f, text, len, &n);
@@ -84,7 +84,7 @@ static int load_grub_files(struct grub_run *run, char *const *files) {
                         return EXIT_USAGE;
                 }
                 if (r < 0) {
-                        log_error("%s: %s", *f, strerror(-r));
+                        log_error_errno(r, "%s: %m", *f);
                         return EXIT_USAGE;
                 }
         }
@@ -96,7 +96,7 @@ static int load_grub_files(struct grub_run *run, char *const *files) {
                         log_error("%s:%u: the kernel command line depends on a command substitution; vfpt "
                                   "cannot see through it", in ? in->path : run->file, line);
                 else
-                        log_error("%s: %s", run->file, strerror(-r));
+                        log_error_errno(r, "%s: %m", run->file);
                 return EXIT_USAGE;
         }
         run->bls = bls_enabled(run->g);
@@ -139,7 +139,7 @@ static int load_cmdline_file(struct grub_run *run) {
                 r = default_kernel_cmdline(&text);
         }
         if (r < 0) {
-                log_error("%s: cannot read: %s", run->file, strerror(-r));
+                log_error_errno(r, "%s: cannot read: %m", run->file);
                 return EXIT_USAGE;
         }
         char *nl = strchr(text, '\n');
@@ -153,7 +153,7 @@ static int load_cmdline_file(struct grub_run *run) {
         run->line = TAKE_PTR(text);
         r = cmdline_split(run->line, &run->params);
         if (r < 0) {
-                log_error("%s: %s", run->file, strerror(-r));
+                log_error_errno(r, "%s: %m", run->file);
                 return EXIT_USAGE;
         }
         return EXIT_OK;
@@ -179,7 +179,7 @@ static int grub_load(const struct config *c, const char *file, struct grub_run *
                         return EXIT_USAGE;
                 }
                 if (r < 0) {
-                        log_error("cannot tell which boot loader is in use: %s", strerror(-r));
+                        log_error_errno(r, "cannot tell which boot loader is in use: %m");
                         return EXIT_USAGE;
                 }
                 log_debug("boot loader: %s (%s)", run->bl->name, run->bl->evidence);
@@ -211,7 +211,7 @@ static int grub_check(struct grub_run *run) {
         _cleanup_free_ char *failed = NULL;
         int k = patch_entries(run, true, &failed);
         if (k < 0) {
-                log_error("%s: %s", failed ?: "boot entries", strerror(-k));
+                log_error_errno(k, "%s: %m", failed ?: "boot entries");
                 return EXIT_USAGE;
         }
         run->satisfied = run->satisfied && k == 0;
@@ -235,7 +235,7 @@ static int write_one(struct grub_run *run, const char *file, const char *text, s
                 if (r >= 0)
                         r = atomic_replace_full(file, text, len, NULL, &replaced);
                 if (r < 0) {
-                        log_error("%s: cannot create: %s", file, strerror(-r));
+                        log_error_errno(r, "%s: cannot create: %m", file);
                         return EXIT_PARTIAL;
                 }
                 log_info("%s: created with kernel_args", file);
@@ -243,12 +243,12 @@ static int write_one(struct grub_run *run, const char *file, const char *text, s
         }
         r = atomic_replace_full(file, text, len, BACKUP_SUFFIX, &replaced);
         if (r < 0 && replaced) {
-                log_error("%s: written (previous content in %s%s), but syncing its directory failed: %s; "
-                          "the change may not survive a crash", file, file, BACKUP_SUFFIX, strerror(-r));
+                log_error_errno(r, "%s: written (previous content in %s%s), but syncing its directory failed: %m; "
+                                "the change may not survive a crash", file, file, BACKUP_SUFFIX);
                 return EXIT_PARTIAL;
         }
         if (r < 0) {
-                log_error("%s: cannot write: %s; the file is unchanged", file, strerror(-r));
+                log_error_errno(r, "%s: cannot write: %m; the file is unchanged", file);
                 return EXIT_PARTIAL;
         }
         log_info("%s: kernel_args added; previous content in %s%s", file, file, BACKUP_SUFFIX);
@@ -304,7 +304,7 @@ static int grub_apply(struct grub_run *run, bool no_update) {
         /* --no-update: these files only; otherwise the boot entries' own copies too */
         int k = no_update ? 0 : patch_entries(run, false, &failed);
         if (k < 0) {
-                log_error("%s: cannot patch: %s", failed ?: "boot entries", strerror(-k));
+                log_error_errno(k, "%s: cannot patch: %m", failed ?: "boot entries");
                 return EXIT_PARTIAL;
         }
         if (!no_update && (run->changed || k > 0)) {

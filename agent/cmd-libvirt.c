@@ -7,7 +7,6 @@
 #include "engine.h"
 #include "log.h"
 #include "port.h"
-#include "module.h"
 
 /* an attribute value: & < > ' " escaped */
 static void xml_attr(const char *s) {
@@ -119,8 +118,8 @@ int cmd_libvirt(struct context *ctx, int argc, char **argv) {
         engine_init(&e, c, ENGINE_PLAN);
         r = engine_all(&e);
         if (r < 0) {
-                log_error("cannot enumerate PCI devices: %s", strerror(-r));
-                engine_done(&e);
+                log_error_errno(r, "cannot enumerate PCI devices: %m");
+                command_teardown(&e);
                 return EXIT_USAGE;
         }
         const char *in = want ? "" : "  ";
@@ -200,9 +199,7 @@ int cmd_libvirt(struct context *ctx, int argc, char **argv) {
         }
         if (!want)
                 printf("</vfpt-libvirt>\n");
-        engine_done(&e);
-        device_done();
-        module_done();
+        command_teardown(&e);
         if (want && !found) {
                 log_error("libvirt: %s is not a PF whose VFs vfpt claims, nor a device it claims", want);
                 return EXIT_USAGE;

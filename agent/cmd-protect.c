@@ -5,10 +5,8 @@
 
 #include "bootstate.h"
 #include "commands.h"
-#include "device.h"
 #include "json.h"
 #include "log.h"
-#include "module.h"
 #include "paths.h"
 #include "protect.h"
 
@@ -69,19 +67,19 @@ int cmd_protected(struct context *ctx, int argc, char **argv) {
         }
         r = protect_open(false, &p);
         if (r < 0) {
-                log_error("cannot load the protected set: %s", strerror(-r));
+                log_error_errno(r, "cannot load the protected set: %m");
                 return EXIT_USAGE;
         }
         r = protect_scan(p, &live, &n_live);
         if (r < 0) {
-                log_error("cannot enumerate PCI devices: %s", strerror(-r));
+                log_error_errno(r, "cannot enumerate PCI devices: %m");
                 return EXIT_USAGE;
         }
         if (save) {
                 r = protect_save(p, why, sizeof(why));
                 if (r < 0) {
-                        log_error("%s: cannot record the protected set: %s", path_protected(), strerror(-r));
-                        device_done();
+                        log_error_errno(r, "%s: cannot record the protected set: %m", path_protected());
+                        command_teardown(NULL);
                         return EXIT_PARTIAL;
                 }
         }
@@ -120,8 +118,7 @@ int cmd_protected(struct context *ctx, int argc, char **argv) {
                 if (save)
                         printf("save: %s\n", why);
         }
-        device_done();
-        module_done();
+        command_teardown(NULL);
         return EXIT_OK;
 }
 
@@ -153,17 +150,16 @@ int cmd_initramfs_hook(struct context *ctx, int argc, char **argv) {
         if (r >= 0)
                 r = bootstate_record_initramfs(kver, tool, digest);
         if (r < 0) {
-                log_error("cannot record the initramfs of kernel %s: %s", kver, strerror(-r));
+                log_error_errno(r, "cannot record the initramfs of kernel %s: %m", kver);
                 return r == -EINVAL ? EXIT_USAGE : EXIT_PARTIAL;
         }
         learn_ports(c);
         r = protect_open(false, &p);
         if (r >= 0)
                 r = protect_save(p, why, sizeof(why));
-        device_done();
-        module_done();
+        command_teardown(NULL);
         if (r < 0) {
-                log_error("%s: cannot record the protected set: %s", path_protected(), strerror(-r));
+                log_error_errno(r, "%s: cannot record the protected set: %m", path_protected());
                 return EXIT_PARTIAL;
         }
         log_info("protected set: %s", why);

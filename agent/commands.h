@@ -81,3 +81,8 @@ bool cli_common_option(struct context *ctx, int c, const char *arg);
 
 /* Loads the config and prints every error; returns 0 or EXIT_USAGE. */
 int load_config_or_report(struct context *ctx, struct config **ret);
+
+/* The end of a command that looked at devices: the engine's accounts (e may
+ * be NULL), then the libudev, libkmod and libmnl contexts of the process
+ * (for a clean exit under valgrind; any may never have been opened). */
+void command_teardown(struct engine *e);

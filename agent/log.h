@@ -18,7 +18,9 @@ void log_open(void);
 void log_close(void);
 
 /* Logs one line "vfpt: ..." at syslog priority level. Returns -abs(err) so
- * callers can "return log_error_errno(r, ...)". */
+ * callers can "return log_error_errno(r, ...)". With err, %m in fmt is its
+ * text (strerror), as glibc's printf gives it for errno; errno itself is left
+ * as it was. A line below the level is not even formatted. */
 int log_internal(int level, int err, const char *fmt, ...) _printf_(3, 4);
 
 #define log_full_errno(level, err, ...) log_internal((level), (err), __VA_ARGS__)
