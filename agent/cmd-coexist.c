@@ -12,10 +12,12 @@
 #include "json.h"
 #include "log.h"
 #include "paths.h"
+#include "port.h"
 
 struct pf_netdev {
         char ifname[IFNAMSIZ];
         char mac[64];
+        char perm[MAC_MAX];
 };
 
 void coexistence_warn(const struct engine *e, struct coexist *ret) {
@@ -40,7 +42,11 @@ void coexistence_warn(const struct engine *e, struct coexist *ret) {
                         if (p && read_one_line(p, &mac) >= 0)
                                 snprintf(nd[n].mac, sizeof(nd[n].mac), "%s", mac);
                 }
-                pfs[n] = (struct coexist_pf) { a->name, nd[n].ifname, nd[n].mac, a->driver };
+                struct pf_port port = {};
+                if (port_read(NULL, a->name, &port) == 0 && port.has_mac)
+                        mac_format(port.mac, nd[n].perm);
+                pf_port_done(&port);
+                pfs[n] = (struct coexist_pf) { a->name, nd[n].ifname, nd[n].mac, nd[n].perm, a->driver };
                 n++;
         }
         r = coexist_scan(pfs, n, ret);

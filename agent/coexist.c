@@ -386,6 +386,12 @@ static bool nm_patterns_match(char *const *patterns, const char *s) {
         return optional_hit || !optional;
 }
 
+/* the permanent address when known, else the current one; NetworkManager
+ * and PermanentMACAddress= match the permanent one */
+static const char *perm_mac(const struct coexist_pf *pf) {
+        return pf->perm_mac && *pf->perm_mac ? pf->perm_mac : pf->mac;
+}
+
 /* One profile: [sriov] (NetworkManager enforces total-vfs whenever the
  * setting is there, 0 when it is not given) on the device that
  * connection.interface-name, ethernet.mac-address and [match] restrict it
@@ -418,7 +424,7 @@ static int nm_profile(struct scan *s, const struct ini *ini) {
                 char path[64];
                 snprintf(path, sizeof(path), "pci-%s", pf->name);
                 if (!*pf->ifname || (ifname && !streq(ifname->value, pf->ifname)) ||
-                    (mac && !hwaddr_equal(mac->value, pf->mac)) || !nm_patterns_match(names, pf->ifname) ||
+                    (mac && !hwaddr_equal(mac->value, perm_mac(pf))) || !nm_patterns_match(names, pf->ifname) ||
                     !nm_patterns_match(drivers, pf->driver) || !nm_patterns_match(paths, path))
                         continue;
                 const struct ini_entry *at = total ?: sriov;
@@ -452,7 +458,8 @@ enum subject {
         ON_PATH,    /* ID_PATH: pci-0000:3b:00.0 */
         ON_DRIVER,  /* the PCI driver stands for ID_NET_DRIVER */
         ON_TYPE,    /* "ether" */
-        ON_MAC,     /* its address (for PermanentMACAddress= too: sysfs shows the current one) */
+        ON_MAC,     /* its address */
+        ON_PERM_MAC, /* its permanent address (the current one when unknown) */
         ON_NOTHING, /* Kind=, WLANInterfaceType=, SSID=, BSSID=: a PF's interface has none */
         ON_ASSUMED, /* Property=: not judged, taken as met */
 };
@@ -466,7 +473,7 @@ static const struct match_key {
         unsigned in;
 } match_keys[] = {
         { "MACAddress", ON_MAC, true, IN_LINK | IN_NETWORK },
-        { "PermanentMACAddress", ON_MAC, true, IN_LINK | IN_NETWORK },
+        { "PermanentMACAddress", ON_PERM_MAC, true, IN_LINK | IN_NETWORK },
         { "Path", ON_PATH, false, IN_LINK | IN_NETWORK },
         { "Driver", ON_DRIVER, false, IN_LINK | IN_NETWORK },
         { "Type", ON_TYPE, false, IN_LINK | IN_NETWORK },
@@ -571,7 +578,8 @@ static bool unit_match_pf(const struct unit_match *m, const struct coexist_pf *p
                 const struct match_key *mk = &match_keys[k];
                 const char *v = mk->on == ON_NAME ? pf->ifname : mk->on == ON_PATH ? path
                               : mk->on == ON_DRIVER ? pf->driver : mk->on == ON_TYPE ? "ether"
-                              : mk->on == ON_MAC ? pf->mac : NULL;
+                              : mk->on == ON_MAC ? pf->mac
+                              : mk->on == ON_PERM_MAC ? perm_mac(pf) : NULL;
                 bool any = false;
                 if (!m->words[k] || mk->on == ON_ASSUMED)
                         continue;

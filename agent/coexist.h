@@ -26,6 +26,7 @@ struct coexist_pf {
         const char *name;   /* PCI address, "0000:3b:00.0" */
         const char *ifname; /* its network interface, "" if none */
         const char *mac;    /* that interface's address as sysfs reads, "" if unknown */
+        const char *perm_mac; /* its permanent address (port.h), "" if unknown */
         const char *driver; /* the bound driver, "" if none */
 };
 
