@@ -49,11 +49,34 @@ wh_prepare() {
 	[ -r "$WH_OVMF_CODE" ] || { wlog "no OVMF ($WH_OVMF_CODE): apt-get install ovmf"; return 1; }
 }
 
+# wh_base_ready VARIANT: wh_base (base.sh) under a lock, so that a build
+# started in the background (wh_prefetch) and a scenario that needs the same
+# base wait for one another instead of building it twice
+wh_base_ready() {
+	local cache=${WH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfpt-wholehost} fd rc=0
+	mkdir -p "$cache"
+	exec {fd}>"$cache/.lock-$1"
+	flock "$fd"
+	wh_base "$1" || rc=$?
+	exec {fd}>&-
+	return $rc
+}
+
+# wh_prefetch VARIANT...: build those bases in the background, so that on a
+# fresh machine the two mmdebstraps run side by side (and beside the first
+# boots) rather than one after the other; a scenario needing one waits for it
+wh_prefetch() {
+	local v
+	for v in "$@"; do
+		(wh_base_ready "$v") </dev/null >/dev/null 2>&1 &
+	done
+}
+
 # wh_layer VARIANT NAME: the base plus vfpt as a user installs it, plus the
 # test unit; sets WH_TREE
 wh_layer() {
 	local variant=$1 name=$2
-	wh_base "$variant" || return 1
+	wh_base_ready "$variant" || return 1
 	wh_copy "$WH_BASE/root" "$name"
 	make -s -C "$TOP" install DESTDIR="$WH_TREE" PREFIX=/usr >/dev/null || { wlog "make install failed"; return 1; }
 	local t=$WH_TREE/usr/local

@@ -20,6 +20,8 @@ if ! wh_prepare; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
+# the initramfs-tools base builds while the dracut scenarios run (a fresh machine)
+wh_prefetch itools
 
 # root NVMe and two spare NVMe controllers (all 1b36:0010); the management
 # NIC and a spare of the same model (virtio-net, modern: 1af4:1041)

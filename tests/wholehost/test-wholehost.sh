@@ -15,6 +15,8 @@ if ! wh_prepare; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
+# the initramfs-tools base builds while the dracut scenarios run (a fresh machine)
+wh_prefetch itools
 
 # boot NAME: boot the current scenario's disk with the plan in $TMP/plan
 boot() { wh_run "$1"; }
@@ -94,7 +96,7 @@ IGB_MAC=52:54:00:00:05:01
 igb_devices() {
 	WH_DEVICES=("${WH_BASE_DEVICES[@]}")
 	[ "${1:-}" = renumbered ] && WH_DEVICES+=(-device pcie-root-port,id=rpnew,bus=pcie.0,chassis=6,addr=0x8)
-	WH_DEVICES+=(-device pcie-root-port,id=rp5,bus=pcie.0,chassis=5,addr=0x9 -device igb,bus=rp5,mac=$IGB_MAC)
+	WH_DEVICES+=(-device pcie-root-port,id=rp5,bus=pcie.0,chassis=5,addr=0x9 -device "igb,bus=rp5,mac=$IGB_MAC")
 }
 WH_BASE_DEVICES=("${WH_DEVICES[@]}")
 
