@@ -177,6 +177,16 @@ static void json_devices(struct json *j, const struct engine *e) {
                 json_bool(j, "deferred", a->deferred);
                 json_bool(j, "failed", a->failed);
                 json_string(j, "message", a->message);
+                json_array_begin(j, "results");
+                for (size_t k = 0; k < a->n_results; k++) {
+                        json_object_begin(j, NULL);
+                        json_string(j, "kind", result_kind_to_string(a->results[k].kind));
+                        json_string(j, "topic", result_topic_to_string(a->results[k].topic));
+                        json_string(j, "text", a->results[k].text);
+                        json_string(j, "reason", a->results[k].reason);
+                        json_object_end(j);
+                }
+                json_array_end(j);
                 json_object_end(j);
         }
         json_array_end(j);

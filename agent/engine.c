@@ -31,6 +31,11 @@ void engine_done(struct engine *e) {
         }
         free(e->steps);
         for (size_t i = 0; i < e->n_acc; i++) {
+                for (size_t k = 0; k < e->acc[i]->n_results; k++) {
+                        free(e->acc[i]->results[k].text);
+                        free(e->acc[i]->results[k].reason);
+                }
+                free(e->acc[i]->results);
                 free(e->acc[i]->message);
                 free(e->acc[i]->vfs);
                 free(e->acc[i]);
@@ -125,30 +130,70 @@ static void account_fill(struct account *a, const struct pci_dev *d) {
                 a->numvfs = (int) d->numvfs;
 }
 
-/* Sets the account's message (the last one said is what is reported). */
-static void say(struct account *a, bool failed, const char *fmt, ...) _printf_(3, 4);
-static void say(struct account *a, bool failed, const char *fmt, ...) {
+const char *result_kind_to_string(enum result_kind k) {
+        static const char *const names[] = {
+                [RESULT_DONE] = "done",         [RESULT_INFO] = "info",           [RESULT_WARNING] = "warning",
+                [RESULT_DEFERRED] = "deferred", [RESULT_PROTECTED] = "protected", [RESULT_FAILED] = "failed",
+        };
+        return names[k];
+}
+
+const char *result_topic_to_string(enum result_topic t) {
+        static const char *const names[] = {
+                [TOPIC_DEVICE] = "device",         [TOPIC_GUARD] = "guard", [TOPIC_GROUP] = "iommu_group",
+                [TOPIC_CLAIM] = "claim",           [TOPIC_VFIO_NODE] = "vfio_node", [TOPIC_SRIOV] = "sriov",
+                [TOPIC_VF_SETTINGS] = "vf_settings",
+        };
+        return names[t];
+}
+
+/* The results as one line: the failures if there are any (a failure is the
+ * headline), else everything in the order it happened. */
+static void render(struct account *a) {
+        size_t n = 0;
+        char *m, *p;
+
+        for (size_t i = 0; i < a->n_results; i++)
+                if (!a->failed || a->results[i].kind == RESULT_FAILED)
+                        n += strlen(a->results[i].text) + 2;
+        free(a->message);
+        a->message = m = n ? malloc(n) : NULL;
+        if (!m)
+                return;
+        p = m;
+        for (size_t i = 0; i < a->n_results; i++)
+                if (!a->failed || a->results[i].kind == RESULT_FAILED)
+                        p = stpcpy(stpcpy(p, p == m ? "" : "; "), a->results[i].text);
+}
+
+/* Adds a result to the device's account (a may be NULL: nothing to say it
+ * to). reason: the cause alone, or NULL. */
+static void note(struct account *a, enum result_kind kind, enum result_topic topic, const char *reason,
+                 const char *fmt, ...) _printf_(5, 6);
+static void note(struct account *a, enum result_kind kind, enum result_topic topic, const char *reason,
+                 const char *fmt, ...) {
+        _cleanup_free_ char *text = NULL, *why = NULL;
+        struct result *l;
         va_list ap;
-        char *m;
+
         if (!a)
                 return;
+        /* the flags stand even when the words cannot be kept */
+        a->failed = a->failed || kind == RESULT_FAILED;
+        a->deferred = a->deferred || kind == RESULT_DEFERRED;
+        a->refused = a->refused || (topic == TOPIC_GUARD && (kind == RESULT_FAILED || kind == RESULT_PROTECTED));
         va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                m = NULL;
+        if (vasprintf(&text, fmt, ap) < 0)
+                text = NULL;
         va_end(ap);
-        if (a->message && m && failed == a->failed) {
-                /* keep a history of what was done, or of every failure: "a; b" */
-                char *j = strdupf("%s; %s", a->message, m);
-                free(m);
-                m = j;
-        }
-        if (a->failed && !failed) { /* a failure stays the headline */
-                free(m);
+        if (!text || (reason && !(why = strdup(reason))))
                 return;
-        }
-        free(a->message);
-        a->message = m;
-        a->failed = a->failed || failed;
+        l = realloc(a->results, (a->n_results + 1) * sizeof(*l));
+        if (!l)
+                return;
+        a->results = l;
+        l[a->n_results++] = (struct result) { kind, topic, TAKE_PTR(text), TAKE_PTR(why) };
+        render(a);
 }
 
 static int record(struct engine *e, const char *path, const char *value, int result) {
@@ -299,49 +344,59 @@ static int guarded(struct engine *e, const struct pci_dev *d, struct account *a)
         enum protect_verdict v;
 
         if (!p) {
-                say(a, true, "refusing to claim: cannot load the protected set: %s", strerror(-e->prot_error));
-                if (a)
-                        a->refused = true;
+                note(a, RESULT_FAILED, TOPIC_GUARD, strerror(-e->prot_error),
+                     "refusing to claim: cannot load the protected set: %s", strerror(-e->prot_error));
                 return 1;
         }
         v = protect_check(p, d, why, sizeof(why));
         if (config_forced(e->cfg, &d->addr)) {
                 if (v != PROTECT_NO)
-                        say(a, false, "forced: %s, claimed all the same ([vfio] force)", why);
+                        note(a, RESULT_WARNING, TOPIC_GUARD, why, "forced: %s, claimed all the same ([vfio] force)",
+                             why);
                 return 0;
         }
         if (v == PROTECT_YES) {
-                if (a)
-                        a->refused = true;
                 if (listed(e, d))
-                        say(a, true, "refusing to claim: %s; list it in [vfio] force to override", why);
+                        note(a, RESULT_FAILED, TOPIC_GUARD, why,
+                             "refusing to claim: %s; list it in [vfio] force to override", why);
                 else
-                        say(a, false, "protected, not claimed: %s (matched by ID, not listed by address; "
-                                      "[vfio] force takes it)", why);
+                        note(a, RESULT_PROTECTED, TOPIC_GUARD, why,
+                             "protected, not claimed: %s (matched by ID, not listed by address; [vfio] force takes "
+                             "it)",
+                             why);
                 return 1;
         }
         if (v == PROTECT_UNKNOWN && !listed(e, d)) {
-                if (a)
-                        a->deferred = true;
-                say(a, false, "deferred: %s; claimed once the host is up (vfpt-late.service), or list it by address",
-                    why);
+                note(a, RESULT_DEFERRED, TOPIC_GUARD, why,
+                     "deferred: %s; claimed once the host is up (vfpt-late.service), or list it by address", why);
                 return 2;
         }
         return 0;
 }
 
-/* Is the device bound to drv now? */
-static bool bound_to(const char *name, const char *drv) {
-        struct pci_dev now;
+/* APPLY: the device as sysfs has it after a bind; -errno said */
+static int reread(const struct pci_dev *d, struct account *a, struct pci_dev *now) {
         const char *bad;
-        return device_read(name, &now, &bad) == 0 && streq(now.driver, drv);
+        int r = device_read(d->name, now, &bad);
+        if (r == -EBADMSG)
+                note(a, RESULT_FAILED, TOPIC_CLAIM, "unexpected content in sysfs",
+                     "not claimed: cannot read its driver back: sysfs attribute %s has unexpected content", bad);
+        else if (r < 0)
+                note(a, RESULT_FAILED, TOPIC_CLAIM, strerror(-r), "not claimed: cannot read its driver back: %s",
+                     strerror(-r));
+        else if (a) {
+                snprintf(a->driver, sizeof(a->driver), "%s", now->driver);
+                snprintf(a->override, sizeof(a->override), "%s", now->override);
+        }
+        return r;
 }
 
-/* APPLY: the claim is what the device's driver link says after the probe,
- * not the probe's success. A write to drivers_probe succeeds whether or not
- * a driver bound: drivers_probe_store() (drivers/base/bus.c) returns the
- * count when bus_rescan_devices_helper() is 0, and that is device_attach()'s
- * "no driver took it" as much as "bound" (a failing probe included). It is
+/* APPLY: the claim is what the device's driver link says after the probe
+ * (now: the device read right after it), not the probe's success. A write
+ * to drivers_probe succeeds whether or not a driver bound:
+ * drivers_probe_store() (drivers/base/bus.c) returns the count when
+ * bus_rescan_devices_helper() is 0, and that is device_attach()'s "no
+ * driver took it" as much as "bound" (a failing probe included). It is
  * synchronous, so a read right after it is the answer: device_attach() is
  * __device_attach(dev, false), which probes in the writer's context
  * (drivers/base/dd.c: only the initial binding after a device or driver
@@ -349,52 +404,41 @@ static bool bound_to(const char *name, const char *drv) {
  * expect it is being done by request from userspace"). Only a probe that
  * returns -EPROBE_DEFER binds later, from the deferred probe work;
  * vfio-pci and pci-stub never defer, and a bind later is no claim now.
- * 0 bound to drv, else -errno with the reason said. */
-static int read_back(struct engine *e, const struct pci_dev *d, struct account *a, const char *drv) {
-        struct pci_dev now;
-        const char *bad;
+ * 0 bound to drv, else -ENXIO with the reason said. */
+static int judge_bind(const struct pci_dev *d, const struct pci_dev *now, struct account *a, const char *drv) {
+        const char *ovr = *now->override ? now->override : "(null)";
         char left[128] = "";
-        int r;
 
-        if (e->mode != ENGINE_APPLY)
+        if (streq(now->driver, drv))
                 return 0;
-        r = device_read(d->name, &now, &bad);
-        if (r < 0) {
-                if (r == -EBADMSG)
-                        say(a, true, "not claimed: cannot read its driver back: sysfs attribute %s has unexpected "
-                                     "content", bad);
-                else
-                        say(a, true, "not claimed: cannot read its driver back: %s", strerror(-r));
-                return r;
-        }
-        if (a) {
-                snprintf(a->driver, sizeof(a->driver), "%s", now.driver);
-                snprintf(a->override, sizeof(a->override), "%s", now.override);
-        }
-        if (streq(now.driver, drv))
-                return 0;
-        if (*d->driver && !*now.driver) /* a late claim took it from its host driver */
+        if (*d->driver && !*now->driver) /* a late claim took it from its host driver */
                 snprintf(left, sizeof(left), "; unbound from %s, it is left without a driver", d->driver);
-        if (*now.driver)
-                say(a, true, "not claimed: bound to %s, not %s (driver_override=%s)", now.driver, drv,
-                    *now.override ? now.override : "(null)");
-        else if (!streq(now.override, drv))
-                say(a, true, "not claimed: drivers_probe bound nothing (driver_override=%s, not %s: changed meanwhile)%s",
-                    *now.override ? now.override : "(null)", drv, left);
+        if (*now->driver)
+                note(a, RESULT_FAILED, TOPIC_CLAIM, "bound to another driver",
+                     "not claimed: bound to %s, not %s (driver_override=%s)", now->driver, drv, ovr);
+        else if (!streq(now->override, drv))
+                note(a, RESULT_FAILED, TOPIC_CLAIM, "driver_override changed meanwhile",
+                     "not claimed: drivers_probe bound nothing (driver_override=%s, not %s: changed meanwhile)%s", ovr,
+                     drv, left);
         else if (!driver_registered(drv))
-                say(a, true, "not claimed: drivers_probe bound nothing (driver_override=%s; %s is not registered: "
-                             "its module is not loaded)%s", drv, drv, left);
+                note(a, RESULT_FAILED, TOPIC_CLAIM, "the claim driver is not registered",
+                     "not claimed: drivers_probe bound nothing (driver_override=%s; %s is not registered: its module "
+                     "is not loaded)%s",
+                     drv, drv, left);
         else
-                say(a, true, "not claimed: drivers_probe bound nothing (driver_override=%s; %s did not take it: %ssee "
-                             "the kernel log)%s", drv, drv,
-                    driver_is_vfio(drv) ? "is the device in an IOMMU group? " : "", left);
+                note(a, RESULT_FAILED, TOPIC_CLAIM, "the claim driver did not take it",
+                     "not claimed: drivers_probe bound nothing (driver_override=%s; %s did not take it: %ssee the "
+                     "kernel log)%s",
+                     drv, drv, driver_is_vfio(drv) ? "is the device in an IOMMU group? " : "", left);
         return -ENXIO;
 }
 
 /* Take one device for its claim driver drv: override, away from a host
- * driver (or another passthrough driver), bind.
+ * driver (or another passthrough driver), bind, and read the driver back.
  * 0 claimed, 1 left alone on purpose (protected or deferred), -errno. */
 static int claim_one(struct engine *e, const struct pci_dev *d, struct account *a, const char *drv) {
+        struct pci_dev now;
+        bool loaded = false;
         int r;
 
         mark_handled(e, d->name);
@@ -408,7 +452,8 @@ static int claim_one(struct engine *e, const struct pci_dev *d, struct account *
         if (!streq(d->override, drv)) {
                 r = write_attr(e, d->name, "driver_override", drv);
                 if (r < 0) {
-                        say(a, true, "cannot write driver_override: %s", strerror(-r));
+                        note(a, RESULT_FAILED, TOPIC_CLAIM, strerror(-r), "cannot write driver_override: %s",
+                             strerror(-r));
                         return r;
                 }
         }
@@ -416,12 +461,13 @@ static int claim_one(struct engine *e, const struct pci_dev *d, struct account *
                 /* driver_override decides only who binds next: take it from the host driver */
                 r = unbind(e, d->name, d->driver);
                 if (r < 0) {
-                        say(a, true, "late claim: cannot unbind from %s: %s", d->driver, strerror(-r));
+                        note(a, RESULT_FAILED, TOPIC_CLAIM, strerror(-r), "late claim: cannot unbind from %s: %s",
+                             d->driver, strerror(-r));
                         return r;
                 }
                 if (a)
                         a->late = true;
-                say(a, false, "late claim: was bound to %s, unbound", d->driver);
+                note(a, RESULT_DONE, TOPIC_CLAIM, NULL, "late claim: was bound to %s, unbound", d->driver);
         }
         if (driver_ready(e, drv))
                 r = probe(e, d->name);
@@ -429,21 +475,29 @@ static int claim_one(struct engine *e, const struct pci_dev *d, struct account *
                 r = load_driver(e, drv);
                 if (r == 1) /* already there after all */
                         r = probe(e, d->name);
-                else if (r == 0 && e->mode == ENGINE_APPLY && !bound_to(d->name, drv))
+                loaded = r == 0;
+        }
+        if (r >= 0 && e->mode == ENGINE_APPLY) {
+                r = reread(d, a, &now);
+                if (r < 0)
+                        return r;
+                if (loaded && !streq(now.driver, drv)) {
                         /* registering the driver binds the overridden device,
                          * unless the module probes asynchronously (async_probe=):
                          * drivers_probe, synchronous, settles it either way */
                         r = probe(e, d->name);
+                        if (r >= 0 && (r = reread(d, a, &now)) < 0)
+                                return r;
+                }
         }
         if (r < 0) {
-                say(a, true, "cannot bind to %s: %s%s%s%s", drv, strerror(-r), r == -ENOENT ? " (module " : "",
-                    r == -ENOENT ? drv : "", r == -ENOENT ? " not found)" : "");
+                note(a, RESULT_FAILED, TOPIC_CLAIM, strerror(-r), "cannot bind to %s: %s%s%s%s", drv, strerror(-r),
+                     r == -ENOENT ? " (module " : "", r == -ENOENT ? drv : "", r == -ENOENT ? " not found)" : "");
                 return r;
         }
-        r = read_back(e, d, a, drv);
-        if (r < 0)
+        if (e->mode == ENGINE_APPLY && (r = judge_bind(d, &now, a, drv)) < 0)
                 return r;
-        say(a, false, "claimed for %s", drv);
+        note(a, RESULT_DONE, TOPIC_CLAIM, NULL, "claimed for %s", drv);
         if (a)
                 a->changed = true;
         return 0;
@@ -454,141 +508,104 @@ static void node_perms(struct engine *e, int group, struct account *a) {
         const char *why;
         int r = vfio_node_apply(e->cfg, group, e->mode == ENGINE_PLAN, &why);
         if (r > 0) {
-                say(a, false, "/dev/vfio/%d: owner, group and mode set", group);
+                note(a, RESULT_DONE, TOPIC_VFIO_NODE, NULL, "/dev/vfio/%d: owner, group and mode set", group);
                 if (a)
                         a->changed = true;
         } else if (r < 0)
-                say(a, true, "/dev/vfio/%d: %s", group, why ?: strerror(-r));
+                note(a, RESULT_FAILED, TOPIC_VFIO_NODE, why ?: strerror(-r), "/dev/vfio/%d: %s", group,
+                     why ?: strerror(-r));
 }
 
-/* Claims a device with the IOMMU group rule of the config. */
-static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
-        struct account *a = account_for(e, d->name, role);
-        const char *drv = claim_driver(e, d);
+/* The rest of a device's IOMMU group, judged the same way for a device to
+ * claim and for one claimed before (an earlier run, the initramfs). */
+struct group_view {
+        char **companions; /* claimed with it in this run: listed themselves, or iommu_group = group */
+        char **offending;  /* keep the group from being viable: "0000:00:1f.3 (snd_hda_intel)" */
+        bool blocked;      /* one of them is a device the host needs: the group cannot be made viable */
+        bool deferred;     /* one of them may be: nothing of the group is claimed in this run */
+};
+
+static void group_view_done(struct group_view *g) {
+        strv_free(g->companions);
+        strv_free(g->offending);
+}
+
+/* A member the config wants claimed with d: a companion, unless the host
+ * needs it (refused on its own account: the group is blocked) or may need
+ * it (deferred, on both accounts). 0 or -errno. */
+static int group_companion(struct engine *e, const struct pci_dev *d, struct account *a, const struct pci_dev *c,
+                           struct group_view *g) {
+        char why[512];
+        struct protect *p = protected_set(e);
+        enum protect_verdict v = PROTECT_NO;
+        struct account *ca;
+
+        if (!config_forced(e->cfg, &c->addr) && !listed(e, c))
+                v = p ? protect_check(p, c, why, sizeof(why)) : PROTECT_UNKNOWN;
+        if (v == PROTECT_NO)
+                return strv_extend(&g->companions, c->name);
+        ca = account_for(e, c->name, ROLE_VFIO);
+        if (!ca)
+                return -ENOMEM;
+        account_fill(ca, c);
+        mark_handled(e, c->name);
+        if (v == PROTECT_UNKNOWN) {
+                g->deferred = true;
+                note(ca, RESULT_DEFERRED, TOPIC_GUARD, p ? why : NULL, "deferred: %s",
+                     p ? why : "cannot load the protected set");
+                note(a, RESULT_DEFERRED, TOPIC_GROUP, p ? why : NULL, "deferred: IOMMU group %d also holds %s, and %s",
+                     d->group, c->name, p ? why : "the protected set cannot be loaded");
+                return 0;
+        }
+        g->blocked = true;
+        note(ca, RESULT_FAILED, TOPIC_GUARD, why, "refusing to claim: %s; it is in IOMMU group %d with %s", why,
+             d->group, d->name);
+        return strv_push(&g->offending, strdupf("%s (the host needs it)", c->name));
+}
+
+/* Every other member of d's group: gone, a bridge, or on a passthrough
+ * driver is not in the way; one the config wants is a companion
+ * (group_companion); one on a host driver, or unbound but with a host
+ * driver module that binds it when it loads, keeps the group from being
+ * viable. 0 or -errno. */
+static int group_viability(struct engine *e, const struct pci_dev *d, struct account *a, struct group_view *g) {
         _cleanup_strv_free_ char **members = NULL;
-        _cleanup_strv_free_ char **companions = NULL;
-        char offending[256] = "";
-        unsigned n_offending = 0;
-        bool blocked = false;
         int r;
 
-        if (!a)
-                return -ENOMEM;
-        account_fill(a, d);
-        if (handled(e, d->name))
-                return 0;
-        if (streq(d->driver, drv) && streq(d->override, drv)) {
-                /* claimed before: the node's permissions, and the group's
-                 * viability for status */
-                _cleanup_strv_free_ char **m = NULL;
-                mark_handled(e, d->name);
-                if (driver_is_vfio(drv))
-                        node_perms(e, d->group, a);
-                a->viable = 1;
-                if (d->group >= 0 && device_group_members(d->group, &m) >= 0)
-                        for (char **i = m; *i; i++) {
-                                struct pci_dev c;
-                                const char *bad;
-                                if (!streq(*i, d->name) && device_read(*i, &c, &bad) == 0 && !pci_dev_is_bridge(&c) &&
-                                    *c.driver && !driver_is_passthrough(c.driver))
-                                        a->viable = 0;
-                        }
-                return 0;
-        }
-        if (pci_dev_is_bridge(d)) {
-                say(a, true, "is a PCI bridge; %s does not take bridges", drv);
-                return -EINVAL;
-        }
-        if (d->group < 0) {
-                say(a, true, "no IOMMU group: the IOMMU is not active on this boot (kernel_args missing?); "
-                             "not claimed, it would be left without a driver");
-                return -ENODEV;
-        }
         r = device_group_members(d->group, &members);
-        if (r < 0) {
-                say(a, true, "cannot read IOMMU group %d: %s", d->group, strerror(-r));
+        if (r < 0)
                 return r;
-        }
-        a->viable = 1;
-        for (char **m = members; *m; m++) {
+        for (char **m = members; *m && !g->deferred; m++) {
                 struct pci_dev c;
                 const char *bad;
-                if (streq(*m, d->name))
-                        continue;
-                if (device_read(*m, &c, &bad) < 0)
-                        continue; /* gone: not in the way */
+                char host[65] = "";
+
+                if (streq(*m, d->name) || device_read(*m, &c, &bad) < 0)
+                        continue; /* itself, or gone */
                 if (pci_dev_is_bridge(&c) || driver_is_passthrough(c.driver))
                         continue; /* vfio-pci, pci-stub, a variant: the host does not use it */
                 if (wanted_for_vfio(e, &c) || e->cfg->iommu_group == GROUP_GROUP) {
-                        /* listed itself, or the policy takes the group: claimed in this run too,
-                         * unless the host needs it: then the group cannot be made viable */
-                        char why[512];
-                        struct protect *p = protected_set(e);
-                        enum protect_verdict v = PROTECT_NO;
-                        if (!config_forced(e->cfg, &c.addr) && !listed(e, &c))
-                                v = p ? protect_check(p, &c, why, sizeof(why)) : PROTECT_UNKNOWN;
-                        if (v == PROTECT_NO) {
-                                r = strv_extend(&companions, c.name);
-                                if (r < 0)
-                                        return r;
-                                continue;
-                        }
-                        struct account *ca = account_for(e, c.name, ROLE_VFIO);
-                        if (!ca)
-                                return -ENOMEM;
-                        account_fill(ca, &c);
-                        mark_handled(e, c.name);
-                        if (v == PROTECT_UNKNOWN) {
-                                ca->deferred = a->deferred = true;
-                                say(ca, false, "deferred: %s", p ? why : "cannot load the protected set");
-                                say(a, false, "deferred: IOMMU group %d also holds %s, and %s", d->group, c.name,
-                                    p ? why : "the protected set cannot be loaded");
-                                mark_handled(e, d->name);
-                                return 0;
-                        }
-                        ca->refused = true;
-                        say(ca, true, "refusing to claim: %s; it is in IOMMU group %d with %s", why, d->group, d->name);
-                        a->viable = 0;
-                        blocked = true;
-                        n_offending++;
-                        size_t k = strlen(offending);
-                        snprintf(offending + k, sizeof(offending) - k, "%s%s (the host needs it)", k ? ", " : "",
-                                 c.name);
+                        r = group_companion(e, d, a, &c, g);
+                        if (r < 0)
+                                return r;
                         continue;
                 }
-                char host[65] = "";
                 if (*c.driver)
                         snprintf(host, sizeof(host), "%s", c.driver);
                 else if (companion_will_bind(&c, host, sizeof(host)) <= 0)
                         continue; /* unbound, and no host driver will take it */
-                a->viable = 0;
-                n_offending++;
-                size_t k = strlen(offending);
-                snprintf(offending + k, sizeof(offending) - k, "%s%s (%s%s)", k ? ", " : "", c.name, host,
-                         *c.driver ? "" : ", binds when its module loads");
+                r = strv_push(&g->offending,
+                              strdupf("%s (%s%s)", c.name, host, *c.driver ? "" : ", binds when its module loads"));
+                if (r < 0)
+                        return r;
         }
-        if (!a->viable) {
-                if (blocked) {
-                        say(a, true, "IOMMU group %d cannot be claimed whole: %s; not claimed", d->group, offending);
-                        mark_handled(e, d->name);
-                        return -EBUSY;
-                }
-                if (e->cfg->iommu_group == GROUP_STRICT) {
-                        say(a, true,
-                            "IOMMU group %d is not viable: %s %s on a host driver; not claimed (list them, or "
-                            "set iommu_group = group)",
-                            d->group, offending, n_offending > 1 ? "are" : "is");
-                        return -EBUSY;
-                }
-                say(a, false, "warning: IOMMU group %d is not viable: %s still on a host driver; vfio cannot open it",
-                    d->group, offending);
-        }
-        r = claim_one(e, d, a, drv);
-        if (r != 0)
-                return r < 0 ? r : 0;
-        if (driver_is_vfio(drv)) /* pci-stub gives no /dev/vfio node */
-                node_perms(e, d->group, a);
-        /* the rest of the group, with the same rule applied once */
+        return 0;
+}
+
+/* The companions of d, claimed after it: their own claim driver if the
+ * config lists them, else d's (iommu_group = group). */
+static void claim_companions(struct engine *e, const struct pci_dev *d, const struct account *a, const char *drv,
+                             char **companions) {
         for (char **m = companions; m && *m; m++) {
                 struct pci_dev c;
                 const char *bad;
@@ -596,14 +613,86 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
                         continue;
                 struct account *ca = account_for(e, c.name, ROLE_VFIO);
                 if (!ca)
-                        return -ENOMEM;
+                        continue;
                 account_fill(ca, &c);
                 ca->viable = a->viable;
                 bool wanted = wanted_for_vfio(e, &c);
                 if (!wanted)
-                        say(ca, false, "in IOMMU group %d of %s (iommu_group = group)", d->group, d->name);
+                        note(ca, RESULT_INFO, TOPIC_GROUP, NULL, "in IOMMU group %d of %s (iommu_group = group)",
+                             d->group, d->name);
                 claim_one(e, &c, ca, wanted ? claim_driver(e, &c) : drv);
         }
+}
+
+/* Claims a device, and the rest of its group as the config's IOMMU group
+ * rule says; a device claimed before gets the same judgement of its group
+ * (status shows its viability, apply claims its companions) and its node. */
+static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
+        struct account *a = account_for(e, d->name, role);
+        const char *drv = claim_driver(e, d);
+        _cleanup_(group_view_done) struct group_view g = {};
+        _cleanup_free_ char *list = NULL;
+        bool before;
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        account_fill(a, d);
+        if (handled(e, d->name))
+                return 0;
+        before = streq(d->driver, drv) && streq(d->override, drv);
+        if (!before && pci_dev_is_bridge(d)) {
+                note(a, RESULT_FAILED, TOPIC_CLAIM, "a PCI bridge", "is a PCI bridge; %s does not take bridges", drv);
+                return -EINVAL;
+        }
+        if (!before && d->group < 0) {
+                note(a, RESULT_FAILED, TOPIC_GROUP, "no IOMMU group",
+                     "no IOMMU group: the IOMMU is not active on this boot (kernel_args missing?); not claimed, it "
+                     "would be left without a driver");
+                return -ENODEV;
+        }
+        if (d->group >= 0) {
+                r = group_viability(e, d, a, &g);
+                if (r < 0) {
+                        note(a, RESULT_FAILED, TOPIC_GROUP, strerror(-r), "cannot read IOMMU group %d: %s", d->group,
+                             strerror(-r));
+                        return r;
+                }
+                if (g.deferred) {
+                        mark_handled(e, d->name);
+                        return 0;
+                }
+                a->viable = !g.offending;
+                list = strv_join(g.offending, ", ");
+        }
+        if (g.offending && !before) {
+                if (!list)
+                        return -ENOMEM;
+                if (g.blocked) {
+                        note(a, RESULT_FAILED, TOPIC_GROUP, list,
+                             "IOMMU group %d cannot be claimed whole: %s; not claimed", d->group, list);
+                        mark_handled(e, d->name);
+                        return -EBUSY;
+                }
+                if (e->cfg->iommu_group == GROUP_STRICT) {
+                        note(a, RESULT_FAILED, TOPIC_GROUP, list,
+                             "IOMMU group %d is not viable: %s %s on a host driver; not claimed (list them, or set "
+                             "iommu_group = group)",
+                             d->group, list, strv_length(g.offending) > 1 ? "are" : "is");
+                        return -EBUSY;
+                }
+        }
+        if (g.offending) /* claimed before, or the policy claims it all the same */
+                note(a, RESULT_WARNING, TOPIC_GROUP, list,
+                     "warning: IOMMU group %d is not viable: %s still on a host driver; vfio cannot open it", d->group,
+                     strna(list));
+        if (before)
+                mark_handled(e, d->name);
+        else if ((r = claim_one(e, d, a, drv)) != 0)
+                return r < 0 ? r : 0;
+        if (driver_is_vfio(drv)) /* pci-stub gives no /dev/vfio node */
+                node_perms(e, d->group, a);
+        claim_companions(e, d, a, drv, g.companions);
         return 0;
 }
 
@@ -717,15 +806,17 @@ static void vf_net(struct engine *e, const struct pci_dev *pf, const struct srio
         if (r < 0) {
                 /* the netdev is registered in the PF driver's probe, before
                  * the bind event; its own add event comes back here */
-                say(a, !e->event, "VF settings: %s", r == -ENOENT ? "no network interface (yet): they are set when "
-                                                                     "it appears"
-                                                                   : strerror(-r));
+                note(a, e->event ? RESULT_INFO : RESULT_FAILED, TOPIC_VF_SETTINGS, NULL, "VF settings: %s",
+                     r == -ENOENT ? "no network interface (yet): they are set when "
+                                    "it appears"
+                                  : strerror(-r));
                 return;
         }
         if (!(created && e->mode == ENGINE_PLAN)) {
                 r = netlink_vf_get(ifindex, &have, &n_have);
                 if (r < 0) {
-                        say(a, true, "%s: cannot read the VF settings: %s", a->netdev, strerror(-r));
+                        note(a, RESULT_FAILED, TOPIC_VF_SETTINGS, strerror(-r), "%s: cannot read the VF settings: %s",
+                             a->netdev, strerror(-r));
                         return;
                 }
         }
@@ -762,7 +853,8 @@ static void vf_net(struct engine *e, const struct pci_dev *pf, const struct srio
         }
         if (e->mode == ENGINE_PLAN) {
                 if (a->vf_drift) {
-                        say(a, false, "%u VF settings to set on %s", a->vf_drift, a->netdev);
+                        note(a, RESULT_DONE, TOPIC_VF_SETTINGS, NULL, "%u VF settings to set on %s", a->vf_drift,
+                             a->netdev);
                         a->changed = true;
                 }
                 return;
@@ -773,7 +865,8 @@ static void vf_net(struct engine *e, const struct pci_dev *pf, const struct srio
                 have = NULL;
                 r = netlink_vf_get(ifindex, &have, &n_have);
                 if (r < 0) {
-                        say(a, true, "%s: cannot read the VF settings back: %s", a->netdev, strerror(-r));
+                        note(a, RESULT_FAILED, TOPIC_VF_SETTINGS, strerror(-r),
+                             "%s: cannot read the VF settings back: %s", a->netdev, strerror(-r));
                         return;
                 }
                 for (unsigned i = 0; i < n && i < n_have; i++) {
@@ -784,17 +877,20 @@ static void vf_net(struct engine *e, const struct pci_dev *pf, const struct srio
                                 if (off & vf_settings_order[k]) {
                                         v->failed |= vf_settings_order[k];
                                         refused++;
-                                        say(a, true, "VF %u: %s was accepted but does not read back as set", i,
-                                            vf_setting_name(vf_settings_order[k]));
+                                        note(a, RESULT_FAILED, TOPIC_VF_SETTINGS, "does not read back as set",
+                                             "VF %u: %s was accepted but does not read back as set", i,
+                                             vf_setting_name(vf_settings_order[k]));
                                 }
                 }
         }
         if (sent > 0) {
-                say(a, false, "%u of %u VF settings set on %s", sent - refused, sent, a->netdev);
+                note(a, RESULT_DONE, TOPIC_VF_SETTINGS, NULL, "%u of %u VF settings set on %s", sent - refused, sent,
+                     a->netdev);
                 a->changed = sent > refused || a->changed;
         }
         if (refused)
-                say(a, true, "%u of %u VF settings could not be set on %s", refused, sent, a->netdev);
+                note(a, RESULT_FAILED, TOPIC_VF_SETTINGS, "the driver refused them",
+                     "%u of %u VF settings could not be set on %s", refused, sent, a->netdev);
 }
 
 const char *step_netlink_setting(const struct step *s, unsigned *vf) {
@@ -858,11 +954,13 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
         a->rule = rule;
         mark_handled(e, pf->name);
         if (!pf->has_sriov) {
-                say(a, true, "has no SR-IOV capability (no sriov_totalvfs)");
+                note(a, RESULT_FAILED, TOPIC_SRIOV, "no SR-IOV capability",
+                     "has no SR-IOV capability (no sriov_totalvfs)");
                 return -EOPNOTSUPP;
         }
         if (n > pf->totalvfs) {
-                say(a, true, "cannot set sriov_numvfs=%u: only %u VFs supported", n, pf->totalvfs);
+                note(a, RESULT_FAILED, TOPIC_SRIOV, "more VFs than sriov_totalvfs",
+                     "cannot set sriov_numvfs=%u: only %u VFs supported", n, pf->totalvfs);
                 return -ERANGE;
         }
         if (pf->numvfs != n && pf->numvfs != 0 && !config_forced(e->cfg, &pf->addr)) {
@@ -871,24 +969,26 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
                 char why[512];
                 struct protect *p = protected_set(e);
                 if (!p || protect_check(p, pf, why, sizeof(why)) != PROTECT_NO) {
-                        a->refused = true;
-                        say(a, selector_is_one(&rule->sel),
-                            "refusing to change sriov_numvfs %u -> %u: %s; list it in [vfio] force to override",
-                            pf->numvfs, n, p ? why : "cannot load the protected set");
+                        note(a, selector_is_one(&rule->sel) ? RESULT_FAILED : RESULT_PROTECTED, TOPIC_GUARD,
+                             p ? why : NULL,
+                             "refusing to change sriov_numvfs %u -> %u: %s; list it in [vfio] force to override",
+                             pf->numvfs, n, p ? why : "cannot load the protected set");
                         return -EBUSY;
                 }
         }
         if (pf->numvfs != n) {
                 if (!*pf->driver) {
-                        say(a, !e->early, "no driver bound: sriov_numvfs can be written only once the PF's driver "
-                                          "binds (its bind event will do it)");
+                        note(a, e->early ? RESULT_INFO : RESULT_FAILED, TOPIC_SRIOV, "no driver bound",
+                             "no driver bound: sriov_numvfs can be written only once the PF's driver "
+                             "binds (its bind event will do it)");
                         return -EAGAIN;
                 }
                 if (n > 0 && pf->autoprobe >= 0 && pf->autoprobe != (vfio ? 0 : 1)) {
                         /* VFs for vfio-pci must never meet their host VF driver */
                         r = write_attr(e, pf->name, "sriov_drivers_autoprobe", vfio ? "0" : "1");
                         if (r < 0) {
-                                say(a, true, "cannot set sriov_drivers_autoprobe: %s", strerror(-r));
+                                note(a, RESULT_FAILED, TOPIC_SRIOV, strerror(-r),
+                                     "cannot set sriov_drivers_autoprobe: %s", strerror(-r));
                                 return r;
                         }
                 }
@@ -896,8 +996,8 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
                         /* the kernel refuses nonzero -> other nonzero with EBUSY */
                         r = write_attr(e, pf->name, "sriov_numvfs", "0");
                         if (r < 0) {
-                                say(a, true, "cannot set sriov_numvfs=0 (to change from %u): %s", pf->numvfs,
-                                    strerror(-r));
+                                note(a, RESULT_FAILED, TOPIC_SRIOV, strerror(-r),
+                                     "cannot set sriov_numvfs=0 (to change from %u): %s", pf->numvfs, strerror(-r));
                                 return r;
                         }
                 }
@@ -905,11 +1005,12 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
                         snprintf(buf, sizeof(buf), "%u", n);
                         r = write_attr(e, pf->name, "sriov_numvfs", buf);
                         if (r < 0) {
-                                say(a, true, "cannot set sriov_numvfs=%u: %s", n, strerror(-r));
+                                note(a, RESULT_FAILED, TOPIC_SRIOV, strerror(-r), "cannot set sriov_numvfs=%u: %s", n,
+                                     strerror(-r));
                                 return r;
                         }
                 }
-                say(a, false, "sriov_numvfs %u -> %u", pf->numvfs, n);
+                note(a, RESULT_DONE, TOPIC_SRIOV, NULL, "sriov_numvfs %u -> %u", pf->numvfs, n);
                 a->changed = true;
                 created = true;
         }
@@ -943,7 +1044,8 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
                 if (r >= 0)
                         r = device_read(vf, &d, &bad);
                 if (r < 0) {
-                        say(a, true, "VF %u: cannot read it: %s", i, r == -EBADMSG ? "garbage in sysfs" : strerror(-r));
+                        note(a, RESULT_FAILED, TOPIC_SRIOV, r == -EBADMSG ? "garbage in sysfs" : strerror(-r),
+                             "VF %u: cannot read it: %s", i, r == -EBADMSG ? "garbage in sysfs" : strerror(-r));
                         failed++;
                         continue;
                 }
@@ -951,20 +1053,22 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
                         failed++;
         }
         if (failed)
-                say(a, true, "%d of %u VFs could not be claimed for %s", failed, n, config_vf_driver_name(rule));
+                note(a, RESULT_FAILED, TOPIC_SRIOV, NULL, "%d of %u VFs could not be claimed for %s", failed, n,
+                     config_vf_driver_name(rule));
         else if (n && !a->changed)
-                say(a, false, "%u VFs on %s", n, config_vf_driver_name(rule));
+                note(a, RESULT_INFO, TOPIC_SRIOV, NULL, "%u VFs on %s", n, config_vf_driver_name(rule));
         return failed ? -EIO : 0;
 }
 
 static void read_failed(struct engine *e, const char *name, int r, const char *bad) {
         struct account *a = account_for(e, name, ROLE_VFIO);
         if (r == -ENODEV || r == -ENOENT)
-                say(a, false, "vanished while being looked at");
+                note(a, RESULT_INFO, TOPIC_DEVICE, NULL, "vanished while being looked at");
         else if (r == -EBADMSG)
-                say(a, true, "sysfs attribute %s has unexpected content", bad);
+                note(a, RESULT_FAILED, TOPIC_DEVICE, "unexpected content in sysfs",
+                     "sysfs attribute %s has unexpected content", bad);
         else
-                say(a, true, "cannot read: %s", strerror(-r));
+                note(a, RESULT_FAILED, TOPIC_DEVICE, strerror(-r), "cannot read: %s", strerror(-r));
 }
 
 /* Everything the config wants for one present device. */
@@ -1005,7 +1109,8 @@ int engine_all(struct engine *e) {
         for (size_t i = 0; i < e->cfg->n_vfio_devices; i++) {
                 pci_addr_format(&e->cfg->vfio_devices[i].addr, a);
                 if (!strv_contains(names, a))
-                        say(account_for(e, a, ROLE_VFIO), false, "not present on this machine");
+                        note(account_for(e, a, ROLE_VFIO), RESULT_INFO, TOPIC_DEVICE, NULL,
+                             "not present on this machine");
         }
         for (size_t i = 0; i < e->cfg->n_sriov; i++)
                 if (e->cfg->sriov[i].sel.kind == SELECTOR_ADDR) {
@@ -1014,7 +1119,7 @@ int engine_all(struct engine *e) {
                                 struct account *acc = account_for(e, a, ROLE_PF);
                                 if (acc)
                                         acc->want_vfs = (int) e->cfg->sriov[i].num_vfs;
-                                say(acc, false, "not present on this machine");
+                                note(acc, RESULT_INFO, TOPIC_DEVICE, NULL, "not present on this machine");
                         }
                 }
         /* ports the config names by MAC or interface name that no PF has */
@@ -1031,12 +1136,14 @@ int engine_all(struct engine *e) {
                         if (acc)
                                 acc->want_vfs = (int) rule->num_vfs;
                         if (e->early) /* no driver has bound yet: no interface to know the port by */
-                                say(acc, false, "pending: found by its interface when its PF's driver binds");
+                                note(acc, RESULT_INFO, TOPIC_DEVICE, NULL,
+                                     "pending: found by its interface when its PF's driver binds");
                         else
-                                say(acc, false, "not present on this machine%s",
-                                    rule->sel.kind == SELECTOR_IFNAME ? " (no interface has the name now, and none was "
-                                                                        "learnt for a port here)"
-                                                                      : " (no PF's interface has that permanent MAC)");
+                                note(acc, RESULT_INFO, TOPIC_DEVICE, NULL, "not present on this machine%s",
+                                     rule->sel.kind == SELECTOR_IFNAME
+                                             ? " (no interface has the name now, and none was "
+                                               "learnt for a port here)"
+                                             : " (no PF's interface has that permanent MAC)");
                 }
         }
         return 0;

@@ -42,8 +42,42 @@ enum role {
         ROLE_VFIO,
 };
 
+/* One thing vfpt did, would do, or did not do to a device, and why. The
+ * account keeps them in order; the commands render them: as text (the
+ * failures if there are any, else all of them, joined by "; ") and as
+ * --json "results". */
+enum result_kind {
+        RESULT_DONE,      /* a change made (APPLY) or needed (PLAN) */
+        RESULT_INFO,      /* nothing to change, and why: not present, pending, in a group */
+        RESULT_WARNING,   /* done or left as it is, but not all is well */
+        RESULT_DEFERRED,  /* left for later: cannot tell yet whether the host needs it */
+        RESULT_PROTECTED, /* not done: the host needs it (matched by ID: not a failure) */
+        RESULT_FAILED,    /* could not be done, or refused although the config names it */
+};
+
+enum result_topic {
+        TOPIC_DEVICE,      /* the device itself: present, readable */
+        TOPIC_GUARD,       /* the protected set: disk, default route, console GPU */
+        TOPIC_GROUP,       /* its IOMMU group */
+        TOPIC_CLAIM,       /* driver_override, unbind, the bind to the claim driver */
+        TOPIC_VFIO_NODE,   /* /dev/vfio/N: owner, group, mode */
+        TOPIC_SRIOV,       /* sriov_numvfs, sriov_drivers_autoprobe, its VFs */
+        TOPIC_VF_SETTINGS, /* per-VF MAC, VLAN, spoofchk... through rtnetlink */
+};
+
+struct result {
+        enum result_kind kind;
+        enum result_topic topic;
+        char *text;   /* one clause: "late claim: was bound to e1000e, unbound" */
+        char *reason; /* the cause alone, when there is one: "nvme0n1p2 is mounted on /", NULL */
+};
+
+const char *result_kind_to_string(enum result_kind k);
+const char *result_topic_to_string(enum result_topic t);
+
 /* What happened to, or would happen to, one device: the per-device account
- * of apply and plan, and the rows of status. */
+ * of apply and plan, and the rows of status. The flags failed, refused and
+ * deferred follow from the results. */
 struct account {
         char name[SELECTOR_MAX]; /* a PCI address; the selector of a PF rule that matched no device */
         const struct sriov_rule *rule; /* PF: the rule it follows */
@@ -54,12 +88,14 @@ struct account {
         int numvfs, want_vfs; /* PF only, else -1 */
         bool present;
         bool changed; /* writes were made (APPLY) or are needed (PLAN) */
-        bool failed;
-        bool refused; /* protected: the host needs it (disk, network, console GPU) */
-        bool deferred; /* cannot tell yet whether the host needs it: left for later */
+        bool failed;  /* a RESULT_FAILED */
+        bool refused; /* a guard's RESULT_FAILED or RESULT_PROTECTED: the host needs it */
+        bool deferred; /* a RESULT_DEFERRED */
         bool handled; /* taken care of in this run */
         bool late;    /* was bound to a host driver and had to be taken from it */
-        char *message;
+        struct result *results;
+        size_t n_results;
+        char *message;        /* the results as text; NULL if there are none */
         char netdev[16];      /* PF: its network interface, "" if none */
         struct vf_net *vfs;   /* PF with VF settings: one a VF */
         size_t n_vfs;

@@ -47,6 +47,21 @@ int strv_extend(char ***l, const char *s) {
         return strv_push(l, c);
 }
 
+char *strv_join(char *const *l, const char *sep) {
+        size_t n = 1, k = strlen(sep);
+        char *s, *p;
+
+        for (char *const *i = l; i && *i; i++)
+                n += strlen(*i) + k;
+        p = s = malloc(n);
+        if (!s)
+                return NULL;
+        *p = 0;
+        for (char *const *i = l; i && *i; i++)
+                p = stpcpy(i == l ? p : stpcpy(p, sep), *i);
+        return s;
+}
+
 bool strv_contains(char *const *l, const char *s) {
         if (l)
                 for (char *const *i = l; *i; i++)

@@ -37,6 +37,7 @@ int strv_push(char ***l, char *s);          /* takes ownership of s, also on fai
                                              * s NULL (a failed allocation): -ENOMEM */
 int strv_extend(char ***l, const char *s);  /* copies s */
 bool strv_contains(char *const *l, const char *s);
+char *strv_join(char *const *l, const char *sep); /* "" for none; NULL on ENOMEM */
 int strv_split_ws(const char *s, char ***ret); /* split on blanks */
 
 /* printf into a new string; NULL on OOM */
