@@ -168,7 +168,7 @@ int protect_open(bool late, struct protect **ret) {
         p->net_sees = late || net_routes_seen();
         p->netroot = cmdline_netroot();
         read_host_key(p->host);
-        p->why_not = "nothing was learnt on the up host (no " "/var/lib/vfpt/protected)";
+        p->why_not = "nothing was learnt on the up host (no " VAR_LIB_VFPT_PROTECTED ")";
         r = read_file(path_protected(), 4 * 1024 * 1024, &text, NULL);
         if (r >= 0) {
                 r = parse_learnt(p, text);
