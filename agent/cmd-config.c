@@ -2,6 +2,8 @@
 /* vfpt check-config */
 #include <stdio.h>
 
+#include "cmd-coexist.h"
+#include "cmd-protect.h"
 #include "coexist.h"
 #include "commands.h"
 #include "device.h"

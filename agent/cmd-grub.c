@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 
 #include "bootcfg.h"
+#include "cmd-grub.h"
 #include "cmdline.h"
 #include "commands.h"
+#include "config.h"
 #include "fileio.h"
 #include "grub.h"
 #include "host.h"
