@@ -39,7 +39,6 @@ char *path_rooted(const char *p) {
 
 ROOTED(path_config_default, "/etc/vfpt.conf")
 ROOTED(path_runtime_dir, "/run/vfpt")
-ROOTED(path_grub_default, ETC_DEFAULT_GRUB)
 ROOTED(path_initrd_release, "/etc/initrd-release")
 ROOTED(path_fstab, "/etc/fstab")
 ROOTED(path_state_dir, VAR_LIB_VFPT)

@@ -81,7 +81,6 @@ const char *path_kmsg(void);
  * until the next call of the same function. */
 const char *path_config_default(void);
 const char *path_runtime_dir(void);
-const char *path_grub_default(void);
 /* /etc/initrd-release: present only in an initramfs */
 const char *path_initrd_release(void);
 /* /etc/fstab */

@@ -207,10 +207,6 @@ bool protect_net_sees(const struct protect *p) {
         return p->net_sees && !(p->initrd && p->netroot);
 }
 
-bool protect_learnt(const struct protect *p) {
-        return !p->why_not;
-}
-
 const struct protect_entry *protect_learnt_entries(const struct protect *p, size_t *n) {
         *n = p->n;
         return p->e;
