@@ -26,15 +26,15 @@ int bootcfg_tool(const char *const **ret) {
         /* Debian/Ubuntu: update-grub is grub-mkconfig -o /boot/grub/grub.cfg.
          * RHEL/Fedora: /boot/grub2/grub.cfg, never the EFI stub grub.cfg that
          * RHEL 9+ keeps on the ESP (it only points at this one). */
-        static const char *deb[] = { "/usr/sbin/update-grub", NULL };
-        static const char *deb2[] = { "/usr/sbin/grub-mkconfig", "-o", "/boot/grub/grub.cfg", NULL };
-        static const char *rh[] = { "/usr/sbin/grub2-mkconfig", "-o", "/boot/grub2/grub.cfg", NULL };
+        static const char *deb[] = { USR_SBIN_UPDATE_GRUB, NULL };
+        static const char *deb2[] = { USR_SBIN_GRUB_MKCONFIG, "-o", BOOT_GRUB_CFG, NULL };
+        static const char *rh[] = { USR_SBIN_GRUB2_MKCONFIG, "-o", BOOT_GRUB2_CFG, NULL };
 
         if (exists(deb[0], S_IFREG))
                 *ret = deb;
-        else if (exists(deb2[0], S_IFREG) && exists("/boot/grub", S_IFDIR))
+        else if (exists(deb2[0], S_IFREG) && exists(BOOT_GRUB, S_IFDIR))
                 *ret = deb2;
-        else if (exists(rh[0], S_IFREG) && exists("/boot/grub2", S_IFDIR))
+        else if (exists(rh[0], S_IFREG) && exists(BOOT_GRUB2, S_IFDIR))
                 *ret = rh;
         else
                 return -ENOENT;
@@ -71,7 +71,7 @@ static int run_tool(const char *root, const char *const *argv, char *out, size_t
         int fds[2], status, e = 0;
         pid_t pid;
 
-        devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        devnull = open(DEV_NULL, O_RDONLY | O_CLOEXEC);
         if (devnull < 0)
                 return -errno;
         if (pipe2(fds, O_CLOEXEC) < 0)
@@ -322,34 +322,31 @@ int bootcfg_patch_cmdlines(char *const *want, bool bls, bool dry, char ***change
 
         *failed = NULL;
         if (bls) {
-                r = patch_entry_dir("/boot/loader/entries", want, dry, &kernelopts, changed, failed, &total);
+                r = patch_entry_dir(BOOT_LOADER_ENTRIES, want, dry, &kernelopts, changed, failed, &total);
                 if (r < 0)
                         return r;
                 if (kernelopts) {
-                        r = patch_one(patch_grubenv_fn, path_rooted("/boot/grub2/grubenv"), want, dry, NULL, changed,
+                        r = patch_one(patch_grubenv_fn, path_rooted(BOOT_GRUB2_ENV), want, dry, NULL, changed,
                                       failed);
                         if (r < 0)
                                 return r;
                         total += r;
                 }
         }
-        r = patch_one(patch_kernel_cmdline, path_rooted("/etc/kernel/cmdline"), want, dry, NULL, changed, failed);
+        r = patch_one(patch_kernel_cmdline, path_rooted(ETC_KERNEL_CMDLINE), want, dry, NULL, changed, failed);
         if (r < 0)
                 return r;
         return total + r;
 }
-
-/* Where systemd-boot finds type #1 entries: the ESP and XBOOTLDR, mounted
- * at /efi, /boot or /boot/efi (bootctl's order). */
-static const char *const esp_dirs[] = { "/efi", "/boot", "/boot/efi", NULL };
 
 int bootcfg_patch_loader_entries(char *const *want, bool dry, char ***changed, char **failed) {
         bool kernelopts = false;
         int total = 0;
 
         *failed = NULL;
-        for (const char *const *d = esp_dirs; *d; d++) {
-                _cleanup_free_ char *rel = strdupf("%s/loader/entries", *d);
+        /* systemd-boot's type #1 entries, on the ESP and XBOOTLDR */
+        for (const char *const *d = path_esp_dirs(); *d; d++) {
+                _cleanup_free_ char *rel = strdupf("%s" LOADER_ENTRIES, *d);
                 int r = rel ? patch_entry_dir(rel, want, dry, &kernelopts, changed, failed, &total) : -ENOMEM;
                 if (r < 0)
                         return r;
@@ -369,7 +366,7 @@ static bool nonempty_file(const char *rel) {
  * own text says (Debian's loop: for x in ${sysconfdir}/default/grub.d/ *.cfg);
  * with no script to read, /etc/os-release: the Debian family does. */
 static bool grub_reads_dropins(const char **why) {
-        static const char *const scripts[] = { "/usr/sbin/grub-mkconfig", "/usr/sbin/grub2-mkconfig", NULL };
+        static const char *const scripts[] = { USR_SBIN_GRUB_MKCONFIG, USR_SBIN_GRUB2_MKCONFIG, NULL };
         static const char loop[] = "/default/grub.d/*.cfg";
 
         for (const char *const *s = scripts; *s; s++) {
@@ -378,15 +375,15 @@ static bool grub_reads_dropins(const char **why) {
                 if (!p || read_file(p, 4 * 1024 * 1024, &text, &len) < 0)
                         continue;
                 bool yes = memmem(text, len, loop, strlen(loop)) != NULL;
-                *why = yes ? (s == scripts ? "grub-mkconfig sources /etc/default/grub.d/*.cfg"
-                                           : "grub2-mkconfig sources /etc/default/grub.d/*.cfg")
-                           : (s == scripts ? "grub-mkconfig reads /etc/default/grub only"
-                                           : "grub2-mkconfig reads /etc/default/grub only");
+                *why = yes ? (s == scripts ? "grub-mkconfig sources " ETC_DEFAULT_GRUB_D "/*.cfg"
+                                           : "grub2-mkconfig sources " ETC_DEFAULT_GRUB_D "/*.cfg")
+                           : (s == scripts ? "grub-mkconfig reads " ETC_DEFAULT_GRUB " only"
+                                           : "grub2-mkconfig reads " ETC_DEFAULT_GRUB " only");
                 return yes;
         }
-        _cleanup_free_ char *p = path_rooted("/etc/os-release"), *text = NULL;
+        _cleanup_free_ char *p = path_rooted(ETC_OS_RELEASE), *text = NULL;
         if (!p || read_file(p, 64 * 1024, &text, NULL) < 0) {
-                *why = "no grub-mkconfig script or /etc/os-release to tell: /etc/default/grub only";
+                *why = "no grub-mkconfig script or " ETC_OS_RELEASE " to tell: " ETC_DEFAULT_GRUB " only";
                 return false;
         }
         for (char *l = text, *nl; l; l = nl) {
@@ -397,16 +394,16 @@ static bool grub_reads_dropins(const char **why) {
                 char *save = NULL;
                 for (char *w = strtok_r(strchr(l, '=') + 1, " \"'", &save); w; w = strtok_r(NULL, " \"'", &save))
                         if (streq(w, "debian") || streq(w, "ubuntu")) {
-                                *why = "/etc/os-release: the Debian family sources /etc/default/grub.d/*.cfg";
+                                *why = ETC_OS_RELEASE ": the Debian family sources " ETC_DEFAULT_GRUB_D "/*.cfg";
                                 return true;
                         }
         }
-        *why = "/etc/os-release: not the Debian family: /etc/default/grub only";
+        *why = ETC_OS_RELEASE ": not the Debian family: " ETC_DEFAULT_GRUB " only";
         return false;
 }
 
 static bool any_esp_has(const char *what, mode_t type, char **where) {
-        for (const char *const *d = esp_dirs; *d; d++) {
+        for (const char *const *d = path_esp_dirs(); *d; d++) {
                 _cleanup_free_ char *rel = strdupf("%s%s", *d, what);
                 if (rel && exists(rel, type)) {
                         *where = TAKE_PTR(rel);
@@ -434,10 +431,10 @@ static int files_add(struct bootloader *b, const char *rel) {
  * the order sh's glob gives them (byte order, as dash sorts), skipping
  * hidden ones (the glob does not match them) and dangling links ([ -e ]) */
 static int grub_files(struct bootloader *b) {
-        int r = files_add(b, "/etc/default/grub");
+        int r = files_add(b, ETC_DEFAULT_GRUB);
         if (r < 0 || !b->grub_d)
                 return r;
-        _cleanup_free_ char *dir = path_rooted("/etc/default/grub.d");
+        _cleanup_free_ char *dir = path_rooted(ETC_DEFAULT_GRUB_D);
         struct dirent **ents = NULL;
         if (!dir)
                 return -ENOMEM;
@@ -468,25 +465,24 @@ int bootcfg_detect(struct bootloader **ret) {
 
         if (!b)
                 return -ENOMEM;
-        bool pve = exists("/usr/sbin/proxmox-boot-tool", S_IFREG) && nonempty_file("/etc/kernel/proxmox-boot-uuids");
+        bool pve = exists(USR_SBIN_PROXMOX_BOOT_TOOL, S_IFREG) && nonempty_file(ETC_PROXMOX_BOOT_UUIDS);
         bool grub = bootcfg_tool(&tool) >= 0;
-        bool sdboot = any_esp_has("/loader/loader.conf", S_IFREG, &esp) ||
-                      any_esp_has("/EFI/systemd", S_IFDIR, &esp);
-        bool kinstall = exists("/usr/bin/kernel-install", S_IFREG);
-        bool kcmdline = exists("/etc/kernel/cmdline", S_IFREG);
+        bool sdboot = any_esp_has(LOADER_CONF, S_IFREG, &esp) || any_esp_has(EFI_SYSTEMD, S_IFDIR, &esp);
+        bool kinstall = exists(USR_BIN_KERNEL_INSTALL, S_IFREG);
+        bool kcmdline = exists(ETC_KERNEL_CMDLINE, S_IFREG);
 
         if (pve && kcmdline) {
                 /* proxmox-boot-tool: systemd-boot ESPs take /etc/kernel/cmdline */
                 b->kind = BOOTLOADER_PROXMOX;
                 b->name = "proxmox-boot-tool (systemd-boot)";
-                b->evidence = strdup("/etc/kernel/proxmox-boot-uuids and /etc/kernel/cmdline");
-                r = files_add(b, "/etc/kernel/cmdline");
+                b->evidence = strdup(ETC_PROXMOX_BOOT_UUIDS " and " ETC_KERNEL_CMDLINE);
+                r = files_add(b, ETC_KERNEL_CMDLINE);
         } else if (pve) {
                 /* GRUB ESPs kept in sync by proxmox-boot-tool: /etc/default/grub */
                 b->kind = BOOTLOADER_PROXMOX_GRUB;
                 b->name = "proxmox-boot-tool (GRUB)";
                 b->grub_d = grub_reads_dropins(&why);
-                b->evidence = strdupf("/etc/kernel/proxmox-boot-uuids, no /etc/kernel/cmdline; %s", why);
+                b->evidence = strdupf(ETC_PROXMOX_BOOT_UUIDS ", no " ETC_KERNEL_CMDLINE "; %s", why);
                 r = grub_files(b);
         } else if (grub && sdboot) {
                 b->evidence = strdupf("both GRUB (%s) and systemd-boot (%s) are installed", tool[0], esp);
@@ -501,12 +497,12 @@ int bootcfg_detect(struct bootloader **ret) {
         } else if ((sdboot && (kinstall || kcmdline)) || (kinstall && kcmdline)) {
                 b->kind = BOOTLOADER_KERNEL_INSTALL;
                 b->name = sdboot ? "systemd-boot (kernel-install)" : "kernel-install";
-                b->evidence = sdboot ? strdupf("%s", esp) : strdup("/usr/bin/kernel-install and /etc/kernel/cmdline");
-                r = files_add(b, "/etc/kernel/cmdline");
+                b->evidence = sdboot ? strdupf("%s", esp) : strdup(USR_BIN_KERNEL_INSTALL " and " ETC_KERNEL_CMDLINE);
+                r = files_add(b, ETC_KERNEL_CMDLINE);
         } else {
                 b->evidence = strdup("no update-grub, grub-mkconfig, grub2-mkconfig, systemd-boot "
                                      "(loader/loader.conf on /efi, /boot or /boot/efi), kernel-install with "
-                                     "/etc/kernel/cmdline, or proxmox-boot-tool");
+                                     ETC_KERNEL_CMDLINE ", or proxmox-boot-tool");
                 *ret = TAKE_PTR(b);
                 return -ENOENT;
         }
@@ -520,7 +516,7 @@ int bootcfg_detect(struct bootloader **ret) {
 
 /* the kernels kernel-install knows: /usr/lib/modules/KVER/vmlinuz */
 static int installed_kernels(char ***ret) {
-        _cleanup_free_ char *dir = path_rooted("/usr/lib/modules");
+        _cleanup_free_ char *dir = path_rooted(USR_LIB_MODULES);
         struct dirent **ents = NULL;
         int n, r = 0;
 
@@ -530,7 +526,7 @@ static int installed_kernels(char ***ret) {
         if (n < 0)
                 return errno == ENOENT ? 0 : -errno;
         for (int i = 0; i < n; i++) {
-                _cleanup_free_ char *rel = strdupf("/usr/lib/modules/%s/vmlinuz", ents[i]->d_name);
+                _cleanup_free_ char *rel = strdupf(USR_LIB_MODULES "/%s/vmlinuz", ents[i]->d_name);
                 if (r >= 0 && !rel)
                         r = -ENOMEM;
                 if (r >= 0 && ents[i]->d_name[0] != '.' && exists(rel, S_IFREG))
@@ -555,7 +551,7 @@ static int run_checked(const char *root, const char *const *argv, char **err) {
 }
 
 int bootcfg_refresh(const struct bootloader *b, char **err, const char **ret_tool) {
-        static const char *const pve[] = { "/usr/sbin/proxmox-boot-tool", "refresh", NULL };
+        static const char *const pve[] = { USR_SBIN_PROXMOX_BOOT_TOOL, "refresh", NULL };
         _cleanup_free_ char *root = path_rooted("");
         int r;
 
@@ -577,14 +573,14 @@ int bootcfg_refresh(const struct bootloader *b, char **err, const char **ret_too
         case BOOTLOADER_KERNEL_INSTALL: {
                 /* each installed kernel again: its entry (or UKI) takes the new /etc/kernel/cmdline */
                 _cleanup_strv_free_ char **kernels = NULL;
-                *ret_tool = "/usr/bin/kernel-install";
+                *ret_tool = USR_BIN_KERNEL_INSTALL;
                 r = installed_kernels(&kernels);
                 if (r < 0) {
-                        *err = strdupf("%s/usr/lib/modules: %s", root, strerror(-r));
+                        *err = strdupf("%s" USR_LIB_MODULES ": %s", root, strerror(-r));
                         return r;
                 }
                 for (char **k = kernels; k && *k; k++) {
-                        _cleanup_free_ char *image = strdupf("/usr/lib/modules/%s/vmlinuz", *k);
+                        _cleanup_free_ char *image = strdupf(USR_LIB_MODULES "/%s/vmlinuz", *k);
                         const char *argv[] = { *ret_tool, "add", *k, image, NULL };
                         if (!image)
                                 return -ENOMEM;
@@ -755,13 +751,13 @@ int bootcfg_next_boot(char ***ret, char **source) {
                 return r;
         *source = NULL;
         if (b->kind == BOOTLOADER_GRUB || b->kind == BOOTLOADER_PROXMOX_GRUB) {
-                static const char *const cfgs[][2] = { { "/boot/grub/grub.cfg", "/boot/grub/grubenv" },
-                                                       { "/boot/grub2/grub.cfg", "/boot/grub2/grubenv" } };
+                static const char *const cfgs[][2] = { { BOOT_GRUB_CFG, BOOT_GRUB_ENV },
+                                                       { BOOT_GRUB2_CFG, BOOT_GRUB2_ENV } };
                 for (size_t i = 0; i < ELEMENTSOF(cfgs); i++) {
                         r = grub_cfg_linux(cfgs[i][0], cfgs[i][1], ret, source);
                         if (r == -EOPNOTSUPP) { /* BLS: the default entry */
                                 saved = grubenv_get(cfgs[i][1], "saved_entry");
-                                r = default_entry("/boot/loader/entries", saved, &entry);
+                                r = default_entry(BOOT_LOADER_ENTRIES, saved, &entry);
                                 if (r < 0)
                                         return r;
                                 r = entry_options(entry, cfgs[i][1], ret);
@@ -775,8 +771,8 @@ int bootcfg_next_boot(char ***ret, char **source) {
                 return -ENOENT;
         }
         if (b->kind == BOOTLOADER_KERNEL_INSTALL)
-                for (const char *const *d = esp_dirs; *d; d++) {
-                        _cleanup_free_ char *rel = strdupf("%s/loader/entries", *d);
+                for (const char *const *d = path_esp_dirs(); *d; d++) {
+                        _cleanup_free_ char *rel = strdupf("%s" LOADER_ENTRIES, *d);
                         if (!rel)
                                 return -ENOMEM;
                         if (default_entry(rel, NULL, &entry) < 0)

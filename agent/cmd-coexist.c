@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <stdio.h>
 
+#include "cmd-coexist.h"
 #include "coexist.h"
 #include "commands.h"
 #include "device.h"

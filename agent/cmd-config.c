@@ -2,6 +2,8 @@
 /* vfpt check-config */
 #include <stdio.h>
 
+#include "cmd-coexist.h"
+#include "cmd-protect.h"
 #include "coexist.h"
 #include "commands.h"
 #include "device.h"
@@ -129,11 +131,11 @@ static void check_driver(const char *origin, const char *key, const char *drv) {
         if (!origin || driver_registered(drv))
                 return;
         int r = module_exists(drv, release, sizeof(release));
-        _cleanup_free_ char *dir = path_rooted("/lib/modules/");
+        _cleanup_free_ char *dir = path_rooted(LIB_MODULES "/");
         if (r == 0)
                 log_warning("%s: %s %s: no module %s for the running kernel %s (in %s%s), nor built in; "
                             "its claims will fail until it is installed",
-                            origin, key, drv, drv, release, dir ?: "/lib/modules/", release);
+                            origin, key, drv, drv, release, dir ?: LIB_MODULES "/", release);
         else if (r < 0)
                 log_warning_errno(r, "%s: %s %s: cannot tell whether the running kernel has module %s: %m", origin,
                                   key, drv, drv);

@@ -7,6 +7,9 @@
 #include <stdio.h>
 
 #include "bootstate.h"
+#include "cmd-coexist.h"
+#include "cmd-grub.h"
+#include "cmd-protect.h"
 #include "cmdline.h"
 #include "coexist.h"
 #include "commands.h"

@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 
 #include "bootcfg.h"
+#include "cmd-grub.h"
 #include "cmdline.h"
 #include "commands.h"
+#include "config.h"
 #include "fileio.h"
 #include "grub.h"
 #include "host.h"
@@ -107,7 +109,7 @@ static int load_grub_files(struct grub_run *run, char *const *files) {
  * not exist: /usr/lib/kernel/cmdline, else this boot's minus what the boot
  * loader adds (BOOT_IMAGE=, initrd=) */
 static int default_kernel_cmdline(char **ret) {
-        _cleanup_free_ char *lib = path_rooted("/usr/lib/kernel/cmdline");
+        _cleanup_free_ char *lib = path_rooted(USR_LIB_KERNEL_CMDLINE);
         _cleanup_strv_free_ char **have = NULL;
         _cleanup_free_ char *line = NULL;
         if (!lib)

@@ -4,7 +4,9 @@
 #include <stdio.h>
 
 #include "bootstate.h"
+#include "cmd-protect.h"
 #include "commands.h"
+#include "config.h"
 #include "json.h"
 #include "log.h"
 #include "paths.h"

@@ -37,11 +37,6 @@ int cmdline_split(const char *s, char ***ret) {
         return 0;
 }
 
-const char *cmdline_param_name(const char *param, char *buf, unsigned n) {
-        snprintf(buf, n, "%.*s", (int) strcspn(param, "="), param);
-        return buf;
-}
-
 bool cmdline_names_equal(const char *a, const char *b) {
         for (;; a++, b++) {
                 char x = *a == '-' ? '_' : *a, y = *b == '-' ? '_' : *b;

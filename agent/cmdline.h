@@ -11,8 +11,6 @@
 
 /* Splits a command line the way the kernel does (blanks, double quotes). */
 int cmdline_split(const char *s, char ***ret);
-/* name part of "name=value", into buf */
-const char *cmdline_param_name(const char *param, char *buf, unsigned n);
 bool cmdline_names_equal(const char *a, const char *b);
 /* Index of the occurrence in force of arg's name in params, or -1. */
 int cmdline_find_last(char *const *params, const char *arg);

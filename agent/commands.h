@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+struct config;
 
 /* Exit codes of the contract */
 enum {
@@ -27,6 +27,8 @@ int cmd_udev(struct context *ctx, int argc, char **argv);
 int cmd_status(struct context *ctx, int argc, char **argv);
 int cmd_grub(struct context *ctx, int argc, char **argv);
 int cmd_libvirt(struct context *ctx, int argc, char **argv);
+int cmd_protected(struct context *ctx, int argc, char **argv);
+int cmd_initramfs_hook(struct context *ctx, int argc, char **argv);
 
 /* Shared by the commands: parse the options every command takes (--config,
  * --json, --verbose, --quiet, --help) plus extra ones; returns the index of
@@ -41,41 +43,6 @@ int parse_command_options(struct context *ctx, int argc, char **argv, const char
                           const struct extra_option *extra, int (*on_extra)(void *userdata, int val, const char *arg),
                           void *userdata);
 
-/* patch_grub: grub apply of /etc/default/grub for vfpt apply; with j, a
- * "grub" member of apply's document, else lines on stdout. An exit code. */
-struct json;
-int grub_apply_for_apply(const struct config *c, struct json *j);
-
-/* status: what the boot configuration gives at the next boot against this
- * boot (/proc/cmdline), and why the IOMMU is off when the arguments are on
- * (cmd-grub.c). */
-struct next_boot {
-        char *source;        /* the file read, NULL when there is none */
-        char **adds;         /* wanted arguments missing now that the next boot has */
-        char **lacks;        /* ... that the next boot lacks too */
-        char *iommu_hint;    /* the arguments are in force, the IOMMU is not: why */
-        bool reboot;         /* a reboot brings the arguments */
-};
-void next_boot_judge(char *const *want, char *const *have, bool iommu, struct next_boot *nb);
-void next_boot_print(const struct next_boot *nb);
-void next_boot_json(struct json *j, const struct next_boot *nb);
-void next_boot_done(struct next_boot *nb);
-
-/* On an up host, records the protected set for the next boot (engine's or a new one). */
-struct engine;
-void learn_protected(struct engine *e);
-/* ...and the ports behind the config's [sriov IFNAME] (port.h) */
-void learn_ports(const struct config *c);
-int cmd_protected(struct context *ctx, int argc, char **argv);
-int cmd_initramfs_hook(struct context *ctx, int argc, char **argv);
-
-/* check-config, status: other network managers that also manage a PF the
- * config manages (coexist.c), as the engine's PF accounts say which: one
- * warning line each; ret for coexistence_json(), coexist_done() frees it. */
-struct coexist;
-void coexistence_warn(const struct engine *e, struct coexist *ret);
-void coexistence_json(struct json *j, const struct coexist *c);
-
 /* -c/-j/-v/-q; true if c was one of them */
 bool cli_common_option(struct context *ctx, int c, const char *arg);
 
@@ -85,4 +52,5 @@ int load_config_or_report(struct context *ctx, struct config **ret);
 /* The end of a command that looked at devices: the engine's accounts (e may
  * be NULL), then the libudev, libkmod and libmnl contexts of the process
  * (for a clean exit under valgrind; any may never have been opened). */
+struct engine;
 void command_teardown(struct engine *e);

@@ -1263,10 +1263,6 @@ const char *group_policy_to_string(enum group_policy p) {
         return p == GROUP_GROUP ? "group" : p == GROUP_WARN ? "warn" : "strict";
 }
 
-const char *vf_driver_to_string(enum vf_driver d) {
-        return d == VF_DRIVER_VFIO ? "vfio-pci" : "host";
-}
-
 const char *config_vf_driver_name(const struct sriov_rule *r) {
         return r->vf_driver == VF_DRIVER_VFIO ? (*r->vf_claim ? r->vf_claim : "vfio-pci") : "host";
 }

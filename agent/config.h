@@ -191,7 +191,6 @@ const char *vf_link_state_to_string(enum vf_link_state l);
 const char *vlan_proto_to_string(unsigned p);
 
 const char *group_policy_to_string(enum group_policy p);
-const char *vf_driver_to_string(enum vf_driver d);
 /* The rule's vf_driver as the config names it: "host" or the claim driver */
 const char *config_vf_driver_name(const struct sriov_rule *r);
 /* A driver vfpt claims devices for: "vfio-pci" or "vfio_pci" (-> "vfio-pci"),

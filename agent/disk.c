@@ -230,29 +230,3 @@ int disk_guard(const char *pci_name, char *why, size_t n) {
         }
         return 0;
 }
-
-int disk_describe(const char *path, char *buf, size_t n) {
-        blkid_probe pr = blkid_new_probe_from_filename(path);
-        const char *type = NULL, *uuid = NULL;
-        int r;
-
-        if (!pr)
-                return -errno ? -errno : -EINVAL;
-        blkid_probe_enable_superblocks(pr, 1);
-        blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID);
-        r = blkid_do_safeprobe(pr);
-        /* blkid: 0 found, 1 nothing, -2 ambiguous, -1 error */
-        if (r == 0) {
-                blkid_probe_lookup_value(pr, "TYPE", &type, NULL);
-                blkid_probe_lookup_value(pr, "UUID", &uuid, NULL);
-                snprintf(buf, n, "%s%s%s", type ?: "unknown", uuid ? " UUID=" : "", uuid ?: "");
-                r = 0;
-        } else if (r == 1)
-                r = -ENOENT;
-        else if (r == -2)
-                r = -EUCLEAN;
-        else
-                r = -EIO;
-        blkid_free_probe(pr);
-        return r;
-}

@@ -664,10 +664,10 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
                 }
                 a->viable = !g.offending;
                 list = strv_join(g.offending, ", ");
-        }
-        if (g.offending && !before) {
                 if (!list)
                         return -ENOMEM;
+        }
+        if (g.offending && !before) {
                 if (g.blocked) {
                         note(a, RESULT_FAILED, TOPIC_GROUP, list,
                              "IOMMU group %d cannot be claimed whole: %s; not claimed", d->group, list);
@@ -685,7 +685,7 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
         if (g.offending) /* claimed before, or the policy claims it all the same */
                 note(a, RESULT_WARNING, TOPIC_GROUP, list,
                      "warning: IOMMU group %d is not viable: %s still on a host driver; vfio cannot open it", d->group,
-                     strna(list));
+                     list);
         if (before)
                 mark_handled(e, d->name);
         else if ((r = claim_one(e, d, a, drv)) != 0)

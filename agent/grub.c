@@ -525,10 +525,6 @@ unsigned grub_unknown_at(const struct grub_file *g, const struct grub_file **fil
         return a && a->unknown ? a->line : b && b->unknown ? b->line : 0;
 }
 
-unsigned grub_unknown_line(const struct grub_file *g) {
-        return grub_unknown_at(g, NULL);
-}
-
 const struct grub_file *grub_assigned_in(const struct grub_file *g, const char *name) {
         const struct grub_file *f = NULL;
         (void) last_assign_in(g, name, &f);

@@ -51,7 +51,6 @@ struct grub_file {
 
 /* Line of the command line assignment that depends on a command
  * substitution, 0 if none; *file (if given) the file it is in. */
-unsigned grub_unknown_line(const struct grub_file *g);
 unsigned grub_unknown_at(const struct grub_file *g, const struct grub_file **file);
 
 /* Parses text (copied). Returns 0, -EINVAL with g->error/error_line set, or -ENOMEM. */

@@ -6,7 +6,8 @@
 #include "host.h"
 #include "paths.h"
 
-int host_cpu_vendor(char *buf, unsigned n) {
+/* "GenuineIntel", "AuthenticAMD", ... into buf; -ENOENT if none. */
+static int host_cpu_vendor(char *buf, unsigned n) {
         _cleanup_free_ char *s = NULL;
         int r = read_file(PROC_CPUINFO, 16 * 1024 * 1024, &s, NULL);
         if (r < 0)

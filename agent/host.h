@@ -3,8 +3,6 @@
 
 /* Facts about the running host from /proc. */
 
-/* "GenuineIntel", "AuthenticAMD", ... into buf; -ENOENT if none. */
-int host_cpu_vendor(char *buf, unsigned n);
 /* The running kernel's parameters (/proc/cmdline), split. */
 int host_cmdline(char ***ret);
 /* kernel_args of the config as this CPU needs them ("auto" resolved). */

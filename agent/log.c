@@ -13,7 +13,6 @@ static int kmsg_fd = -1;
 
 void log_set_target(enum log_target t) { target = t; }
 void log_set_max_level(int level) { max_level = level; }
-int log_get_max_level(void) { return max_level; }
 
 void log_open(void) {
         /* VFPT_LOG_TARGET=console|kmsg overrides where "auto" would go */

@@ -13,7 +13,6 @@ enum log_target {
 
 void log_set_target(enum log_target t);
 void log_set_max_level(int level);
-int log_get_max_level(void);
 void log_open(void);
 void log_close(void);
 

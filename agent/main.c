@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
 #include <stdio.h>
-#include <sys/stat.h>
 
 #include "commands.h"
 #include "log.h"
+#include "paths.h"
 
 #ifndef VFPT_VERSION
 #define VFPT_VERSION "0.0.0"
@@ -13,17 +13,10 @@
 static int cmd_version(struct context *ctx, int argc, char **argv);
 
 static const char *environment_problem(void) {
-        const char *t = getenv("VFPT_LOG_TARGET"), *root = getenv("VFPT_ROOT");
+        const char *t = getenv("VFPT_LOG_TARGET");
         if (t && *t && !streq(t, "console") && !streq(t, "kmsg"))
                 return "VFPT_LOG_TARGET must be console or kmsg";
-        if (root && *root) {
-                struct stat st;
-                if (root[0] != '/')
-                        return "VFPT_ROOT must be an absolute path";
-                if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
-                        return "VFPT_ROOT is not a directory";
-        }
-        return NULL;
+        return path_root_problem();
 }
 static int cmd_help(struct context *ctx, int argc, char **argv);
 

@@ -66,14 +66,9 @@ fail:
 
 static struct kmod_ctx *kctx;
 
-/* libkmod's own list of modprobe.d directories, for a sysroot */
-static const char *const modprobe_dirs[] = {
-        "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d",
-};
-
 static int ctx(void) {
         _cleanup_free_ char *dir = NULL;
-        char *conf[ELEMENTSOF(modprobe_dirs) + 1] = {};
+        _cleanup_strv_free_ char **conf = NULL;
         int r;
 
         if (kctx)
@@ -81,26 +76,19 @@ static int ctx(void) {
         r = kmod_open();
         if (r < 0)
                 return r;
-        if (getenv("VFPT_ROOT")) {
+        if (*path_root()) {
                 /* a sysroot: its modules and its modprobe.d, never the running system's */
                 struct utsname u;
                 if (uname(&u) < 0)
                         return -errno;
-                _cleanup_free_ char *base = path_rooted("/lib/modules/");
-                if (!base || !(dir = strdupf("%s%s", base, u.release)))
+                if (!(dir = strdupf("%s" LIB_MODULES "/%s", path_root(), u.release)))
                         return -ENOMEM;
-                for (size_t i = 0; i < ELEMENTSOF(modprobe_dirs); i++)
-                        if (!(conf[i] = path_rooted(modprobe_dirs[i]))) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
+                for (const char *const *d = path_modprobe_dirs(); *d; d++)
+                        if (strv_push(&conf, path_rooted(*d)) < 0)
+                                return -ENOMEM;
         }
-        kctx = kmod.new_(dir, dir ? (const char *const *) conf : NULL);
-        r = kctx ? 0 : -ENOENT;
-out:
-        for (size_t i = 0; i < ELEMENTSOF(conf); i++)
-                free(conf[i]);
-        return r;
+        kctx = kmod.new_(dir, (const char *const *) conf);
+        return kctx ? 0 : -ENOENT;
 }
 
 void module_done(void) {

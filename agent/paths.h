@@ -8,9 +8,10 @@
  * them at a fixture tree with umockdev's preload library, which redirects
  * them for libudev and for vfpt alike.
  *
- * Files of the installed system (/etc, /run, /boot, /lib/modules) are
- * looked up below $VFPT_ROOT when it is set (a sysroot for tests and for
- * image builders), else below /. */
+ * Files of the installed system (/etc, /run, /var, /boot, /usr,
+ * /lib/modules) are looked up below $VFPT_ROOT when it is set (a sysroot for
+ * tests and for image builders), else below /: paths.c alone reads
+ * $VFPT_ROOT (path_root()). */
 
 #define SYSFS_PCI_DEVICES "/sys/bus/pci/devices"
 #define SYSFS_PCI_DRIVERS "/sys/bus/pci/drivers"
@@ -28,6 +29,51 @@
 #define SYSFS_CLASS_IOMMU "/sys/class/iommu"
 #define SYSFS_DMI_PRODUCT_UUID "/sys/class/dmi/id/product_uuid"
 #define PROC_PID1_ROOT "/proc/1/root"
+/* a descriptor's path, for calls that take no descriptor (fchmod and O_PATH) */
+#define PROC_SELF_FD "/proc/self/fd"
+/* the standard input of the external tools vfpt runs */
+#define DEV_NULL "/dev/null"
+
+/* Files and tools of the installed system as the host names them: messages
+ * show these; open or run them through path_rooted() (below $VFPT_ROOT). */
+#define ETC_DEFAULT_GRUB "/etc/default/grub"
+/* its drop-ins, *.cfg (Debian's grub-mkconfig) */
+#define ETC_DEFAULT_GRUB_D "/etc/default/grub.d"
+/* which distribution: ID= and ID_LIKE= */
+#define ETC_OS_RELEASE "/etc/os-release"
+/* kernel-install's and proxmox-boot-tool's kernel command line */
+#define ETC_KERNEL_CMDLINE "/etc/kernel/cmdline"
+/* kernel-install's fallback when there is no /etc/kernel/cmdline */
+#define USR_LIB_KERNEL_CMDLINE "/usr/lib/kernel/cmdline"
+/* the ESPs proxmox-boot-tool keeps in sync: non-empty when it is in use */
+#define ETC_PROXMOX_BOOT_UUIDS "/etc/kernel/proxmox-boot-uuids"
+/* Debian's GRUB: grub.cfg and grubenv below it */
+#define BOOT_GRUB "/boot/grub"
+#define BOOT_GRUB_CFG BOOT_GRUB "/grub.cfg"
+#define BOOT_GRUB_ENV BOOT_GRUB "/grubenv"
+/* RHEL's and Fedora's GRUB */
+#define BOOT_GRUB2 "/boot/grub2"
+#define BOOT_GRUB2_CFG BOOT_GRUB2 "/grub.cfg"
+#define BOOT_GRUB2_ENV BOOT_GRUB2 "/grubenv"
+/* Boot Loader Specification entries, below /boot or an ESP (path_esp_dirs()) */
+#define LOADER_ENTRIES "/loader/entries"
+#define BOOT_LOADER_ENTRIES "/boot" LOADER_ENTRIES
+/* systemd-boot's, below an ESP: its configuration, its EFI directory */
+#define LOADER_CONF "/loader/loader.conf"
+#define EFI_SYSTEMD "/EFI/systemd"
+/* the installed kernels' modules: RELEASE/ below (kernel-install: vmlinuz too) */
+#define LIB_MODULES "/lib/modules"
+#define USR_LIB_MODULES "/usr/lib/modules"
+/* what vfpt learns on the up host (path_state_dir() and below) */
+#define VAR_LIB_VFPT "/var/lib/vfpt"
+#define VAR_LIB_VFPT_PROTECTED VAR_LIB_VFPT "/protected"
+#define VAR_LIB_VFPT_PORTS VAR_LIB_VFPT "/ports"
+/* the boot loader tools vfpt runs */
+#define USR_SBIN_UPDATE_GRUB "/usr/sbin/update-grub"
+#define USR_SBIN_GRUB_MKCONFIG "/usr/sbin/grub-mkconfig"
+#define USR_SBIN_GRUB2_MKCONFIG "/usr/sbin/grub2-mkconfig"
+#define USR_SBIN_PROXMOX_BOOT_TOOL "/usr/sbin/proxmox-boot-tool"
+#define USR_BIN_KERNEL_INSTALL "/usr/bin/kernel-install"
 
 const char *path_kmsg(void);
 
@@ -35,7 +81,6 @@ const char *path_kmsg(void);
  * until the next call of the same function. */
 const char *path_config_default(void);
 const char *path_runtime_dir(void);
-const char *path_grub_default(void);
 /* /etc/initrd-release: present only in an initramfs */
 const char *path_initrd_release(void);
 /* /etc/fstab */
@@ -54,6 +99,18 @@ const char *path_ports(void);
 const char *const *path_networkmanager_dirs(void); /* keyfiles: *.nmconnection */
 const char *const *path_systemd_network_dirs(void); /* *.link, *.network and their drop-ins */
 const char *const *path_netplan_dirs(void);         /* *.yaml */
+/* Where systemd-boot finds an ESP or XBOOTLDR: /efi, /boot, /boot/efi
+ * (bootctl's order), NULL-terminated; host paths as above. */
+const char *const *path_esp_dirs(void);
+/* libkmod's modprobe.d directories, in its order, NULL-terminated; host
+ * paths as above (module.c hands them to libkmod for a sysroot). */
+const char *const *path_modprobe_dirs(void);
 
 /* $VFPT_ROOT + p, newly allocated */
 char *path_rooted(const char *p);
+/* $VFPT_ROOT as the paths above use it: "" for the real root (unset, empty,
+ * "/" or not absolute), else the sysroot's absolute path */
+const char *path_root(void);
+/* NULL when $VFPT_ROOT is unset or usable, else why not (main.c refuses to
+ * run then): it must be an absolute path to a directory */
+const char *path_root_problem(void);

@@ -15,6 +15,14 @@
 #include "port.h"
 #include "protect.h"
 
+/* A name the config selects by, as learnt: its MAC, address and ID then. */
+struct port_entry {
+        char ifname[IFNAME_MAX + 1];
+        uint8_t mac[6];
+        char addr[PCI_ADDR_MAX];
+        struct pci_id id;
+};
+
 struct ports {
         struct port_entry *e;
         size_t n;
@@ -78,12 +86,8 @@ struct ports *ports_free(struct ports *p) {
         return NULL;
 }
 
-const struct port_entry *ports_entries(const struct ports *p, size_t *n) {
-        *n = p ? p->n : 0;
-        return p ? p->e : NULL;
-}
-
-int port_device(const char *ifname, char ret[static PCI_ADDR_MAX]) {
+/* The PCI device that has interface ifname now: 0, -ENOENT */
+static int port_device(const char *ifname, char ret[static PCI_ADDR_MAX]) {
         char p[PATH_MAX], real[PATH_MAX];
         struct pci_addr a;
         const char *why;

@@ -47,13 +47,3 @@ const struct sriov_rule *sriov_rule_for(const struct config *c, const struct por
  * why), -errno. */
 int ports_save(const struct config *c, char *why, size_t n);
 
-/* A name the config selects by, as learnt: its MAC, address and ID then. */
-struct port_entry {
-        char ifname[IFNAME_MAX + 1];
-        uint8_t mac[6];
-        char addr[PCI_ADDR_MAX];
-        struct pci_id id;
-};
-const struct port_entry *ports_entries(const struct ports *p, size_t *n);
-/* The PCI device that has interface ifname now: 0, -ENOENT */
-int port_device(const char *ifname, char ret[static PCI_ADDR_MAX]);

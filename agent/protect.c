@@ -168,7 +168,7 @@ int protect_open(bool late, struct protect **ret) {
         p->net_sees = late || net_routes_seen();
         p->netroot = cmdline_netroot();
         read_host_key(p->host);
-        p->why_not = "nothing was learnt on the up host (no " "/var/lib/vfpt/protected)";
+        p->why_not = "nothing was learnt on the up host (no " VAR_LIB_VFPT_PROTECTED ")";
         r = read_file(path_protected(), 4 * 1024 * 1024, &text, NULL);
         if (r >= 0) {
                 r = parse_learnt(p, text);
@@ -205,10 +205,6 @@ bool protect_disk_sees(const struct protect *p) {
 
 bool protect_net_sees(const struct protect *p) {
         return p->net_sees && !(p->initrd && p->netroot);
-}
-
-bool protect_learnt(const struct protect *p) {
-        return !p->why_not;
 }
 
 const struct protect_entry *protect_learnt_entries(const struct protect *p, size_t *n) {

@@ -42,8 +42,6 @@ enum protect_verdict protect_check(struct protect *p, const struct pci_dev *d, c
  * routes (a default route exists, or late). */
 bool protect_disk_sees(const struct protect *p);
 bool protect_net_sees(const struct protect *p);
-/* Is a learnt set for this host loaded? */
-bool protect_learnt(const struct protect *p);
 
 /* Learns the protected set from the live guards and records it in
  * /var/lib/vfpt/protected when this is an up host (not the initramfs, not

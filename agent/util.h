@@ -26,7 +26,6 @@ static inline bool streq(const char *a, const char *b) { return strcmp(a, b) == 
 static inline bool streq_ptr(const char *a, const char *b) {
         return a && b ? strcmp(a, b) == 0 : a == b;
 }
-static inline const char *strna(const char *s) { return s ? s : "n/a"; }
 
 /* A growable NULL-terminated vector of strings. */
 char **strv_free(char **l);

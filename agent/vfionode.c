@@ -64,7 +64,7 @@ int vfio_node_apply(const struct config *c, int group, bool dry, const char **wh
         if (c->vfio_mode >= 0 && (st.st_mode & 07777) != (unsigned) c->vfio_mode) {
                 /* fchmod does not take O_PATH descriptors: the node, by its /proc/self/fd name */
                 char p[64];
-                snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+                snprintf(p, sizeof(p), PROC_SELF_FD "/%d", fd);
                 if (!dry && chmod(p, (mode_t) c->vfio_mode) < 0)
                         return -errno;
                 changed = 1;

@@ -2,14 +2,12 @@
  * in turn; after each failure the file holds exactly the old content or
  * exactly the new (the new only once its rename happened, and then the call
  * says so), the backup beside it holds exactly the previous backup or
- * exactly the old content, and no temporary file is left behind. Also the
- * blkid probe of what a block device (here an image file) holds. */
+ * exactly the old content, and no temporary file is left behind. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "disk.h"
 #include "fileio.h"
 #include "tap.h"
 #include "util.h"
@@ -122,20 +120,6 @@ static void test_mode_kept(void) {
         CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0604);
 }
 
-static void test_blkid_describe(void) {
-        char img[320], cmd[1024], buf[128];
-        snprintf(img, sizeof(img), "%s/fs.img", dir);
-        snprintf(cmd, sizeof(cmd),
-                 "truncate -s 8M %s && mkfs.ext4 -q -F -U 6f1c8c8e-6a4e-4a4d-9d7e-1c2b3a4d5e6f %s >/dev/null 2>&1", img, img);
-        CHECK(system(cmd) == 0);
-        CHECK(disk_describe(img, buf, sizeof(buf)) == 0);
-        CHECK_STR(buf, "ext4 UUID=6f1c8c8e-6a4e-4a4d-9d7e-1c2b3a4d5e6f");
-        snprintf(cmd, sizeof(cmd), "truncate -s 0 %s && truncate -s 1M %s", img, img);
-        CHECK(system(cmd) == 0);
-        CHECK(disk_describe(img, buf, sizeof(buf)) == -ENOENT);
-        unlink(img);
-}
-
 int main(void) {
         if (!mkdtemp(dir))
                 return 99;
@@ -143,7 +127,6 @@ int main(void) {
         snprintf(backup, sizeof(backup), "%s.vfpt.bak", path);
         RUN(test_every_step_fails_in_turn);
         RUN(test_mode_kept);
-        RUN(test_blkid_describe);
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
         if (system(cmd) != 0)
