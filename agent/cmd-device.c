@@ -19,8 +19,6 @@
 #include "lock.h"
 #include "log.h"
 #include "paths.h"
-#include "port.h"
-#include "protect.h"
 
 #define LOCK_TIMEOUT_SEC 60
 
@@ -304,36 +302,6 @@ static void mark_deferred(bool deferred) {
                         close(fd);
         } else
                 (void) unlink(p);
-}
-
-/* On an up host: record the protected set for the next boot's initramfs. */
-void learn_protected(struct engine *e) {
-        char why[512];
-        struct protect *p = e->prot;
-        _cleanup_protect_ struct protect *own = NULL;
-        if (!p) {
-                if (protect_open(e->late, &own) < 0)
-                        return;
-                p = own;
-        }
-        int r = protect_save(p, why, sizeof(why));
-        if (r < 0)
-                log_warning_errno(r, "%s: cannot record the protected set: %m", path_protected());
-        else
-                log_debug("protected set: %s", why);
-        learn_ports(e->cfg);
-}
-
-/* On an up host: the ports behind the config's interface names, for the boot. */
-void learn_ports(const struct config *c) {
-        char why[512];
-        if (!config_has_port_selectors(c))
-                return;
-        int r = ports_save(c, why, sizeof(why));
-        if (r < 0)
-                log_warning("%s: cannot record the interface names: %s", path_ports(), strerror(-r));
-        else
-                log_debug("interface names: %s", why);
 }
 
 int cmd_apply(struct context *ctx, int argc, char **argv) {

@@ -7,10 +7,42 @@
 #include "cmd-protect.h"
 #include "commands.h"
 #include "config.h"
+#include "engine.h"
 #include "json.h"
 #include "log.h"
 #include "paths.h"
+#include "port.h"
 #include "protect.h"
+
+/* On an up host: record the protected set for the next boot's initramfs. */
+void learn_protected(struct engine *e) {
+        char why[512];
+        struct protect *p = e->prot;
+        _cleanup_protect_ struct protect *own = NULL;
+        if (!p) {
+                if (protect_open(e->late, &own) < 0)
+                        return;
+                p = own;
+        }
+        int r = protect_save(p, why, sizeof(why));
+        if (r < 0)
+                log_warning_errno(r, "%s: cannot record the protected set: %m", path_protected());
+        else
+                log_debug("protected set: %s", why);
+        learn_ports(e->cfg);
+}
+
+/* On an up host: the ports behind the config's interface names, for the boot. */
+void learn_ports(const struct config *c) {
+        char why[512];
+        if (!config_has_port_selectors(c))
+                return;
+        int r = ports_save(c, why, sizeof(why));
+        if (r < 0)
+                log_warning("%s: cannot record the interface names: %s", path_ports(), strerror(-r));
+        else
+                log_debug("interface names: %s", why);
+}
 
 static int on_save(void *userdata, int c, const char *arg _unused_) {
         if (c != 's')

@@ -3,8 +3,7 @@
 
 /* What an up host learns for the next boot's initramfs (protect.h, port.h),
  * recorded by check-config, status, apply and initramfs-hook. Failures are
- * warnings: the boot then defers what it cannot judge. (Both are defined in
- * cmd-device.c.) */
+ * warnings: the boot then defers what it cannot judge. */
 
 struct config;
 struct engine;
