@@ -52,7 +52,7 @@ void coexistence_warn(const struct engine *e, struct coexist *ret) {
         }
         r = coexist_scan(pfs, n, ret);
         if (r < 0) {
-                log_warning("cannot look for other network managers' SR-IOV settings: %s", strerror(-r));
+                log_warning_errno(r, "cannot look for other network managers' SR-IOV settings: %m");
                 coexist_done(ret);
                 return;
         }

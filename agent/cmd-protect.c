@@ -39,7 +39,7 @@ void learn_ports(const struct config *c) {
                 return;
         int r = ports_save(c, why, sizeof(why));
         if (r < 0)
-                log_warning("%s: cannot record the interface names: %s", path_ports(), strerror(-r));
+                log_warning_errno(r, "%s: cannot record the interface names: %m", path_ports());
         else
                 log_debug("interface names: %s", why);
 }

@@ -66,10 +66,6 @@ unsigned engine_deferred(const struct engine *e) {
         return n;
 }
 
-unsigned engine_writes(const struct engine *e) {
-        return (unsigned) e->n_steps;
-}
-
 static size_t hash(const char *s) {
         size_t h = 1469598103934665603u; /* FNV-1a */
         for (; *s; s++)
@@ -508,11 +504,11 @@ static void node_perms(struct engine *e, int group, struct account *a) {
         const char *why;
         int r = vfio_node_apply(e->cfg, group, e->mode == ENGINE_PLAN, &why);
         if (r > 0) {
-                note(a, RESULT_DONE, TOPIC_VFIO_NODE, NULL, "/dev/vfio/%d: owner, group and mode set", group);
+                note(a, RESULT_DONE, TOPIC_VFIO_NODE, NULL, DEV_VFIO "/%d: owner, group and mode set", group);
                 if (a)
                         a->changed = true;
         } else if (r < 0)
-                note(a, RESULT_FAILED, TOPIC_VFIO_NODE, why ?: strerror(-r), "/dev/vfio/%d: %s", group,
+                note(a, RESULT_FAILED, TOPIC_VFIO_NODE, why ?: strerror(-r), DEV_VFIO "/%d: %s", group,
                      why ?: strerror(-r));
 }
 

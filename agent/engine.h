@@ -148,5 +148,4 @@ const char *step_netlink_setting(const struct step *s, unsigned *vf);
 
 unsigned engine_failures(const struct engine *e);
 unsigned engine_deferred(const struct engine *e);
-unsigned engine_writes(const struct engine *e);
 const char *role_to_string(enum role r);
