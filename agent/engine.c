@@ -279,15 +279,20 @@ static const struct sriov_rule *rule_of(const struct engine *e, const struct pci
 }
 
 /* The PF's rule if dev is a VF (whether it wants its VFs claimed or not). */
-static const struct sriov_rule *vf_rule(const struct engine *e, const struct pci_dev *d) {
+static const struct sriov_rule *vf_rule(struct engine *e, const struct pci_dev *d) {
         struct pci_dev pf;
         const char *bad;
-        if (!d->is_vf || !*d->physfn || device_read(d->physfn, &pf, &bad) < 0)
+        if (!d->is_vf || !*d->physfn)
                 return NULL;
-        return rule_of(e, &pf);
+        if (streq(d->physfn, e->rule_pf))
+                return e->rule_pf_rule;
+        if (device_read(d->physfn, &pf, &bad) < 0)
+                return NULL;
+        snprintf(e->rule_pf, sizeof(e->rule_pf), "%s", d->physfn);
+        return e->rule_pf_rule = rule_of(e, &pf);
 }
 
-static bool wanted_for_vfio(const struct engine *e, const struct pci_dev *d) {
+static bool wanted_for_vfio(struct engine *e, const struct pci_dev *d) {
         if (config_vfio_wants(e->cfg, &d->addr, &d->id))
                 return true;
         const struct sriov_rule *r = vf_rule(e, d);
@@ -295,7 +300,7 @@ static bool wanted_for_vfio(const struct engine *e, const struct pci_dev *d) {
 }
 
 /* The driver that claims a device the config wants */
-static const char *claim_driver(const struct engine *e, const struct pci_dev *d) {
+static const char *claim_driver(struct engine *e, const struct pci_dev *d) {
         if (config_vfio_wants(e->cfg, &d->addr, &d->id))
                 return e->cfg->vfio_driver;
         return config_claim_driver(e->cfg, &d->addr, &d->id, vf_rule(e, d));
@@ -440,6 +445,8 @@ static int claim_one(struct engine *e, const struct pci_dev *d, struct account *
         mark_handled(e, d->name);
         if (streq(d->driver, drv))
                 return 0;
+        if (streq(d->name, e->rule_pf))
+                e->rule_pf[0] = '\0';
         r = guarded(e, d, a);
         if (r == 1)
                 return listed(e, d) ? -EBUSY : 1;

@@ -118,6 +118,10 @@ struct engine {
         char **registered;    /* claim drivers that are (or, in PLAN, will be) registered */
         struct account **index; /* open addressing by name: lookups stay O(1) on 4096 VFs */
         size_t index_size;
+        /* vf_rule()'s last PF and its rule: a PF's 64 VFs read it once, not 64
+         * times; forgotten when that PF itself is claimed (its driver changes) */
+        char rule_pf[PCI_ADDR_MAX];
+        const struct sriov_rule *rule_pf_rule;
 };
 
 void engine_init(struct engine *e, const struct config *cfg, enum engine_mode mode);
