@@ -8,9 +8,15 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/fixture/host.sh
 VFPT=$PWD/$B/vfpt
 N=${BENCH_RUNS:-300}
-tmp=$(mktemp -d /tmp/vfpt-bench.XXXXXX)
+# the fixtures in memory when there is a tmpfs, as sysfs is: on a disk, the
+# fake kernel's and the resets' file writes add the disk's latency to a claim
+tmpdir=/tmp
+[ -d /dev/shm ] && [ -w /dev/shm ] && tmpdir=/dev/shm
+tmp=$(mktemp -d "$tmpdir/vfpt-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-gcc -O2 -o "$tmp/spawn-bench" tests/bench/spawn-bench.c || exit 2
+# beside the binary: a tmpfs may be noexec
+SB=$PWD/$B/spawn-bench
+gcc -O2 -o "$SB" tests/bench/spawn-bench.c || exit 2
 export VFPT_LOG_TARGET=console
 # the fixture's driver core (tests/fixture/fake-kernel.c) ahead of umockdev,
 # as fx_run has it: a claim binds and is read back, as on a real host
@@ -56,7 +62,7 @@ row() { # NAME RUNS CMD...: median p10 p90 rss
 	if [ -n "${RESET:-}" ]; then $RESET || exit 2; fi
 	check "$name" "$@" || return
 	r=$(UMOCKDEV_DIR=$H LD_PRELOAD=$PRELOAD VFPT_ROOT=$H/root SPAWN_BENCH_RESET=${RESET:-} \
-		"$tmp/spawn-bench" "$runs" "$@") || {
+		"$SB" "$runs" "$@") || {
 		printf '%-44s failed\n' "$name"
 		ERRORS=$((ERRORS + 1))
 		return
@@ -101,8 +107,8 @@ RESET=
 # /etc and /run are an empty tree's, not this machine's)
 printf '[vfio]\ndevices = 0000:5e:00.0\n' >"$tmp/plain.conf"
 mkdir -p "$tmp/plain-root"
-r0=$("$tmp/spawn-bench" "$N" /bin/true)
-r1=$(env VFPT_ROOT="$tmp/plain-root" ACTION=add SUBSYSTEM=pci PCI_SLOT_NAME=0000:77:00.0 PCI_ID=8086:10D3 "$tmp/spawn-bench" "$N" "$VFPT" --config "$tmp/plain.conf" udev)
+r0=$("$SB" "$N" /bin/true)
+r1=$(env VFPT_ROOT="$tmp/plain-root" ACTION=add SUBSYSTEM=pci PCI_SLOT_NAME=0000:77:00.0 PCI_ID=8086:10D3 "$SB" "$N" "$VFPT" --config "$tmp/plain.conf" udev)
 read -r m0 _ _ _ <<<"$r0"
 read -r m1 a1 b1 rss1 <<<"$r1"
 printf '%-44s %8s %8s %8s %8s %7.1fx  (floor without preload: %s)\n' "same, without preload (no /sys access)" "$m1" "$a1" "$b1" "$rss1" "$(echo "$m1 / $m0" | bc -l)" "$m0"
@@ -140,7 +146,7 @@ nl_row() { # NAME RUNS CONF: the add event's run, median and per VF
 	local r
 	r=$(UMOCKDEV_DIR=$N_HOST LD_PRELOAD="$PRELOAD $FX_FAKE_MNL" VFPT_ROOT=$N_HOST/root \
 		VFPT_FAKE_NETLINK=$N_HOST/netlink ACTION=add SUBSYSTEM=net DEVPATH=/devices/pci0000:00/0000:3b:00.0/net/eth7 \
-		"$tmp/spawn-bench" "$2" "$VFPT" -q udev) || { printf '%-44s failed\n' "$1"; ERRORS=$((ERRORS + 1)); return; }
+		"$SB" "$2" "$VFPT" -q udev) || { printf '%-44s failed\n' "$1"; ERRORS=$((ERRORS + 1)); return; }
 	read -r med p10 p90 rss <<<"$r"
 	printf '%-44s %8s %8s %8s %8s\n' "$1" "$med" "$p10" "$p90" "$rss"
 	LAST=$med
@@ -196,7 +202,7 @@ if [ "$rc" != 0 ] || [ -s "$tmp/apply.err" ]; then
 	ERRORS=$((ERRORS + 1))
 fi
 printf '  first run (4096 claims): %d ms wall (umockdev preload and fake kernel included)\n' $(((t1 - t0) / 1000000))
-r=$(UMOCKDEV_DIR=$BIG LD_PRELOAD=$PRELOAD VFPT_ROOT=$BIG/root "$tmp/spawn-bench" 5 "$VFPT" -q apply) || ERRORS=$((ERRORS + 1))
+r=$(UMOCKDEV_DIR=$BIG LD_PRELOAD=$PRELOAD VFPT_ROOT=$BIG/root "$SB" 5 "$VFPT" -q apply) || ERRORS=$((ERRORS + 1))
 read -r med p10 p90 rss <<<"$r"
 printf '  as configured already: median %d ms (p10 %d, p90 %d), rss %s KB\n' \
 	$((med / 1000)) $((p10 / 1000)) $((p90 / 1000)) "$rss"
