@@ -116,7 +116,7 @@ CLAIM=$LAST
 # the PF's bind at boot: its 64 VFs exist (created by the sriov_numvfs
 # write) and are all claimed in this event; then the same event again, with
 # every VF on vfio-pci already (a rebind of the PF's driver)
-vfs=$(for i in $(seq 0 63); do printf '0000:3b:%02x.%d ' $(((128 + i) / 8)) $(((128 + i) % 8)); done)
+vfs=$(for l in "$H/sys/devices/pci0000:00/0000:3b:00.0"/virtfn*; do l=$(readlink "$l") && printf '%s ' "${l##*/}"; done)
 # shellcheck disable=SC2086
 RESET=$(unclaim unclaim-vfs $vfs)
 # shellcheck disable=SC2046
