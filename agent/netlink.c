@@ -9,6 +9,7 @@
 #include <linux/rtnetlink.h>
 
 #include "netlink.h"
+#include "util.h"
 
 #ifndef RTEXT_FILTER_SKIP_STATS
 #define RTEXT_FILTER_SKIP_STATS (1 << 3)
@@ -42,30 +43,156 @@ static int nl_open(void) {
         return 0;
 }
 
-void netlink_done(void) {
+/* The socket is closed (the buffer kept) after an answer that failed or was
+ * cut short: what the kernel still has to say must not be read as the next
+ * request's answer. */
+static void nl_close(void) {
         if (nl)
                 mnl_socket_close(nl);
         nl = NULL;
+}
+
+void netlink_done(void) {
+        nl_close();
         free(nl_buf);
         nl_buf = NULL;
 }
 
-/* Sends the request in nl_buf and runs cb over the answer until the ack
- * or the error. -errno as the kernel said it. */
-static int nl_talk(struct nlmsghdr *h, mnl_cb_t cb, void *data) {
-        unsigned seq = h->nlmsg_seq = ++nl_seq;
-        if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0)
-                return -errno;
-        for (;;) {
-                ssize_t n = mnl_socket_recvfrom(nl, nl_buf, NL_BUF_SIZE);
-                if (n < 0)
-                        return -errno;
-                int r = mnl_cb_run(nl_buf, (size_t) n, seq, nl_portid, cb, data);
-                if (r < 0)
-                        return errno ? -errno : -EIO;
-                if (r == MNL_CB_STOP)
-                        return 0;
+/* ---- Attribute validation, for every parser in this module ----
+ * A kernel newer than the headers vfpt was built with sends attribute types
+ * above their *_MAX, and any kernel (or a fuzzer) may send a payload shorter
+ * than the struct it should hold: tb[] never takes a type above max, and an
+ * attribute the parser reads is validated (mnl_attr_validate) against its
+ * policy before it is stored. */
+struct nl_policy {
+        enum mnl_attr_data_type type; /* MNL_TYPE_UNSPEC (0): not read, not checked */
+        uint16_t min_len;             /* the payload's least length: the struct it holds */
+};
+
+static bool nl_attr_fits(const struct nlattr *a, const struct nl_policy *p) {
+        if (p->type == MNL_TYPE_UNSPEC)
+                return true;
+        return mnl_attr_validate(a, p->type) >= 0 && mnl_attr_get_payload_len(a) >= p->min_len;
+}
+
+/* The attributes in [buf, buf + len) into tb[0..max] (zeroed first): types
+ * above max skipped, those policy[] (max + 1 entries, or NULL) names
+ * validated. -EBADMSG if one of those fails its policy, or the last
+ * attribute is cut short (bytes left that hold no whole attribute). */
+static int nl_attrs(const void *buf, size_t len, const struct nl_policy *policy, uint16_t max,
+                    const struct nlattr **tb) {
+        const char *end = (const char *) buf + len;
+        const struct nlattr *a;
+        memset(tb, 0, (max + 1u) * sizeof(*tb));
+        for (a = buf; mnl_attr_ok(a, (int) (end - (const char *) a)); a = mnl_attr_next(a)) {
+                if (mnl_attr_type_valid(a, max) < 0)
+                        continue; /* a newer kernel's attribute */
+                uint16_t type = mnl_attr_get_type(a);
+                if (policy && !nl_attr_fits(a, &policy[type]))
+                        return -EBADMSG;
+                tb[type] = a;
         }
+        return (const char *) a < end ? -EBADMSG : 0;
+}
+
+/* the attributes of message h after its family header of hdrlen bytes */
+static int nl_attrs_msg(const struct nlmsghdr *h, size_t hdrlen, const struct nl_policy *policy, uint16_t max,
+                        const struct nlattr **tb) {
+        if (h->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(hdrlen))
+                return -EBADMSG;
+        const char *p = mnl_nlmsg_get_payload_offset(h, hdrlen);
+        return nl_attrs(p, (size_t) ((const char *) mnl_nlmsg_get_payload_tail(h) - p), policy, max, tb);
+}
+
+static int nl_attrs_nested(const struct nlattr *nest, const struct nl_policy *policy, uint16_t max,
+                           const struct nlattr **tb) {
+        return nl_attrs(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest), policy, max, tb);
+}
+
+/* a nested list (mnl_attr_for_each_nested) is whole: no bytes left over */
+static bool nl_list_whole(const struct nlattr *nest) {
+        const struct nlattr *a;
+        mnl_attr_for_each_nested(a, nest)
+                ;
+        return (const char *) a >= (const char *) mnl_attr_get_payload(nest) + mnl_attr_get_payload_len(nest);
+}
+
+/* a data callback's answer: the next message when this one is a part */
+static int nl_next(const struct nlmsghdr *h) {
+        return h->nlmsg_flags & NLM_F_MULTI ? MNL_CB_OK : MNL_CB_STOP;
+}
+
+/* Runs cb over one datagram of the answer to seq: 1 when the answer is
+ * complete (the ack, NLMSG_DONE, or a message that is not a part), 0 when
+ * more is to come, -errno (the kernel's error; EINTR: a dump interrupted by
+ * a change, NLM_F_DUMP_INTR; EBADMSG: a message cut short). A callback
+ * returning MNL_CB_ERROR sets errno. */
+static int nl_run(const void *buf, size_t n, unsigned seq, unsigned portid, mnl_cb_t cb, void *data) {
+        const struct nlmsghdr *h = buf;
+        int len = (int) n;
+        if (n > INT32_MAX)
+                return -EMSGSIZE;
+        while (mnl_nlmsg_ok(h, len))
+                h = mnl_nlmsg_next(h, &len);
+        if (len > 0)
+                return -EBADMSG;
+        errno = 0;
+        int r = mnl_cb_run(buf, n, seq, portid, cb, data);
+        if (r < 0)
+                return errno > 0 ? -errno : -EIO;
+        return r == MNL_CB_STOP;
+}
+
+/* Sends the request h and runs cb over the answer until it is complete.
+ * -errno as the kernel said it. A dump interrupted by a change (EINTR) is
+ * sent again, up to 3 times, with reset(data) before each: without reset,
+ * it is -EINTR (the caller cannot tell). */
+static int nl_talk_retry(struct nlmsghdr *h, mnl_cb_t cb, void *data, void (*reset)(void *data)) {
+        _cleanup_free_ void *req = NULL;
+        int r = -EINTR;
+
+        if (reset) {
+                if (!(req = malloc(h->nlmsg_len)))
+                        return -ENOMEM;
+                memcpy(req, h, h->nlmsg_len);
+        }
+        for (int tries = 0; r == -EINTR && tries < 3; tries++) {
+                if (tries > 0) {
+                        if (!reset)
+                                break;
+                        reset(data);
+                        if ((r = nl_open()) < 0)
+                                return r;
+                        h = req;
+                }
+                unsigned seq = h->nlmsg_seq = ++nl_seq;
+                if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0)
+                        r = -errno;
+                else
+                        do {
+                                ssize_t n = mnl_socket_recvfrom(nl, nl_buf, NL_BUF_SIZE);
+                                if (n < 0)
+                                        r = -errno;
+                                else if (n == 0)
+                                        r = -EIO;
+                                else
+                                        r = nl_run(nl_buf, (size_t) n, seq, nl_portid, cb, data);
+                        } while (r == 0);
+                if (r < 0)
+                        nl_close();
+        }
+        return r < 0 ? r : 0;
+}
+
+static int nl_talk(struct nlmsghdr *h, mnl_cb_t cb, void *data) {
+        return nl_talk_retry(h, cb, data, NULL);
+}
+
+/* The answer in one buffer, whole (the parsers' entry for the fuzzer):
+ * -EBADMSG if it ends before it is complete. */
+static int nl_parse_buf(const void *buf, size_t len, mnl_cb_t cb, void *data) {
+        int r = nl_run(buf, len, 0, 0, cb, data);
+        return r < 0 ? r : r == 0 ? -EBADMSG : 0;
 }
 
 static struct nlmsghdr *link_msg(int type, unsigned flags, int ifindex) {
@@ -78,25 +205,57 @@ static struct nlmsghdr *link_msg(int type, unsigned flags, int ifindex) {
         return h;
 }
 
-struct get_state {
-        struct vf_settings *vfs;
-        size_t n;
-        int error;
+/* The RTM_NEWLINK for ifindex: its attributes in tb, 1; 0 for another
+ * message (another type, another netdev); -EBADMSG. */
+static const struct nl_policy link_policy[IFLA_MAX + 1] = {
+        [IFLA_VFINFO_LIST] = { MNL_TYPE_NESTED, 0 },
+        [IFLA_PERM_ADDRESS] = { MNL_TYPE_BINARY, 0 },
 };
 
-static int attr_cb(const struct nlattr *a, void *data) {
-        const struct nlattr **tb = data;
-        tb[mnl_attr_get_type(a)] = a;
-        return MNL_CB_OK;
+static int link_attrs(const struct nlmsghdr *h, int ifindex, const struct nlattr *tb[IFLA_MAX + 1]) {
+        if (h->nlmsg_type != RTM_NEWLINK)
+                return 0;
+        if (mnl_nlmsg_get_payload_len(h) < sizeof(struct ifinfomsg))
+                return -EBADMSG;
+        const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+        if (ifi->ifi_index != ifindex)
+                return 0;
+        int r = nl_attrs_msg(h, sizeof(*ifi), link_policy, IFLA_MAX, tb);
+        return r < 0 ? r : 1;
 }
 
-/* a payload of at least n bytes, or NULL */
-static const void *payload(const struct nlattr *a, size_t n) {
-        return a && mnl_attr_get_payload_len(a) >= n ? mnl_attr_get_payload(a) : NULL;
+struct get_state {
+        int ifindex;
+        struct vf_settings *vfs;
+        size_t n;
+        bool seen;
+};
+
+static void get_reset(void *data) {
+        struct get_state *st = data;
+        free(st->vfs);
+        *st = (struct get_state) { .ifindex = st->ifindex };
 }
 
+static const struct nl_policy vf_policy[IFLA_VF_MAX + 1] = {
+        [IFLA_VF_MAC] = { MNL_TYPE_BINARY, sizeof(struct ifla_vf_mac) },
+        [IFLA_VF_VLAN] = { MNL_TYPE_BINARY, sizeof(struct ifla_vf_vlan) },
+        [IFLA_VF_VLAN_LIST] = { MNL_TYPE_NESTED, 0 },
+        [IFLA_VF_SPOOFCHK] = { MNL_TYPE_BINARY, sizeof(struct ifla_vf_spoofchk) },
+        [IFLA_VF_TRUST] = { MNL_TYPE_BINARY, sizeof(struct ifla_vf_trust) },
+        [IFLA_VF_LINK_STATE] = { MNL_TYPE_BINARY, sizeof(struct ifla_vf_link_state) },
+        [IFLA_VF_RATE] = { MNL_TYPE_BINARY, sizeof(struct ifla_vf_rate) },
+        [IFLA_VF_RSS_QUERY_EN] = { MNL_TYPE_BINARY, sizeof(struct ifla_vf_rss_query_en) },
+};
+
+static const struct nl_policy vlan_policy[IFLA_VF_VLAN_INFO_MAX + 1] = {
+        [IFLA_VF_VLAN_INFO] = { MNL_TYPE_BINARY, sizeof(struct ifla_vf_vlan_info) },
+};
+
+/* one IFLA_VFINFO_LIST entry: entries of another type skipped; -EBADMSG
+ * for one that is malformed or names no VF (a partial answer is no answer) */
 static int vf_info(const struct nlattr *info, struct get_state *st) {
-        const struct nlattr *tb[IFLA_VF_MAX + 1] = {};
+        const struct nlattr *tb[IFLA_VF_MAX + 1];
         const struct ifla_vf_mac *mac;
         const struct ifla_vf_vlan *vlan;
         const struct ifla_vf_vlan_info *vinfo = NULL;
@@ -105,11 +264,14 @@ static int vf_info(const struct nlattr *info, struct get_state *st) {
         const struct ifla_vf_link_state *link;
         const struct ifla_vf_rate *rate;
         const struct ifla_vf_rss_query_en *rss;
+        int r;
 
-        if (mnl_attr_get_type(info) != IFLA_VF_INFO || mnl_attr_parse_nested(info, attr_cb, tb) < 0)
+        if (mnl_attr_get_type(info) != IFLA_VF_INFO)
                 return 0;
-        if (!(mac = payload(tb[IFLA_VF_MAC], sizeof(*mac))) || mac->vf > 65535)
-                return 0;
+        if ((r = nl_attrs_nested(info, vf_policy, IFLA_VF_MAX, tb)) < 0)
+                return r;
+        if (!tb[IFLA_VF_MAC] || (mac = mnl_attr_get_payload(tb[IFLA_VF_MAC]))->vf > 65535)
+                return -EBADMSG;
         unsigned vf = mac->vf;
         if (vf >= st->n) {
                 struct vf_settings *m = realloc(st->vfs, (vf + 1) * sizeof(*m));
@@ -124,16 +286,25 @@ static int vf_info(const struct nlattr *info, struct get_state *st) {
         v->set |= VF_SET_MAC;
         if (tb[IFLA_VF_VLAN_LIST]) {
                 const struct nlattr *i;
-                mnl_attr_for_each_nested(i, tb[IFLA_VF_VLAN_LIST])
-                        if (mnl_attr_get_type(i) == IFLA_VF_VLAN_INFO && !vinfo)
-                                vinfo = payload(i, sizeof(*vinfo));
+                if (!nl_list_whole(tb[IFLA_VF_VLAN_LIST]))
+                        return -EBADMSG;
+                mnl_attr_for_each_nested(i, tb[IFLA_VF_VLAN_LIST]) {
+                        if (mnl_attr_type_valid(i, IFLA_VF_VLAN_INFO_MAX) < 0 ||
+                            mnl_attr_get_type(i) != IFLA_VF_VLAN_INFO)
+                                continue;
+                        if (!nl_attr_fits(i, &vlan_policy[IFLA_VF_VLAN_INFO]))
+                                return -EBADMSG;
+                        if (!vinfo)
+                                vinfo = mnl_attr_get_payload(i);
+                }
         }
         if (vinfo) {
                 v->vlan = vinfo->vlan;
                 v->qos = vinfo->qos;
                 v->vlan_proto = ntohs(vinfo->vlan_proto);
                 v->set |= VF_SET_VLAN;
-        } else if ((vlan = payload(tb[IFLA_VF_VLAN], sizeof(*vlan)))) {
+        } else if (tb[IFLA_VF_VLAN]) {
+                vlan = mnl_attr_get_payload(tb[IFLA_VF_VLAN]);
                 v->vlan = vlan->vlan;
                 v->qos = vlan->qos;
                 v->vlan_proto = VLAN_PROTO_8021Q;
@@ -142,23 +313,26 @@ static int vf_info(const struct nlattr *info, struct get_state *st) {
         if (v->vlan == 0 && v->qos == 0) /* no VLAN: the protocol means nothing */
                 v->vlan_proto = VLAN_PROTO_8021Q;
         /* a driver that does not report a setting leaves it -1 */
-        if ((spoof = payload(tb[IFLA_VF_SPOOFCHK], sizeof(*spoof))) && spoof->setting != (uint32_t) -1) {
+        if (tb[IFLA_VF_SPOOFCHK] && (spoof = mnl_attr_get_payload(tb[IFLA_VF_SPOOFCHK]))->setting != (uint32_t) -1) {
                 v->spoofchk = spoof->setting;
                 v->set |= VF_SET_SPOOFCHK;
         }
-        if ((trust = payload(tb[IFLA_VF_TRUST], sizeof(*trust))) && trust->setting != (uint32_t) -1) {
+        if (tb[IFLA_VF_TRUST] && (trust = mnl_attr_get_payload(tb[IFLA_VF_TRUST]))->setting != (uint32_t) -1) {
                 v->trust = trust->setting;
                 v->set |= VF_SET_TRUST;
         }
-        if ((rss = payload(tb[IFLA_VF_RSS_QUERY_EN], sizeof(*rss))) && rss->setting != (uint32_t) -1) {
+        if (tb[IFLA_VF_RSS_QUERY_EN] &&
+            (rss = mnl_attr_get_payload(tb[IFLA_VF_RSS_QUERY_EN]))->setting != (uint32_t) -1) {
                 v->query_rss = rss->setting;
                 v->set |= VF_SET_QUERY_RSS;
         }
-        if ((link = payload(tb[IFLA_VF_LINK_STATE], sizeof(*link))) && link->link_state <= VF_LINK_DISABLE) {
+        if (tb[IFLA_VF_LINK_STATE] &&
+            (link = mnl_attr_get_payload(tb[IFLA_VF_LINK_STATE]))->link_state <= VF_LINK_DISABLE) {
                 v->link_state = (enum vf_link_state) link->link_state;
                 v->set |= VF_SET_LINK_STATE;
         }
-        if ((rate = payload(tb[IFLA_VF_RATE], sizeof(*rate)))) {
+        if (tb[IFLA_VF_RATE]) {
+                rate = mnl_attr_get_payload(tb[IFLA_VF_RATE]);
                 v->min_tx_rate = rate->min_tx_rate;
                 v->max_tx_rate = rate->max_tx_rate;
                 v->set |= VF_SET_RATE;
@@ -168,37 +342,55 @@ static int vf_info(const struct nlattr *info, struct get_state *st) {
 
 static int get_cb(const struct nlmsghdr *h, void *data) {
         struct get_state *st = data;
-        const struct nlattr *tb[IFLA_MAX + 1] = {};
+        const struct nlattr *tb[IFLA_MAX + 1];
         const struct nlattr *i;
+        int r;
 
-        if (h->nlmsg_type != RTM_NEWLINK)
-                return MNL_CB_OK;
-        if (mnl_attr_parse(h, sizeof(struct ifinfomsg), attr_cb, tb) < 0)
-                return MNL_CB_OK;
-        if (tb[IFLA_VFINFO_LIST])
+        if ((r = link_attrs(h, st->ifindex, tb)) <= 0)
+                goto out;
+        if (tb[IFLA_VFINFO_LIST]) {
+                if (!nl_list_whole(tb[IFLA_VFINFO_LIST])) {
+                        r = -EBADMSG;
+                        goto out;
+                }
                 mnl_attr_for_each_nested(i, tb[IFLA_VFINFO_LIST])
-                        if ((st->error = vf_info(i, st)) < 0)
-                                return MNL_CB_ERROR;
-        return MNL_CB_STOP;
+                        if ((r = vf_info(i, st)) < 0)
+                                goto out;
+        }
+        st->seen = true;
+out:
+        if (r < 0) {
+                errno = -r;
+                return MNL_CB_ERROR;
+        }
+        return nl_next(h);
+}
+
+static int get_done(struct get_state *st, int r, struct vf_settings **ret, size_t *n) {
+        if (r >= 0 && !st->seen) /* no RTM_NEWLINK for the netdev: cannot tell */
+                r = -ENODATA;
+        if (r < 0) {
+                free(st->vfs);
+                return r;
+        }
+        *ret = st->vfs;
+        *n = st->n;
+        return 0;
 }
 
 int netlink_vf_get(int ifindex, struct vf_settings **ret, size_t *n) {
-        struct get_state st = {};
+        struct get_state st = { .ifindex = ifindex };
         int r = nl_open();
         if (r < 0)
                 return r;
         struct nlmsghdr *h = link_msg(RTM_GETLINK, 0, ifindex);
         mnl_attr_put_u32(h, IFLA_EXT_MASK, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS);
-        r = nl_talk(h, get_cb, &st);
-        if (r >= 0 && st.error < 0)
-                r = st.error;
-        if (r < 0) {
-                free(st.vfs);
-                return r;
-        }
-        *ret = st.vfs;
-        *n = st.n;
-        return 0;
+        return get_done(&st, nl_talk_retry(h, get_cb, &st, get_reset), ret, n);
+}
+
+int netlink_vf_parse(const void *buf, size_t len, int ifindex, struct vf_settings **ret, size_t *n) {
+        struct get_state st = { .ifindex = ifindex };
+        return get_done(&st, nl_parse_buf(buf, len, get_cb, &st), ret, n);
 }
 
 int netlink_vf_set(int ifindex, unsigned vf, unsigned setting, const struct vf_settings *w) {
@@ -259,39 +451,53 @@ int netlink_vf_set(int ifindex, unsigned vf, unsigned setting, const struct vf_s
 }
 
 struct perm_state {
+        int ifindex;
         uint8_t mac[6];
-        bool found;
+        bool seen, found;
 };
 
 static int perm_cb(const struct nlmsghdr *h, void *data) {
         struct perm_state *st = data;
-        const struct nlattr *tb[IFLA_MAX + 1] = {};
-        const uint8_t *m;
+        const struct nlattr *tb[IFLA_MAX + 1];
+        int r = link_attrs(h, st->ifindex, tb);
 
-        if (h->nlmsg_type != RTM_NEWLINK)
-                return MNL_CB_OK;
-        if (mnl_attr_parse(h, sizeof(struct ifinfomsg), attr_cb, tb) < 0)
-                return MNL_CB_STOP;
-        if (tb[IFLA_PERM_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_PERM_ADDRESS]) == 6 &&
-            (m = mnl_attr_get_payload(tb[IFLA_PERM_ADDRESS]))) {
-                memcpy(st->mac, m, 6);
-                st->found = true;
+        if (r < 0) {
+                errno = -r;
+                return MNL_CB_ERROR;
         }
-        return MNL_CB_STOP;
+        if (r > 0) {
+                st->seen = true;
+                /* a hardware address of another length (InfiniBand's 20 bytes) is none */
+                if (tb[IFLA_PERM_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_PERM_ADDRESS]) == 6) {
+                        memcpy(st->mac, mnl_attr_get_payload(tb[IFLA_PERM_ADDRESS]), 6);
+                        st->found = true;
+                }
+        }
+        return nl_next(h);
+}
+
+static int perm_done(const struct perm_state *st, int r, uint8_t ret[static 6]) {
+        if (r < 0)
+                return r;
+        if (!st->seen) /* no RTM_NEWLINK for the netdev: cannot tell */
+                return -EBADMSG;
+        if (!st->found)
+                return -ENODATA;
+        memcpy(ret, st->mac, 6);
+        return 0;
 }
 
 int netlink_perm_addr(int ifindex, uint8_t ret[static 6]) {
-        struct perm_state st = {};
+        struct perm_state st = { .ifindex = ifindex };
         int r = nl_open();
         if (r < 0)
                 return r;
         struct nlmsghdr *h = link_msg(RTM_GETLINK, 0, ifindex);
         mnl_attr_put_u32(h, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-        r = nl_talk(h, perm_cb, &st);
-        if (r < 0)
-                return r;
-        if (!st.found)
-                return -ENODATA;
-        memcpy(ret, st.mac, 6);
-        return 0;
+        return perm_done(&st, nl_talk(h, perm_cb, &st), ret);
+}
+
+int netlink_perm_addr_parse(const void *buf, size_t len, int ifindex, uint8_t ret[static 6]) {
+        struct perm_state st = { .ifindex = ifindex };
+        return perm_done(&st, nl_parse_buf(buf, len, perm_cb, &st), ret);
 }

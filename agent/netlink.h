@@ -14,7 +14,9 @@
 
 /* The VFs of the netdev with ifindex, by VF number: *ret[i].set holds the
  * VF_SET_* bits the kernel reported (a driver may not report trust,
- * spoofchk or query_rss). -errno, -ENODEV if the netdev is gone. */
+ * spoofchk or query_rss). -errno, -ENODEV if the netdev is gone, -EBADMSG
+ * for an answer malformed or cut short, -ENODATA if it named no such netdev
+ * (never a partial answer). */
 int netlink_vf_get(int ifindex, struct vf_settings **ret, size_t *n);
 /* Sets one VF_SET_* setting of VF vf from want. -errno as the kernel said
  * it (EOPNOTSUPP: the driver has no such operation; EINVAL: it refused
@@ -23,5 +25,12 @@ int netlink_vf_set(int ifindex, unsigned vf, unsigned setting, const struct vf_s
 /* The permanent hardware address of the netdev (IFLA_PERM_ADDRESS, Linux
  * 5.6 and later): -ENODATA when the kernel or driver gives none. */
 int netlink_perm_addr(int ifindex, uint8_t ret[static 6]);
+/* The parsers of netlink_vf_get() and netlink_perm_addr() over one buffer
+ * holding the kernel's whole answer for ifindex (the fuzzer's entry, see
+ * tests/fuzz/fuzz-netlink.c): the same results, and -EBADMSG for an answer
+ * malformed or cut short, -EINTR for an interrupted dump, -errno for the
+ * kernel's error. Attribute types the build does not know are skipped. */
+int netlink_vf_parse(const void *buf, size_t len, int ifindex, struct vf_settings **ret, size_t *n);
+int netlink_perm_addr_parse(const void *buf, size_t len, int ifindex, uint8_t ret[static 6]);
 /* The socket is kept open between calls; this closes it. */
 void netlink_done(void);
