@@ -128,14 +128,16 @@ static int nl_next(const struct nlmsghdr *h) {
  * a change, NLM_F_DUMP_INTR; EBADMSG: a message cut short). A callback
  * returning MNL_CB_ERROR sets errno. */
 static int nl_run(const void *buf, size_t n, unsigned seq, unsigned portid, mnl_cb_t cb, void *data) {
-        const struct nlmsghdr *h = buf;
-        int len = (int) n;
+        /* whole messages only; and mnl_nlmsg_ok() takes an nlmsg_len above
+         * INT_MAX (negative as its int) for one that fits */
+        for (size_t left = n, step; left > 0; left -= step) {
+                const struct nlmsghdr *h = (const void *) ((const char *) buf + (n - left));
+                if (left < sizeof(*h) || h->nlmsg_len < sizeof(*h) || h->nlmsg_len > left)
+                        return -EBADMSG;
+                step = MNL_ALIGN(h->nlmsg_len) < left ? MNL_ALIGN(h->nlmsg_len) : left;
+        }
         if (n > INT32_MAX)
                 return -EMSGSIZE;
-        while (mnl_nlmsg_ok(h, len))
-                h = mnl_nlmsg_next(h, &len);
-        if (len > 0)
-                return -EBADMSG;
         errno = 0;
         int r = mnl_cb_run(buf, n, seq, portid, cb, data);
         if (r < 0)
