@@ -11,14 +11,13 @@ mkdir -p "$OUT"
 # each target's sources and libraries
 SRC="agent/config.c agent/util.c agent/pci.c agent/paths.c agent/grub.c agent/cmdline.c"
 LIBS="-Wl,-Bstatic -linih -Wl,-Bdynamic"
-src_netlink="agent/netlink.c agent/util.c"
-libs_netlink="-lmnl"
 FLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Iagent"
 rc=0
 for t in ${FUZZ_TARGETS:-config grub netlink}; do
-	src=src_$t libs=libs_$t
+	src=$SRC libs=$LIBS
+	[ "$t" = netlink ] && src="agent/netlink.c agent/util.c" libs=-lmnl
 	# shellcheck disable=SC2086 # word lists
-	clang $FLAGS -o "$OUT/fuzz-$t" "tests/fuzz/fuzz-$t.c" ${!src:-$SRC} ${!libs:-$LIBS} || exit 2
+	clang $FLAGS -o "$OUT/fuzz-$t" "tests/fuzz/fuzz-$t.c" $src $libs || exit 2
 	for reg in tests/fuzz/regressions/"$t"-*; do
 		[ -e "$reg" ] || continue
 		"$OUT/fuzz-$t" "$reg" >/dev/null 2>&1 || { echo "fuzz-$t: regression $reg fails"; rc=1; }
