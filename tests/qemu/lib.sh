@@ -17,6 +17,8 @@
 #                             guest's expectations; serial log in $QDIR/NAME.log
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=SCRIPTDIR/../apt-mirror.sh
+. "$TOP/tests/apt-mirror.sh"
 QDIR=${QDIR:-$TOP/build/qemu}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
 
@@ -100,13 +102,17 @@ QEMU_DEVICES=(
 
 # QEMU 8+ from Debian's bookworm-backports for the 82576 (-device igb), with
 # private apt lists and unpacked into build/qemu/bpo: nothing of this
-# machine's apt state or installed QEMU changes. Sets QEMU_BPO.
+# machine's apt state or installed QEMU changes. The archive is the one
+# this machine's apt uses (tests/apt-mirror.sh); apt's other settings (a
+# proxy) apply as they are. Sets QEMU_BPO.
 qemu_backports() {
 	local b=$QDIR/bpo
 	QEMU_BPO=$b/root/usr/bin/qemu-system-x86_64
 	[ -x "$QEMU_BPO" ] && return 0
 	mkdir -p "$b/lists/partial" "$b/cache/archives/partial"
-	echo "deb http://deb.debian.org/debian bookworm-backports main" >"$b/sources.list"
+	local mirror
+	mirror=$(apt_mirror archive 2>"$b/apt.log") || return 1
+	echo "deb $mirror bookworm-backports main" >"$b/sources.list"
 	local apt=(-o Dir::Etc::SourceList="$b/sources.list" -o Dir::Etc::SourceParts=/nonexistent
 		-o Dir::State::Lists="$b/lists" -o Dir::Cache="$b/cache")
 	apt-get "${apt[@]}" update >"$b/apt.log" 2>&1 || return 1

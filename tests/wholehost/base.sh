@@ -1,16 +1,19 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # WH_BASE, WH_ROOT_UUID: for lib.sh
 # The cached base of the whole-host images: a Debian 12 root file system made
-# by mmdebstrap from Debian's registry. Its cache key is a hash of what goes
-# into it (the package lists, the code of the functions below, the variant):
+# by mmdebstrap from the Debian archive this machine's apt uses (see
+# tests/apt-mirror.sh). Its cache key is a hash of what goes into it (the
+# package lists, the code of the functions below, the variant, the archive):
 # change any of that and the next run rebuilds; comments do not count. vfpt
 # itself is never in the base (see lib.sh, wh_layer).
 #
 #   wh_base VARIANT     VARIANT dracut | itools; sets WH_BASE (a directory
 #                       holding root/, the tree)
 
+# shellcheck source=SCRIPTDIR/../apt-mirror.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../apt-mirror.sh"
+
 WH_ROOT_UUID=5f0e33a1-1c4b-4d39-9a53-0a1b2c3d4e5f
-WH_MIRROR=http://deb.debian.org/debian
 
 # what a small installed Debian 12 EFI host with vfpt's dependencies holds
 WH_PACKAGES="systemd systemd-sysv udev kmod iproute2 linux-image-amd64 grub-efi-amd64 python3 pciutils"
@@ -59,10 +62,12 @@ wh_base_customize() {
 }
 
 wh_base() {
-	local variant=$1 key dir log
+	local variant=$1 key dir log mirror security
+	mirror=$(apt_mirror archive 2>&1) || { wlog "$mirror"; return 1; }
+	security=$(apt_mirror security 2>&1) || { wlog "$security"; return 1; }
 	key=$( {
 		declare -f wh_base wh_base_customize wh_variant_packages
-		echo "$WH_PACKAGES|$variant|$WH_ROOT_UUID|$WH_MIRROR"
+		echo "$WH_PACKAGES|$variant|$WH_ROOT_UUID|$mirror|$security"
 	} | sha256sum | cut -c1-16)
 	# kept outside the work tree: a fresh clone on the same machine (CI) reuses
 	# it; the key says when it must be built again
@@ -78,13 +83,16 @@ wh_base() {
 	pkgs="$WH_PACKAGES $(wh_variant_packages "$variant")" || return 1
 	# no /sys of this machine in the chroot, ever; no initramfs yet (the
 	# layer builds it with vfpt's hook: INITRD=No skips the kernel hooks)
+	# this machine's apt proxy, if any (not in the key: the tree is the same)
+	local proxy=() opt
+	while IFS= read -r opt; do proxy+=("--aptopt=$opt"); done < <(apt_proxy_opts)
 	INITRD=No mmdebstrap --mode=root --variant=minbase --skip=chroot/mount/sys \
-		--aptopt='Apt::Install-Recommends "false"' \
+		--aptopt='Apt::Install-Recommends "false"' "${proxy[@]}" \
 		--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
 		--dpkgopt='path-exclude=/usr/share/doc/*' \
 		--include="${pkgs// /,}" bookworm "$dir/root" \
-		"deb $WH_MIRROR bookworm main" "deb $WH_MIRROR bookworm-updates main" \
-		"deb ${WH_MIRROR}-security bookworm-security main" </dev/null >"$log" 2>&1 ||
+		"deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
+		"deb $security bookworm-security main" </dev/null >"$log" 2>&1 ||
 		{ wlog "mmdebstrap failed: $(tail -5 "$log")"; return 1; }
 	wh_base_customize "$dir/root" >>"$log" 2>&1 || { wlog "customizing the base failed: $(tail -5 "$log")"; return 1; }
 	touch "$dir/done"
