@@ -7,8 +7,9 @@
 # change any of that and the next run rebuilds; comments do not count. vfpt
 # itself is never in the base (see lib.sh, wh_layer).
 #
-#   wh_base VARIANT     VARIANT dracut | itools; sets WH_BASE (a directory
-#                       holding root/, the tree)
+#   wh_base VARIANT     VARIANT dracut | itools (Debian 12), trixie-dracut |
+#                       trixie-itools (Debian 13, the same packages); sets
+#                       WH_BASE (a directory holding root/, the tree)
 
 # shellcheck source=SCRIPTDIR/../apt-mirror.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../apt-mirror.sh"
@@ -19,9 +20,16 @@ WH_ROOT_UUID=5f0e33a1-1c4b-4d39-9a53-0a1b2c3d4e5f
 WH_PACKAGES="systemd systemd-sysv udev kmod iproute2 linux-image-amd64 grub-efi-amd64 python3 pciutils"
 wh_variant_packages() {
 	case $1 in
-	dracut) echo dracut ;;
-	itools) echo initramfs-tools ;;
+	dracut | trixie-dracut) echo dracut ;;
+	itools | trixie-itools) echo initramfs-tools ;;
 	*) return 1 ;;
+	esac
+}
+# the Debian release of a variant: trixie-* Debian 13, the others Debian 12
+wh_variant_suite() {
+	case $1 in
+	trixie-*) echo trixie ;;
+	*) echo bookworm ;;
 	esac
 }
 
@@ -66,7 +74,7 @@ wh_base() {
 	mirror=$(apt_mirror archive 2>&1) || { wlog "$mirror"; return 1; }
 	security=$(apt_mirror security 2>&1) || { wlog "$security"; return 1; }
 	key=$( {
-		declare -f wh_base wh_base_customize wh_variant_packages
+		declare -f wh_base wh_base_customize wh_variant_packages wh_variant_suite
 		echo "$WH_PACKAGES|$variant|$WH_ROOT_UUID|$mirror|$security"
 	} | sha256sum | cut -c1-16)
 	# kept outside the work tree: a fresh clone on the same machine (CI) reuses
@@ -79,8 +87,9 @@ wh_base() {
 	mkdir -p "$dir" "$WDIR"
 	log=$WDIR/base-$variant.log
 	wlog "building the $variant base image with mmdebstrap (cached as $dir)"
-	local pkgs
+	local pkgs suite
 	pkgs="$WH_PACKAGES $(wh_variant_packages "$variant")" || return 1
+	suite=$(wh_variant_suite "$variant")
 	# no /sys of this machine in the chroot, ever; no initramfs yet (the
 	# layer builds it with vfpt's hook: INITRD=No skips the kernel hooks)
 	# this machine's apt proxy, if any (not in the key: the tree is the same)
@@ -90,9 +99,9 @@ wh_base() {
 		--aptopt='Apt::Install-Recommends "false"' "${proxy[@]}" \
 		--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
 		--dpkgopt='path-exclude=/usr/share/doc/*' \
-		--include="${pkgs// /,}" bookworm "$dir/root" \
-		"deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
-		"deb $security bookworm-security main" </dev/null >"$log" 2>&1 ||
+		--include="${pkgs// /,}" "$suite" "$dir/root" \
+		"deb $mirror $suite main" "deb $mirror $suite-updates main" \
+		"deb $security $suite-security main" </dev/null >"$log" 2>&1 ||
 		{ wlog "mmdebstrap failed: $(tail -5 "$log")"; return 1; }
 	wh_base_customize "$dir/root" >>"$log" 2>&1 || { wlog "customizing the base failed: $(tail -5 "$log")"; return 1; }
 	touch "$dir/done"
