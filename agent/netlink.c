@@ -207,13 +207,14 @@ static struct nlmsghdr *link_msg(int type, unsigned flags, int ifindex) {
         return h;
 }
 
-/* The RTM_NEWLINK for ifindex: its attributes in tb, 1; 0 for another
- * message (another type, another netdev); -EBADMSG. */
+/* the RTM_NEWLINK attributes read here */
 static const struct nl_policy link_policy[IFLA_MAX + 1] = {
         [IFLA_VFINFO_LIST] = { MNL_TYPE_NESTED, 0 },
         [IFLA_PERM_ADDRESS] = { MNL_TYPE_BINARY, 0 },
 };
 
+/* The RTM_NEWLINK for ifindex: its attributes in tb, 1; 0 for another
+ * message (another type, another netdev); -EBADMSG. */
 static int link_attrs(const struct nlmsghdr *h, int ifindex, const struct nlattr *tb[IFLA_MAX + 1]) {
         if (h->nlmsg_type != RTM_NEWLINK)
                 return 0;
