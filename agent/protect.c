@@ -333,7 +333,7 @@ enum protect_verdict protect_check(struct protect *p, const struct pci_dev *d, c
 
         if (live(d, why, n))
                 return PROTECT_YES;
-        if (d->is_vf) /* made by SR-IOV, never what the host booted from */
+        if (d->is_vf && (class_kind(d->class) != KIND_NET || protect_net_sees(p))) /* a VF NIC may carry the network */
                 return PROTECT_NO;
         enum protect_verdict v = lookup(p, d, lwhy, sizeof(lwhy));
         if (v == PROTECT_YES) {
