@@ -301,6 +301,7 @@ int netlink_perm_addr(int ifindex, uint8_t ret[static 6]) {
 
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
+#include <linux/nexthop.h>
 #include <net/if.h>
 
 /* RFC 2863 operational states (linux/if.h, which clashes with net/if.h) */
@@ -441,6 +442,8 @@ static int dump_route_cb(const struct nlmsghdr *h, void *data) {
         r.has_gw = addr_of(tb[RTA_GATEWAY], r.family, r.gw);
         if (u32_of(tb[RTA_OIF], &x))
                 r.ifindex = (int) x;
+        if (u32_of(tb[RTA_NH_ID], &x))
+                r.nh_id = x;
         if (!tb[RTA_MULTIPATH] || mnl_attr_validate(tb[RTA_MULTIPATH], MNL_TYPE_NESTED) < 0)
                 return add_route(net, &r) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
         /* one route a next hop: struct rtnexthop, then its own attributes */
@@ -492,16 +495,89 @@ static int dump_rule_cb(const struct nlmsghdr *h, void *data) {
         return MNL_CB_OK;
 }
 
+/* Nexthop objects (RTM_GETNEXTHOP, Linux 5.3): a route with RTA_NH_ID
+ * names one, or a group of them, instead of its device */
+struct nh {
+        unsigned id, n_group;
+        int ifindex, family;
+        bool has_gw;
+        uint8_t gw[16];
+        unsigned group[32];
+};
+struct nh_list {
+        struct nh *v;
+        size_t n;
+};
+
+static int dump_nh_cb(const struct nlmsghdr *h, void *data) {
+        struct nh_list *l = data;
+        const struct nlattr *tb[NHA_MAX + 1] = {};
+        struct valid_tb v = { tb, NHA_MAX };
+        const struct nhmsg *nhm;
+        uint32_t x;
+
+        if (h->nlmsg_type != RTM_NEWNEXTHOP || mnl_nlmsg_get_payload_len(h) < sizeof(*nhm))
+                return MNL_CB_OK;
+        nhm = mnl_nlmsg_get_payload(h);
+        if (mnl_attr_parse(h, sizeof(*nhm), valid_attr_cb, &v) < 0 || !u32_of(tb[NHA_ID], &x))
+                return MNL_CB_OK;
+        if (grow((void **) &l->v, &l->n, sizeof(struct nh)) < 0)
+                return MNL_CB_ERROR;
+        struct nh *o = &l->v[l->n - 1];
+        o->id = x;
+        o->family = nhm->nh_family;
+        if (u32_of(tb[NHA_OIF], &x))
+                o->ifindex = (int) x;
+        o->has_gw = (o->family == AF_INET || o->family == AF_INET6) && addr_of(tb[NHA_GATEWAY], o->family, o->gw);
+        if (tb[NHA_GROUP]) {
+                const struct nexthop_grp *g = mnl_attr_get_payload(tb[NHA_GROUP]);
+                size_t k = mnl_attr_get_payload_len(tb[NHA_GROUP]) / sizeof(*g);
+                for (size_t i = 0; i < k && o->n_group < 32; i++)
+                        o->group[o->n_group++] = g[i].id;
+        }
+        return MNL_CB_OK;
+}
+
+static const struct nh *nh_find(const struct nh_list *l, unsigned id) {
+        for (size_t i = 0; i < l->n; i++)
+                if (l->v[i].id == id)
+                        return &l->v[i];
+        return NULL;
+}
+
+/* Each route through a nexthop object becomes one a device of it */
+static int resolve_nh(struct nl_net *net, const struct nh_list *l) {
+        size_t n = net->n_routes;
+        for (size_t i = 0; i < n; i++) {
+                const struct nh *o = net->routes[i].ifindex ? NULL : nh_find(l, net->routes[i].nh_id);
+                unsigned one = o ? o->id : 0;
+                const unsigned *ids = o && o->n_group ? o->group : &one;
+                size_t k = o ? (o->n_group ?: 1) : 0;
+                for (size_t j = 0; j < k; j++) {
+                        const struct nh *m = nh_find(l, ids[j]);
+                        if (!m || !m->ifindex)
+                                continue;
+                        struct nl_route r = net->routes[i];
+                        r.ifindex = m->ifindex;
+                        r.has_gw = m->has_gw;
+                        memcpy(r.gw, m->gw, sizeof(r.gw));
+                        if (add_route(net, &r) < 0)
+                                return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
 /* One dump request: type with its family header of size hdr (all zero,
  * family AF_UNSPEC: every family, every table) */
-static int dump(int type, size_t hdr, mnl_cb_t cb, struct nl_net *net) {
+static int dump(int type, size_t hdr, mnl_cb_t cb, void *data) {
         struct nlmsghdr *h = mnl_nlmsg_put_header(nl_buf);
         h->nlmsg_type = (uint16_t) type;
         h->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
         (void) mnl_nlmsg_put_extra_header(h, hdr);
         if (type == RTM_GETLINK)
                 mnl_attr_put_u32(h, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-        return nl_talk(h, cb, net);
+        return nl_talk(h, cb, data);
 }
 
 void netlink_net_free(struct nl_net *n) {
@@ -525,6 +601,15 @@ int netlink_net_dump(struct nl_net *ret) {
                 r = dump(RTM_GETROUTE, sizeof(struct rtmsg), dump_route_cb, &net);
         if (r >= 0)
                 r = dump(RTM_GETRULE, sizeof(struct fib_rule_hdr), dump_rule_cb, &net);
+        if (r >= 0) {
+                struct nh_list l = {};
+                r = dump(RTM_GETNEXTHOP, sizeof(struct nhmsg), dump_nh_cb, &l);
+                if (r == -EOPNOTSUPP || r == -EINVAL) /* before Linux 5.3: no nexthop objects */
+                        r = 0;
+                if (r >= 0)
+                        r = resolve_nh(&net, &l);
+                free(l.v);
+        }
         if (r < 0) {
                 netlink_net_free(&net);
                 return r;

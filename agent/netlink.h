@@ -51,6 +51,7 @@ struct nl_route {
         unsigned table, dst_len, type; /* RTN_UNICAST 1, RTN_LOCAL 2, ... */
         uint8_t dst[16], gw[16];
         bool has_gw;
+        unsigned nh_id; /* RTA_NH_ID: resolved into ifindex and gw where the nexthop object has them */
 };
 struct nl_rule {
         int family;
