@@ -242,53 +242,64 @@ static int add_name(char ***names, size_t *k, const char *prefix, const char *na
         return 0;
 }
 
-/* The interfaces beneath a PCI device: not only PCI_DEV/net/IF, but also
- * deeper (virtio-net: PCI_DEV/virtio0/net/IF): every /sys/class/net entry
- * whose device path lies below the PCI device's. Each as "PREFIX\tIF". */
-static int netdevs_of(const char *pci_name, const char *prefix, char ***names, size_t *k) {
-        char base[PATH_MAX], p[PATH_MAX], real[PATH_MAX];
+/* The device paths (with a trailing /) of a PCI device and, with vfs, of
+ * its VFs (virtfnN links of an SR-IOV PF): bases[0] the device's */
+static int device_bases(const char *pci_name, bool vfs, char ***bases, size_t *k) {
+        char p[PATH_MAX], real[PATH_MAX];
         struct dirent *de;
         DIR *d;
-        int r = 0;
+        int r;
 
         if ((size_t) snprintf(p, sizeof(p), SYSFS_PCI_DEVICES "/%s", pci_name) >= sizeof(p))
                 return -ENAMETOOLONG;
-        if (!realpath(p, base))
+        if (!realpath(p, real))
                 return errno == ENOENT ? 0 : -errno;
-        strcat(base, "/");
-        d = opendir(SYSFS_CLASS_NET);
-        if (!d)
-                return errno == ENOENT ? 0 : -errno; /* no network interface at all */
+        r = add_name(bases, k, real, "/");
+        if (r < 0 || !vfs || !(d = opendir(p)))
+                return r;
         while (r == 0 && (de = readdir(d)))
-                if (de->d_name[0] != '.' &&
-                    (size_t) snprintf(p, sizeof(p), SYSFS_CLASS_NET "/%s", de->d_name) < sizeof(p) && realpath(p, real) &&
-                    strncmp(real, base, strlen(base)) == 0)
-                        r = add_name(names, k, prefix, de->d_name);
+                if (strncmp(de->d_name, "virtfn", 6) == 0 &&
+                    (size_t) snprintf(p, sizeof(p), SYSFS_PCI_DEVICES "/%s/%s", pci_name, de->d_name) < sizeof(p) &&
+                    realpath(p, real))
+                        r = add_name(bases, k, real, "/");
         closedir(d);
         return r;
 }
 
-/* ...and those of its VFs (virtfnN links of an SR-IOV PF), prefixed
- * "its VF ADDR: " */
-static int vf_netdevs_of(const char *pci_name, char ***names, size_t *k) {
+/* The interfaces beneath a PCI device (and its VFs): not only PCI_DEV/net/IF,
+ * but also deeper (virtio-net: PCI_DEV/virtio0/net/IF): every
+ * /sys/class/net entry whose device path lies below. Each as "\tIF", or
+ * "its VF ADDR: \tIF". */
+static int netdevs_of(const char *pci_name, bool vfs, char ***names, size_t *k) {
+        _cleanup_strv_free_ char **bases = NULL;
         char p[PATH_MAX], real[PATH_MAX];
+        size_t n_bases = 0;
         struct dirent *de;
         DIR *d;
-        int r = 0;
+        int r = device_bases(pci_name, vfs, &bases, &n_bases);
 
-        if ((size_t) snprintf(p, sizeof(p), SYSFS_PCI_DEVICES "/%s", pci_name) >= sizeof(p))
-                return -ENAMETOOLONG;
-        d = opendir(p);
+        if (r < 0 || n_bases == 0)
+                return r;
+        d = opendir(SYSFS_CLASS_NET);
         if (!d)
-                return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+                return errno == ENOENT ? 0 : -errno; /* no network interface at all */
         while (r == 0 && (de = readdir(d))) {
-                if (strncmp(de->d_name, "virtfn", 6) != 0 ||
-                    (size_t) snprintf(p, sizeof(p), SYSFS_PCI_DEVICES "/%s/%s", pci_name, de->d_name) >= sizeof(p) ||
-                    !realpath(p, real))
+                if (de->d_name[0] == '.' ||
+                    (size_t) snprintf(p, sizeof(p), SYSFS_CLASS_NET "/%s", de->d_name) >= sizeof(p) || !realpath(p, real))
                         continue;
-                const char *vf = strrchr(real, '/') + 1;
-                _cleanup_free_ char *prefix = strdupf("its VF %s: \t", vf);
-                r = prefix ? netdevs_of(vf, prefix, names, k) : -ENOMEM;
+                for (size_t i = 0; r == 0 && i < n_bases; i++) {
+                        if (strncmp(real, bases[i], strlen(bases[i])) != 0)
+                                continue;
+                        if (i == 0) {
+                                r = add_name(names, k, "\t", de->d_name);
+                                break;
+                        }
+                        bases[i][strlen(bases[i]) - 1] = 0; /* ".../0000:3b:10.0" */
+                        _cleanup_free_ char *prefix = strdupf("its VF %s: \t", strrchr(bases[i], '/') + 1);
+                        strcat(bases[i], "/");
+                        r = prefix ? add_name(names, k, prefix, de->d_name) : -ENOMEM;
+                        break;
+                }
         }
         closedir(d);
         return r;
@@ -300,9 +311,7 @@ int net_guard(const char *pci_name, char *why, size_t n) {
         size_t k = 0;
         int r;
 
-        r = netdevs_of(pci_name, "\t", &names, &k);
-        if (r >= 0)
-                r = vf_netdevs_of(pci_name, &names, &k);
+        r = netdevs_of(pci_name, true, &names, &k);
         if (r < 0 || k == 0)
                 return r; /* no interface: not a NIC the host could use */
         r = netlink_net_dump(&net);
@@ -351,7 +360,7 @@ int net_up_with_address(const char *pci_name) {
         _cleanup_strv_free_ char **names = NULL;
         struct nl_net net;
         size_t k = 0;
-        int r = netdevs_of(pci_name, "\t", &names, &k);
+        int r = netdevs_of(pci_name, false, &names, &k);
 
         if (r < 0 || k == 0)
                 return r;
