@@ -59,6 +59,8 @@ install: $(B)/vfpt
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/vfpt.service >$(DESTDIR)$(UNITDIR)/vfpt.service
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/vfpt-late.service >$(DESTDIR)$(UNITDIR)/vfpt-late.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/vfpt-late-retry.service >$(DESTDIR)$(UNITDIR)/vfpt-late-retry.service
+	install -m 0644 systemd/vfpt-late.timer $(DESTDIR)$(UNITDIR)/vfpt-late.timer
 	install -Dm0755 initramfs-tools/hook $(DESTDIR)$(INITRAMFSDIR)/hooks/vfpt
 	install -Dm0755 initramfs-tools/script $(DESTDIR)$(INITRAMFSDIR)/scripts/init-top/vfpt
 	install -Dm0644 man/vfpt.8 $(DESTDIR)$(MANDIR)/man8/vfpt.8

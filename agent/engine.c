@@ -324,11 +324,13 @@ static struct protect *protected_set(struct engine *e) {
         return e->prot;
 }
 
-/* Is the device listed by address ([vfio] devices), or is it a VF vfpt made?
- * Those are taken as listed; a device matched only by an ID, a driver or
- * its IOMMU group is not taken when the host might need it. */
-static bool listed(const struct engine *e, const struct pci_dev *d) {
-        if (d->is_vf)
+/* Is the device listed by address ([vfio] devices), or is it a VF vfpt made
+ * (its PF has an [sriov] rule)? Those are taken as listed; a device matched
+ * only by an ID, a driver or its IOMMU group, a VF that something else made
+ * (NetworkManager, a driver's max_vfs) included, is not taken when the host
+ * might need it. */
+static bool listed(struct engine *e, const struct pci_dev *d) {
+        if (d->is_vf && vf_rule(e, d))
                 return true;
         for (size_t i = 0; i < e->cfg->n_vfio_devices; i++)
                 if (pci_addr_eq(&e->cfg->vfio_devices[i].addr, &d->addr))

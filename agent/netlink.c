@@ -504,3 +504,325 @@ int netlink_perm_addr_parse(const void *buf, size_t len, int ifindex, uint8_t re
         struct perm_state st = { .ifindex = ifindex };
         return perm_done(&st, nl_parse_buf(buf, len, perm_cb, &st), ret);
 }
+
+/* The network guard's view: dumps of links, addresses, routes of every
+ * table, and policy rules. Each callback validates what it reads. */
+
+#include <linux/fib_rules.h>
+#include <linux/if_addr.h>
+#include <linux/nexthop.h>
+#include <net/if.h>
+
+/* RFC 2863 operational states (linux/if.h, which clashes with net/if.h) */
+enum { NL_OPER_UNKNOWN = 0, NL_OPER_UP = 6 };
+
+static int grow(void **v, size_t *n, size_t size) {
+        void *m = realloc(*v, (*n + 1) * size);
+        if (!m)
+                return -ENOMEM;
+        memset((char *) m + *n * size, 0, size);
+        *v = m;
+        (*n)++;
+        return 0;
+}
+
+struct valid_tb {
+        const struct nlattr **tb;
+        unsigned max;
+};
+
+/* tb[type] for attributes of a known type, the others skipped */
+static int valid_attr_cb(const struct nlattr *a, void *data) {
+        struct valid_tb *v = data;
+        if (mnl_attr_type_valid(a, (uint16_t) v->max) < 0)
+                return MNL_CB_OK;
+        v->tb[mnl_attr_get_type(a)] = a;
+        return MNL_CB_OK;
+}
+
+static bool u32_of(const struct nlattr *a, uint32_t *ret) {
+        if (!a || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+                return false;
+        *ret = mnl_attr_get_u32(a);
+        return true;
+}
+
+static void str_of(const struct nlattr *a, char *buf, size_t n) {
+        *buf = 0;
+        if (a && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+                snprintf(buf, n, "%s", mnl_attr_get_str(a));
+}
+
+/* an address attribute of the family's length into ret */
+static bool addr_of(const struct nlattr *a, int family, uint8_t ret[static 16]) {
+        size_t len = family == AF_INET ? 4 : 16;
+        if (!a || mnl_attr_get_payload_len(a) != len)
+                return false;
+        memcpy(ret, mnl_attr_get_payload(a), len);
+        return true;
+}
+
+static int dump_link_cb(const struct nlmsghdr *h, void *data) {
+        struct nl_net *net = data;
+        const struct nlattr *tb[IFLA_MAX + 1] = {}, *info[IFLA_INFO_MAX + 1] = {};
+        struct valid_tb v = { tb, IFLA_MAX }, vi = { info, IFLA_INFO_MAX };
+        const struct ifinfomsg *ifi;
+        uint32_t x;
+
+        if (h->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(h) < sizeof(*ifi))
+                return MNL_CB_OK;
+        ifi = mnl_nlmsg_get_payload(h);
+        if (mnl_attr_parse(h, sizeof(*ifi), valid_attr_cb, &v) < 0 || ifi->ifi_index <= 0)
+                return MNL_CB_OK;
+        if (grow((void **) &net->links, &net->n_links, sizeof(struct nl_link)) < 0)
+                return MNL_CB_ERROR;
+        struct nl_link *l = &net->links[net->n_links - 1];
+        l->ifindex = ifi->ifi_index;
+        str_of(tb[IFLA_IFNAME], l->name, sizeof(l->name));
+        if (u32_of(tb[IFLA_MASTER], &x))
+                l->master = (int) x;
+        if (!tb[IFLA_LINK_NETNSID] && u32_of(tb[IFLA_LINK], &x) && (int) x != ifi->ifi_index)
+                l->lower = (int) x;
+        if (tb[IFLA_LINKINFO] && mnl_attr_validate(tb[IFLA_LINKINFO], MNL_TYPE_NESTED) >= 0 &&
+            mnl_attr_parse_nested(tb[IFLA_LINKINFO], valid_attr_cb, &vi) >= 0)
+                str_of(info[IFLA_INFO_KIND], l->kind, sizeof(l->kind));
+        uint8_t oper = NL_OPER_UNKNOWN;
+        if (tb[IFLA_OPERSTATE] && mnl_attr_validate(tb[IFLA_OPERSTATE], MNL_TYPE_U8) >= 0)
+                oper = mnl_attr_get_u8(tb[IFLA_OPERSTATE]);
+        l->up = (ifi->ifi_flags & IFF_UP) && (oper == NL_OPER_UP || oper == NL_OPER_UNKNOWN);
+        return MNL_CB_OK;
+}
+
+static int dump_addr_cb(const struct nlmsghdr *h, void *data) {
+        struct nl_net *net = data;
+        const struct nlattr *tb[IFA_MAX + 1] = {};
+        struct valid_tb v = { tb, IFA_MAX };
+        const struct ifaddrmsg *ifa;
+        uint8_t a[16] = {};
+
+        if (h->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(h) < sizeof(*ifa))
+                return MNL_CB_OK;
+        ifa = mnl_nlmsg_get_payload(h);
+        if ((ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) ||
+            mnl_attr_parse(h, sizeof(*ifa), valid_attr_cb, &v) < 0)
+                return MNL_CB_OK;
+        /* IFA_LOCAL is the address itself (IFA_ADDRESS the peer's, point to point) */
+        if (!addr_of(tb[IFA_LOCAL], ifa->ifa_family, a) && !addr_of(tb[IFA_ADDRESS], ifa->ifa_family, a))
+                return MNL_CB_OK;
+        if (grow((void **) &net->addrs, &net->n_addrs, sizeof(struct nl_addr)) < 0)
+                return MNL_CB_ERROR;
+        struct nl_addr *x = &net->addrs[net->n_addrs - 1];
+        x->ifindex = (int) ifa->ifa_index;
+        x->family = ifa->ifa_family;
+        x->prefixlen = ifa->ifa_prefixlen;
+        x->scope = ifa->ifa_scope;
+        memcpy(x->addr, a, sizeof(a));
+        return MNL_CB_OK;
+}
+
+static int add_route(struct nl_net *net, const struct nl_route *r) {
+        if (grow((void **) &net->routes, &net->n_routes, sizeof(struct nl_route)) < 0)
+                return -ENOMEM;
+        net->routes[net->n_routes - 1] = *r;
+        return 0;
+}
+
+static int dump_route_cb(const struct nlmsghdr *h, void *data) {
+        struct nl_net *net = data;
+        const struct nlattr *tb[RTA_MAX + 1] = {};
+        struct valid_tb v = { tb, RTA_MAX };
+        const struct rtmsg *rtm;
+        struct nl_route r = {};
+        uint32_t x;
+
+        if (h->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(h) < sizeof(*rtm))
+                return MNL_CB_OK;
+        rtm = mnl_nlmsg_get_payload(h);
+        if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
+            mnl_attr_parse(h, sizeof(*rtm), valid_attr_cb, &v) < 0)
+                return MNL_CB_OK;
+        r.family = rtm->rtm_family;
+        r.type = rtm->rtm_type;
+        r.dst_len = rtm->rtm_dst_len;
+        r.table = u32_of(tb[RTA_TABLE], &x) ? x : rtm->rtm_table;
+        if (r.dst_len > (r.family == AF_INET ? 32u : 128u))
+                return MNL_CB_OK;
+        (void) addr_of(tb[RTA_DST], r.family, r.dst);
+        r.has_gw = addr_of(tb[RTA_GATEWAY], r.family, r.gw);
+        if (u32_of(tb[RTA_OIF], &x))
+                r.ifindex = (int) x;
+        if (u32_of(tb[RTA_NH_ID], &x))
+                r.nh_id = x;
+        if (!tb[RTA_MULTIPATH] || mnl_attr_validate(tb[RTA_MULTIPATH], MNL_TYPE_NESTED) < 0)
+                return add_route(net, &r) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+        /* one route a next hop: struct rtnexthop, then its own attributes */
+        const uint8_t *p = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
+        size_t left = mnl_attr_get_payload_len(tb[RTA_MULTIPATH]);
+        while (left >= sizeof(struct rtnexthop)) {
+                const struct rtnexthop *nh = (const struct rtnexthop *) p;
+                if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left)
+                        break;
+                struct nl_route one = r;
+                one.ifindex = nh->rtnh_ifindex;
+                one.has_gw = false;
+                const struct nlattr *a;
+                size_t alen = nh->rtnh_len - RTNH_ALIGN(sizeof(*nh));
+                for (a = (const struct nlattr *) (p + RTNH_ALIGN(sizeof(*nh))); mnl_attr_ok(a, (int) alen);
+                     alen -= MNL_ALIGN(a->nla_len), a = mnl_attr_next(a))
+                        if (mnl_attr_get_type(a) == RTA_GATEWAY)
+                                one.has_gw = addr_of(a, r.family, one.gw);
+                if (add_route(net, &one) < 0)
+                        return MNL_CB_ERROR;
+                size_t step = RTNH_ALIGN(nh->rtnh_len);
+                if (step >= left)
+                        break;
+                p += step;
+                left -= step;
+        }
+        return MNL_CB_OK;
+}
+
+static int dump_rule_cb(const struct nlmsghdr *h, void *data) {
+        struct nl_net *net = data;
+        const struct nlattr *tb[FRA_MAX + 1] = {};
+        struct valid_tb v = { tb, FRA_MAX };
+        const struct fib_rule_hdr *frh;
+        uint32_t x;
+
+        if (h->nlmsg_type != RTM_NEWRULE || mnl_nlmsg_get_payload_len(h) < sizeof(*frh))
+                return MNL_CB_OK;
+        frh = mnl_nlmsg_get_payload(h);
+        if (mnl_attr_parse(h, sizeof(*frh), valid_attr_cb, &v) < 0)
+                return MNL_CB_OK;
+        if (grow((void **) &net->rules, &net->n_rules, sizeof(struct nl_rule)) < 0)
+                return MNL_CB_ERROR;
+        struct nl_rule *r = &net->rules[net->n_rules - 1];
+        r->family = frh->family;
+        r->table = u32_of(tb[FRA_TABLE], &x) ? x : frh->table;
+        str_of(tb[FRA_IFNAME], r->iif, sizeof(r->iif));
+        str_of(tb[FRA_OIFNAME], r->oif, sizeof(r->oif));
+        return MNL_CB_OK;
+}
+
+/* Nexthop objects (RTM_GETNEXTHOP, Linux 5.3): a route with RTA_NH_ID
+ * names one, or a group of them, instead of its device */
+struct nh {
+        unsigned id, n_group;
+        int ifindex, family;
+        bool has_gw;
+        uint8_t gw[16];
+        unsigned group[32];
+};
+struct nh_list {
+        struct nh *v;
+        size_t n;
+};
+
+static int dump_nh_cb(const struct nlmsghdr *h, void *data) {
+        struct nh_list *l = data;
+        const struct nlattr *tb[NHA_MAX + 1] = {};
+        struct valid_tb v = { tb, NHA_MAX };
+        const struct nhmsg *nhm;
+        uint32_t x;
+
+        if (h->nlmsg_type != RTM_NEWNEXTHOP || mnl_nlmsg_get_payload_len(h) < sizeof(*nhm))
+                return MNL_CB_OK;
+        nhm = mnl_nlmsg_get_payload(h);
+        if (mnl_attr_parse(h, sizeof(*nhm), valid_attr_cb, &v) < 0 || !u32_of(tb[NHA_ID], &x))
+                return MNL_CB_OK;
+        if (grow((void **) &l->v, &l->n, sizeof(struct nh)) < 0)
+                return MNL_CB_ERROR;
+        struct nh *o = &l->v[l->n - 1];
+        o->id = x;
+        o->family = nhm->nh_family;
+        if (u32_of(tb[NHA_OIF], &x))
+                o->ifindex = (int) x;
+        o->has_gw = (o->family == AF_INET || o->family == AF_INET6) && addr_of(tb[NHA_GATEWAY], o->family, o->gw);
+        if (tb[NHA_GROUP]) {
+                const struct nexthop_grp *g = mnl_attr_get_payload(tb[NHA_GROUP]);
+                size_t k = mnl_attr_get_payload_len(tb[NHA_GROUP]) / sizeof(*g);
+                for (size_t i = 0; i < k && o->n_group < 32; i++)
+                        o->group[o->n_group++] = g[i].id;
+        }
+        return MNL_CB_OK;
+}
+
+static const struct nh *nh_find(const struct nh_list *l, unsigned id) {
+        for (size_t i = 0; i < l->n; i++)
+                if (l->v[i].id == id)
+                        return &l->v[i];
+        return NULL;
+}
+
+/* Each route through a nexthop object becomes one a device of it */
+static int resolve_nh(struct nl_net *net, const struct nh_list *l) {
+        size_t n = net->n_routes;
+        for (size_t i = 0; i < n; i++) {
+                const struct nh *o = net->routes[i].ifindex ? NULL : nh_find(l, net->routes[i].nh_id);
+                unsigned one = o ? o->id : 0;
+                const unsigned *ids = o && o->n_group ? o->group : &one;
+                size_t k = o ? (o->n_group ?: 1) : 0;
+                for (size_t j = 0; j < k; j++) {
+                        const struct nh *m = nh_find(l, ids[j]);
+                        if (!m || !m->ifindex)
+                                continue;
+                        struct nl_route r = net->routes[i];
+                        r.ifindex = m->ifindex;
+                        r.has_gw = m->has_gw;
+                        memcpy(r.gw, m->gw, sizeof(r.gw));
+                        if (add_route(net, &r) < 0)
+                                return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+/* One dump request: type with its family header of size hdr (all zero,
+ * family AF_UNSPEC: every family, every table) */
+static int dump(int type, size_t hdr, mnl_cb_t cb, void *data) {
+        struct nlmsghdr *h = mnl_nlmsg_put_header(nl_buf);
+        h->nlmsg_type = (uint16_t) type;
+        h->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+        (void) mnl_nlmsg_put_extra_header(h, hdr);
+        if (type == RTM_GETLINK)
+                mnl_attr_put_u32(h, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        return nl_talk(h, cb, data);
+}
+
+void netlink_net_free(struct nl_net *n) {
+        free(n->links);
+        free(n->addrs);
+        free(n->routes);
+        free(n->rules);
+        *n = (struct nl_net) {};
+}
+
+int netlink_net_dump(struct nl_net *ret) {
+        struct nl_net net = {};
+        int r = nl_open();
+
+        *ret = net;
+        if (r >= 0)
+                r = dump(RTM_GETLINK, sizeof(struct ifinfomsg), dump_link_cb, &net);
+        if (r >= 0)
+                r = dump(RTM_GETADDR, sizeof(struct ifaddrmsg), dump_addr_cb, &net);
+        if (r >= 0)
+                r = dump(RTM_GETROUTE, sizeof(struct rtmsg), dump_route_cb, &net);
+        if (r >= 0)
+                r = dump(RTM_GETRULE, sizeof(struct fib_rule_hdr), dump_rule_cb, &net);
+        if (r >= 0) {
+                struct nh_list l = {};
+                r = dump(RTM_GETNEXTHOP, sizeof(struct nhmsg), dump_nh_cb, &l);
+                if (r == -EOPNOTSUPP || r == -EINVAL) /* before Linux 5.3: no nexthop objects */
+                        r = 0;
+                if (r >= 0)
+                        r = resolve_nh(&net, &l);
+                free(l.v);
+        }
+        if (r < 0) {
+                netlink_net_free(&net);
+                return r;
+        }
+        *ret = net;
+        return 0;
+}

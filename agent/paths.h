@@ -74,6 +74,8 @@
 #define USR_SBIN_GRUB2_MKCONFIG "/usr/sbin/grub2-mkconfig"
 #define USR_SBIN_PROXMOX_BOOT_TOOL "/usr/sbin/proxmox-boot-tool"
 #define USR_BIN_KERNEL_INSTALL "/usr/bin/kernel-install"
+/* which Open vSwitch bridge a port is on (the network guard) */
+#define USR_BIN_OVS_VSCTL "/usr/bin/ovs-vsctl"
 
 const char *path_kmsg(void);
 

@@ -165,7 +165,7 @@ int protect_open(bool late, struct protect **ret) {
                 return -ENOMEM;
         p->initrd = in_initrd();
         p->late = late;
-        p->net_sees = late || net_routes_seen();
+        p->net_sees = net_routes_seen(); /* evidence: a default route (netguard.c), never "late" alone */
         p->netroot = cmdline_netroot();
         read_host_key(p->host);
         p->why_not = "nothing was learnt on the up host (no " VAR_LIB_VFPT_PROTECTED ")";
@@ -186,6 +186,9 @@ int protect_open(bool late, struct protect **ret) {
                 snprintf(p->why_buf, sizeof(p->why_buf), "cannot read %s: %s", path_protected(), strerror(-r));
                 p->why_not = p->why_buf;
         }
+        /* late (vfpt-late.service): or the learnt uplink is up with its address */
+        for (size_t i = 0; late && !p->net_sees && i < p->n; i++)
+                p->net_sees = p->e[i].protected && class_kind(p->e[i].class) == KIND_NET && net_up_with_address(p->e[i].name) > 0;
         *ret = TAKE_PTR(p);
         return 0;
 }
@@ -330,7 +333,7 @@ enum protect_verdict protect_check(struct protect *p, const struct pci_dev *d, c
 
         if (live(d, why, n))
                 return PROTECT_YES;
-        if (d->is_vf) /* made by SR-IOV, never what the host booted from */
+        if (d->is_vf && (class_kind(d->class) != KIND_NET || protect_net_sees(p))) /* a VF NIC may carry the network */
                 return PROTECT_NO;
         enum protect_verdict v = lookup(p, d, lwhy, sizeof(lwhy));
         if (v == PROTECT_YES) {
@@ -350,8 +353,8 @@ enum protect_verdict protect_check(struct protect *p, const struct pci_dev *d, c
         else if (p->initrd && p->netroot)
                 snprintf(why, n, "cannot tell yet whether it carries the network root the kernel command line asks for");
         else
-                snprintf(why, n, "cannot tell yet whether it carries the host's network (no default route yet) "
-                         "and %s", lwhy);
+                snprintf(why, n, "cannot tell yet whether it carries the host's network (no default route yet%s) "
+                         "and %s", p->late ? " in any table, nor a learnt uplink up with its address" : "", lwhy);
         return PROTECT_UNKNOWN;
 }
 

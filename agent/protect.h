@@ -29,7 +29,8 @@ enum protect_verdict {
 
 struct protect;
 
-/* late: the network is up whatever the routing table says (vfpt-late.service) */
+/* late (vfpt-late.service): the learnt uplink up with its address is evidence
+ * of the network as well as a default route */
 int protect_open(bool late, struct protect **ret);
 struct protect *protect_free(struct protect *p);
 static inline void protect_freep(struct protect **p) { protect_free(*p); }
