@@ -268,13 +268,20 @@ static bool cmdline_netroot(void) {
         return nbft && access(SYSFS_ACPI_TABLES "/NBFT", F_OK) == 0;
 }
 
+/* CRC-32 (IEEE 802.3, zlib's crc32()), a table's worth of work once: udev
+ * runs vfpt once for every PCI device at boot, each reading the whole file */
 static uint32_t crc32_ieee(const char *buf, size_t n) {
+        static uint32_t table[256];
         uint32_t c = 0xffffffffu;
-        for (size_t i = 0; i < n; i++) {
-                c ^= (unsigned char) buf[i];
-                for (int k = 0; k < 8; k++)
-                        c = (c >> 1) ^ (0xedb88320u & -(c & 1));
-        }
+        if (!table[1])
+                for (uint32_t i = 0; i < 256; i++) {
+                        uint32_t t = i;
+                        for (int k = 0; k < 8; k++)
+                                t = (t >> 1) ^ (0xedb88320u & -(t & 1));
+                        table[i] = t;
+                }
+        for (size_t i = 0; i < n; i++)
+                c = table[(c ^ (unsigned char) buf[i]) & 0xff] ^ (c >> 8);
         return ~c;
 }
 
