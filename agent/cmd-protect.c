@@ -61,6 +61,7 @@ static void json_entries(struct json *j, const char *name, const struct protect_
                 json_object_begin(j, NULL);
                 json_string(j, "device", l[i].name);
                 json_string(j, "id", id);
+                json_string(j, "subsystem", *l[i].subsys ? l[i].subsys : NULL);
                 json_string(j, "serial", *l[i].dsn ? l[i].dsn : NULL);
                 json_string(j, "reason", l[i].reason);
                 json_object_end(j);
@@ -75,21 +76,74 @@ static void print_entries(const struct protect_entry *l, size_t n) {
                                *l[i].dsn ? " serial " : "", l[i].dsn, l[i].reason);
 }
 
+static const char *const verdict_json[] = {
+        [PROTECT_NO] = "not_protected", [PROTECT_YES] = "protected", [PROTECT_UNKNOWN] = "cannot_tell"
+};
+static const char *const verdict_text[] = {
+        [PROTECT_NO] = "not protected", [PROTECT_YES] = "protected", [PROTECT_UNKNOWN] = "cannot tell"
+};
+static const char *const basis_json[] = {
+        [PROTECT_BASIS_NONE] = "none", [PROTECT_BASIS_SERIAL] = "serial", [PROTECT_BASIS_POSITION] = "position"
+};
+static const char *const basis_text[] = {
+        [PROTECT_BASIS_NONE] = "", [PROTECT_BASIS_SERIAL] = ", by its serial number",
+        [PROTECT_BASIS_POSITION] = ", by its position"
+};
+
+/* How the learnt set knows each present device at boot, before the live
+ * guards can see: the devices it protects or cannot tell, and every storage
+ * and network device. */
+static int print_boot_view(struct protect *q, struct json *j) {
+        const struct pci_dev *d;
+        size_t n;
+        int r = protect_present(q, &d, &n);
+        if (r < 0)
+                return r;
+        if (j)
+                json_array_begin(j, "boot");
+        else
+                printf("at boot, the learnt set knows:\n");
+        for (size_t i = 0; i < n; i++) {
+                char why[512], id[16];
+                enum protect_basis basis;
+                enum protect_verdict v = protect_learnt_verdict(q, &d[i], &basis, why, sizeof(why));
+                if (v == PROTECT_NO && !protect_class_defers(d[i].class))
+                        continue;
+                snprintf(id, sizeof(id), "%04x:%04x", d[i].id.vendor, d[i].id.device);
+                if (!j) {
+                        printf("  %s %s: %s%s: %s\n", d[i].name, id, verdict_text[v], basis_text[basis], why);
+                        continue;
+                }
+                json_object_begin(j, NULL);
+                json_string(j, "device", d[i].name);
+                json_string(j, "id", id);
+                json_string(j, "verdict", verdict_json[v]);
+                json_string(j, "basis", basis_json[basis]);
+                json_string(j, "reason", why);
+                json_object_end(j);
+        }
+        if (j)
+                json_array_end(j);
+        return 0;
+}
+
 int cmd_protected(struct context *ctx, int argc, char **argv) {
         _cleanup_protect_ struct protect *p = NULL;
         _cleanup_free_ struct protect_entry *live = NULL;
         size_t n_live = 0, n_learnt = 0;
         bool save = false;
         char why[512] = "";
-        int r;
+        int r, saved = 1;
 
         static const struct extra_option extra[] = { { "save", 0, 's' }, {} };
         r = parse_command_options(ctx, argc, argv,
                                   "vfpt protected [--save]\n"
                                   "The devices this host needs to boot and be reached (the disk holding /,\n"
                                   "/boot, swap; the NIC carrying the default route; the console GPU), as seen\n"
-                                  "now, and the set learnt for the boot in /var/lib/vfpt/protected.\n"
-                                  "  --save   record it now (an up host only; the initramfs hooks do this)\n",
+                                  "now, the set learnt for the boot in /var/lib/vfpt/protected, and how the\n"
+                                  "boot tells each device: by its serial number, its position, or not at all.\n"
+                                  "  --save   record it now (an up host only; the initramfs hooks do this);\n"
+                                  "           exit 3 when nothing could be recorded\n",
                                   extra, on_save, &save);
         if (r == -1)
                 return EXIT_OK;
@@ -110,12 +164,14 @@ int cmd_protected(struct context *ctx, int argc, char **argv) {
                 return EXIT_USAGE;
         }
         if (save) {
-                r = protect_save(p, why, sizeof(why));
-                if (r < 0) {
-                        log_error_errno(r, "%s: cannot record the protected set: %m", path_protected());
+                saved = protect_save(p, why, sizeof(why));
+                if (saved < 0) {
+                        log_error_errno(saved, "%s: cannot record the protected set: %m", path_protected());
                         command_teardown(NULL);
                         return EXIT_PARTIAL;
                 }
+                if (saved == 0)
+                        log_error("%s: nothing saved: %s", path_protected(), why);
         }
         /* reload: what the next boot will read */
         _cleanup_protect_ struct protect *q = NULL;
@@ -131,12 +187,17 @@ int cmd_protected(struct context *ctx, int argc, char **argv) {
                 json_bool(&j, "network_guard_sees", protect_net_sees(p));
                 json_entries(&j, "live", live, n_live);
                 json_string(&j, "learnt_file", path_protected());
+                json_string(&j, "host", *protect_host_key(p) ? protect_host_key(p) : NULL);
                 if (not)
                         json_string(&j, "learnt_unusable", not);
-                else
+                else {
                         json_entries(&j, "learnt", learnt, n_learnt);
-                if (save)
+                        (void) print_boot_view(q, &j);
+                }
+                if (save) {
                         json_string(&j, "saved", why);
+                        json_bool(&j, "saved_ok", saved > 0);
+                }
                 json_object_end(&j);
                 json_finish(&j);
         } else {
@@ -146,14 +207,15 @@ int cmd_protected(struct context *ctx, int argc, char **argv) {
                 if (not)
                         printf("learnt for the boot: none usable: %s\n", not);
                 else {
-                        printf("learnt for the boot (%s):\n", path_protected());
+                        printf("learnt for the boot (%s, host %s):\n", path_protected(), protect_host_key(q));
                         print_entries(learnt, n_learnt);
+                        (void) print_boot_view(q, NULL);
                 }
                 if (save)
                         printf("save: %s\n", why);
         }
         command_teardown(NULL);
-        return EXIT_OK;
+        return saved > 0 ? EXIT_OK : EXIT_PARTIAL;
 }
 
 int cmd_initramfs_hook(struct context *ctx, int argc, char **argv) {

@@ -29,6 +29,11 @@
 #define SYSFS_CLASS_IOMMU "/sys/class/iommu"
 #define SYSFS_DMI_PRODUCT_UUID "/sys/class/dmi/id/product_uuid"
 #define PROC_PID1_ROOT "/proc/1/root"
+/* the namespaces of PID 1 and of this process: mnt, pid, net below them */
+#define PROC_PID1_NS "/proc/1/ns"
+#define PROC_SELF_NS "/proc/self/ns"
+/* ACPI tables: NBFT (NVMe-oF boot firmware table) among them */
+#define SYSFS_ACPI_TABLES "/sys/firmware/acpi/tables"
 /* a descriptor's path, for calls that take no descriptor (fchmod and O_PATH) */
 #define PROC_SELF_FD "/proc/self/fd"
 /* the standard input of the external tools vfpt runs */
@@ -39,6 +44,8 @@
 #define ETC_DEFAULT_GRUB "/etc/default/grub"
 /* its drop-ins, *.cfg (Debian's grub-mkconfig) */
 #define ETC_DEFAULT_GRUB_D "/etc/default/grub.d"
+/* the host's identity when its DMI product UUID is a placeholder */
+#define ETC_MACHINE_ID "/etc/machine-id"
 /* which distribution: ID= and ID_LIKE= */
 #define ETC_OS_RELEASE "/etc/os-release"
 /* kernel-install's and proxmox-boot-tool's kernel command line */
