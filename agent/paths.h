@@ -29,6 +29,11 @@
 #define SYSFS_CLASS_IOMMU "/sys/class/iommu"
 #define SYSFS_DMI_PRODUCT_UUID "/sys/class/dmi/id/product_uuid"
 #define PROC_PID1_ROOT "/proc/1/root"
+/* the disk guard (disk.c): block devices by number, btrfs members, the
+ * names the kernel and udev give block devices */
+#define SYSFS_DEV_BLOCK "/sys/dev/block"
+#define SYSFS_FS_BTRFS "/sys/fs/btrfs"
+#define DEV_DISK_BY "/dev/disk/by-"
 /* a descriptor's path, for calls that take no descriptor (fchmod and O_PATH) */
 #define PROC_SELF_FD "/proc/self/fd"
 /* the standard input of the external tools vfpt runs */
@@ -74,6 +79,11 @@
 #define USR_SBIN_GRUB2_MKCONFIG "/usr/sbin/grub2-mkconfig"
 #define USR_SBIN_PROXMOX_BOOT_TOOL "/usr/sbin/proxmox-boot-tool"
 #define USR_BIN_KERNEL_INSTALL "/usr/bin/kernel-install"
+/* the disk guard: what cryptsetup opens at boot; ZFS's tool (the pools'
+ * devices: zpool status -P), merged /usr or not */
+#define ETC_CRYPTTAB "/etc/crypttab"
+#define USR_SBIN_ZPOOL "/usr/sbin/zpool"
+#define SBIN_ZPOOL "/sbin/zpool"
 
 const char *path_kmsg(void);
 
@@ -85,6 +95,8 @@ const char *path_runtime_dir(void);
 const char *path_initrd_release(void);
 /* /etc/fstab */
 const char *path_fstab(void);
+/* /etc/crypttab */
+const char *path_crypttab(void);
 /* /var/lib/vfpt: what vfpt learnt on an up host, carried into the initramfs */
 const char *path_state_dir(void);
 /* /var/lib/vfpt/protected: the protected set */
