@@ -303,7 +303,22 @@ static bool not_block(const char *fstype) {
         return strncmp(fstype, "fuse", 4) == 0;
 }
 
-/* Each line of a file as blank-separated fields (at most 4). */
+/* fstab, crypttab and mountinfo escape blanks and backslashes in a field
+ * as octal (\040): in place, as libmount reads them */
+static char *unoctal(char *s) {
+        char *o = s;
+        for (const char *i = s; *i; o++)
+                if (i[0] == '\\' && i[1] >= '0' && i[1] <= '3' && i[2] >= '0' && i[2] <= '7' && i[3] >= '0' &&
+                    i[3] <= '7') {
+                        *o = (char) ((i[1] - '0') << 6 | (i[2] - '0') << 3 | (i[3] - '0'));
+                        i += 4;
+                } else
+                        *o = *i++;
+        *o = 0;
+        return s;
+}
+
+/* Each line of a file as blank-separated fields (at most 4), unescaped. */
 static int each_line(const char *path, int (*fn)(struct needs *, char **f, size_t n), struct needs *nd) {
         _cleanup_free_ char *t = NULL;
         int r = read_file(path, 4 * 1024 * 1024, &t, NULL);
@@ -315,7 +330,7 @@ static int each_line(const char *path, int (*fn)(struct needs *, char **f, size_
                 if ((nl = strchr(l, '\n')))
                         *nl = 0;
                 for (char *w = strtok_r(l, " \t", &save); w && n < ELEMENTSOF(f); w = strtok_r(NULL, " \t", &save))
-                        f[n++] = w;
+                        f[n++] = unoctal(w);
                 if (n == 0 || f[0][0] == '#')
                         continue;
                 r = fn(nd, f, n);
@@ -426,6 +441,8 @@ static int mounts(struct needs *nd, bool *root) {
                 if (sscanf(l, "%*s %*s %31s %*s %400s", majmin, mnt) != 2 || parse_devnum(majmin, &dev) < 0 ||
                     !(sep = strstr(l, " - ")) || sscanf(sep + 3, "%63s %4095s", fstype, source) != 2)
                         continue;
+                unoctal(mnt);
+                unoctal(source);
                 bool is_root = streq(mnt, "/");
                 snprintf(what, sizeof(what), "is mounted on %s%s", mnt, is_root ? " (the root file system)" : "");
                 if (streq(fstype, "zfs")) {
