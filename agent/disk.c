@@ -180,8 +180,11 @@ static const char *const tags[][2] = {
 /* Is it a block device spec (a /dev path or a tag), not a network source,
  * a pseudo file system's name, a directory or a file? */
 static bool is_device_spec(const char *spec) {
+        /* /dev/fd0: the legacy floppy controller, never a PCI device (old
+         * Debian installers wrote it into fstab, noauto) */
         if (strncmp(spec, "/dev/", 5) == 0)
-                return !streq(spec, "/dev/nfs") && strncmp(spec, "/dev/ram", 8) != 0;
+                return !streq(spec, "/dev/nfs") && strncmp(spec, "/dev/ram", 8) != 0 &&
+                       !(strncmp(spec, "/dev/fd", 7) == 0 && spec[7] >= '0' && spec[7] <= '9');
         for (size_t i = 0; i < ELEMENTSOF(tags); i++)
                 if (strncmp(spec, tags[i][0], strlen(tags[i][0])) == 0)
                         return true;
@@ -484,11 +487,19 @@ static int zfs_pools(struct needs *nd) {
                         tool = NULL;
                 }
         }
+        /* in the initramfs no pool is imported yet, and zpool would load
+         * the zfs module from a udev event: not run there */
+        bool initrd = access(path_initrd_release(), F_OK) == 0;
         for (size_t i = 0; nd->pools && nd->pools[i]; i++) {
                 const char *argv[] = { tool, "status", "-P", nd->pools[i], NULL };
                 _cleanup_free_ char *out = NULL;
                 char what[300];
                 size_t found = 0;
+                if (initrd) {
+                        unresolved(nd, "ZFS pool %s (that %s): not imported in the initramfs", nd->pools[i],
+                                   nd->pools_what[i]);
+                        return 0;
+                }
                 if (!tool) {
                         unresolved(nd, "ZFS pool %s (that %s): no zpool tool to list its devices", nd->pools[i],
                                    nd->pools_what[i]);
