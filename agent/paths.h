@@ -29,9 +29,8 @@
 #define SYSFS_CLASS_IOMMU "/sys/class/iommu"
 #define SYSFS_DMI_PRODUCT_UUID "/sys/class/dmi/id/product_uuid"
 #define PROC_PID1_ROOT "/proc/1/root"
-/* the disk guard (disk.c): block devices by number, btrfs members, the
+/* the disk guard (disk.c): btrfs members, the
  * names the kernel and udev give block devices */
-#define SYSFS_DEV_BLOCK "/sys/dev/block"
 #define SYSFS_FS_BTRFS "/sys/fs/btrfs"
 #define DEV_DISK_BY "/dev/disk/by-"
 /* a descriptor's path, for calls that take no descriptor (fchmod and O_PATH) */
