@@ -34,6 +34,10 @@
 #define PROC_SELF_NS "/proc/self/ns"
 /* ACPI tables: NBFT (NVMe-oF boot firmware table) among them */
 #define SYSFS_ACPI_TABLES "/sys/firmware/acpi/tables"
+/* the disk guard (disk.c): btrfs members, the
+ * names the kernel and udev give block devices */
+#define SYSFS_FS_BTRFS "/sys/fs/btrfs"
+#define DEV_DISK_BY "/dev/disk/by-"
 /* a descriptor's path, for calls that take no descriptor (fchmod and O_PATH) */
 #define PROC_SELF_FD "/proc/self/fd"
 /* the standard input of the external tools vfpt runs */
@@ -83,6 +87,11 @@
 #define USR_BIN_KERNEL_INSTALL "/usr/bin/kernel-install"
 /* which Open vSwitch bridge a port is on (the network guard) */
 #define USR_BIN_OVS_VSCTL "/usr/bin/ovs-vsctl"
+/* the disk guard: what cryptsetup opens at boot; ZFS's tool (the pools'
+ * devices: zpool status -P), merged /usr or not */
+#define ETC_CRYPTTAB "/etc/crypttab"
+#define USR_SBIN_ZPOOL "/usr/sbin/zpool"
+#define SBIN_ZPOOL "/sbin/zpool"
 
 const char *path_kmsg(void);
 
@@ -94,6 +103,8 @@ const char *path_runtime_dir(void);
 const char *path_initrd_release(void);
 /* /etc/fstab */
 const char *path_fstab(void);
+/* /etc/crypttab */
+const char *path_crypttab(void);
 /* /var/lib/vfpt: what vfpt learnt on an up host, carried into the initramfs */
 const char *path_state_dir(void);
 /* /var/lib/vfpt/protected: the protected set */

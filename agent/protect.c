@@ -525,7 +525,8 @@ const char *protect_learnt_why_not(const struct protect *p) {
         return p->why_not;
 }
 
-/* What the live guards see: 1 with why, 0 */
+/* What the live guards see: 1 with why, 0, or DISK_CANNOT_TELL with why
+ * (the disk guard cannot see all the host needs) */
 static int live(const struct pci_dev *d, char *why, size_t n) {
         char p[128];
         _cleanup_free_ char *vga = NULL;
@@ -537,8 +538,15 @@ static int live(const struct pci_dev *d, char *why, size_t n) {
                 return 1;
         }
         r = disk_guard(d->name, why, n);
-        if (r == 0)
-                r = net_guard(d->name, why, n);
+        if (r == 0 || r == DISK_CANNOT_TELL) {
+                char disk_why[384];
+                snprintf(disk_why, sizeof(disk_why), "%s", r ? why : "");
+                int q = net_guard(d->name, why, n);
+                if (q == 0 && r)
+                        snprintf(why, n, "%s", disk_why);
+                else
+                        r = q;
+        }
         if (r < 0) {
                 snprintf(why, n, "cannot tell whether the host uses it: %s", strerror(-r));
                 return 1;
@@ -704,8 +712,9 @@ const char *protect_host_key(const struct protect *p) {
 
 enum protect_verdict protect_check(struct protect *p, const struct pci_dev *d, char *why, size_t n) {
         char lwhy[384];
+        int l = live(d, why, n);
 
-        if (live(d, why, n))
+        if (l == 1)
                 return PROTECT_YES;
         if (d->is_vf && (class_kind(d->class) != KIND_NET || protect_net_sees(p))) /* a VF NIC may carry the network */
                 return PROTECT_NO;
@@ -716,6 +725,11 @@ enum protect_verdict protect_check(struct protect *p, const struct pci_dev *d, c
                 return v;
         }
         enum kind k = class_kind(d->class);
+        /* the disk guard cannot tell (an fstab source on no block device
+         * yet): deferred, whatever was learnt; in the initramfs, where no
+         * disk is seen, the learnt set speaks (below) */
+        if (k == KIND_DISK && l == DISK_CANNOT_TELL && protect_disk_sees(p))
+                return PROTECT_UNKNOWN;
         if (k == KIND_OTHER || (k == KIND_DISK && protect_disk_sees(p)))
                 return PROTECT_NO;
         if (k == KIND_NET && protect_net_sees(p))
