@@ -220,10 +220,16 @@ static void print_steps(const struct engine *e, const char *prefix) {
         }
 }
 
+/* plan and apply: a refusal (a guard or an identity mismatch at an address
+ * the config names) is said as such; other failures as FAILED */
+static const char *account_head(const struct account *a) {
+        return a->failed && a->refused ? "REFUSED: " : a->failed ? "FAILED: " : "";
+}
+
 static void print_accounts(const struct engine *e, const char *prefix) {
         for (size_t i = 0; i < e->n_acc; i++) {
                 const struct account *a = e->acc[i];
-                printf("%s%s: %s%s\n", prefix, a->name, a->failed ? "FAILED: " : "", a->message ?: "as configured");
+                printf("%s%s: %s%s\n", prefix, a->name, account_head(a), a->message ?: "as configured");
         }
 }
 
@@ -396,7 +402,12 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                                 log_full_errno(e.acc[i]->refused ? LOG_WARNING : LOG_NOTICE, 0, "%s: %s",
                                                e.acc[i]->name, e.acc[i]->message);
         mark_deferred(engine_deferred(&e) > 0);
-        if (!early)
+        if (!early && engine_identity_refusals(&e))
+                /* the set keeps the identity learnt at those addresses: the
+                 * next run must not take what this one refused */
+                log_notice("not learning the protected set again: an address the config names holds another "
+                           "device than learnt ('vfpt protected --save' learns it if that is meant)");
+        else if (!early)
                 learn_protected(&e);
         log_refused(&e);
         for (size_t i = 0; i < e.n_acc; i++)
@@ -712,7 +723,8 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                         if (a->group >= 0)
                                 printf(" iommu_group=%d%s", a->group,
                                        a->viable == 0 ? " (not viable)" : a->viable == 1 ? " (viable)" : "");
-                        const char *head = a->failed     ? "FAILED: "
+                        const char *head = a->failed && a->refused ? "REFUSED: "
+                                           : a->failed     ? "FAILED: "
                                            : a->deferred ? "DEFERRED: "
                                            : a->refused  ? "PROTECTED: "
                                            : a->changed  ? "DRIFT: apply would: "
@@ -722,7 +734,6 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                         print_vfs(a);
                 }
         }
-        learn_protected(&e);
         next_boot_done(&nb); /* issue 13 */
         command_teardown(&e);
         return drift ? EXIT_DRIFT : EXIT_OK;
