@@ -8,6 +8,8 @@
 #include "cmdline.h"
 #include "fileio.h"
 #include "host.h"
+#include "identity.h"
+#include "port.h"
 #include "paths.h"
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n) {
@@ -114,21 +116,115 @@ static int initramfs_path(const char *kver, char *buf, size_t n) {
         return (size_t) snprintf(buf, n, "%s/initramfs-%s", path_state_dir(), kver) >= n ? -ENAMETOOLONG : 0;
 }
 
-int bootstate_record_initramfs(const char *kver, const char *tool, const char *digest) {
-        char p[4096], line[128];
+int bootstate_record_initramfs(const char *kver, const struct initramfs_record *rec) {
+        char p[4096], line[192];
         int r = initramfs_path(kver, p, sizeof(p));
         if (r < 0)
                 return r;
-        if (strlen(tool) > 31 || strpbrk(tool, " \t\n"))
+        if (strlen(rec->tool) > 31 || strpbrk(rec->tool, " \t\n") || !*rec->tool)
                 return -EINVAL;
-        snprintf(line, sizeof(line), "%s %s\n", digest, tool);
+        snprintf(line, sizeof(line), "%s %s protected=%s ports=%s\n", rec->config, rec->tool,
+                 *rec->protected ? rec->protected : "-", *rec->ports ? rec->ports : "-");
         return put(path_state_dir(), p, line);
 }
 
-int bootstate_read_initramfs(const char *kver, char digest[static DIGEST_MAX], char *tool, size_t n) {
+/* "protected=HEX" or "protected=-" in a record line: 1 found, 0 not, -EBADMSG */
+static int record_field(const char *line, const char *key, char out[static DIGEST_MAX]) {
+        size_t k = strlen(key);
+        for (const char *w = line; (w = strstr(w, key)); w += k) {
+                if ((w != line && w[-1] != ' ') || w[k] != '=')
+                        continue;
+                const char *v = w + k + 1;
+                size_t len = strcspn(v, " \n");
+                *out = 0;
+                if (len == 1 && *v == '-')
+                        return 1;
+                if (len != 16 || strspn(v, "0123456789abcdef") < 16)
+                        return -EBADMSG;
+                memcpy(out, v, 16);
+                out[16] = 0;
+                return 1;
+        }
+        return 0;
+}
+
+int bootstate_read_initramfs(const char *kver, struct initramfs_record *ret) {
+        _cleanup_free_ char *l = NULL;
         char p[4096];
         int r = initramfs_path(kver, p, sizeof(p));
-        return r < 0 ? r : read_digest(p, digest, tool, n);
+        *ret = (struct initramfs_record) {};
+        if (r < 0 || (r = read_digest(p, ret->config, ret->tool, sizeof(ret->tool))) < 0)
+                return r;
+        if ((r = read_one_line(p, &l)) < 0)
+                return r;
+        int a = record_field(l, "protected", ret->protected), b = record_field(l, "ports", ret->ports);
+        if (a < 0 || b < 0)
+                return -EBADMSG;
+        ret->has_sets = a && b;
+        return 0;
+}
+
+static int by_name(const void *a, const void *b) {
+        return strcmp(((const struct protect_entry *) a)->name, ((const struct protect_entry *) b)->name);
+}
+
+int protected_set_digest(const struct protect_entry *e, size_t n, char out[static DIGEST_MAX]) {
+        _cleanup_free_ struct protect_entry *l = malloc((n ?: 1) * sizeof(*l));
+        uint64_t h = 1469598103934665603u;
+
+        if (!l)
+                return -ENOMEM;
+        if (n)
+                memcpy(l, e, n * sizeof(*l));
+        qsort(l, n, sizeof(*l), by_name);
+        for (size_t i = 0; i < n; i++) {
+                struct identity id;
+                char line[160];
+                identity_of_entry(&l[i], &id);
+                int k = snprintf(line, sizeof(line), "%s %04x:%04x %06x %s %d\n", l[i].name, id.id.vendor,
+                                 id.id.device, id.class, *id.serial ? id.serial : "-", l[i].protected);
+                h = fnv(h, line, (size_t) k < sizeof(line) ? (size_t) k : sizeof(line) - 1);
+        }
+        snprintf(out, DIGEST_MAX, "%016llx", (unsigned long long) h);
+        return 0;
+}
+
+int ports_digest(const struct config *c, char out[static DIGEST_MAX]) {
+        _cleanup_strv_free_ char **names = NULL, **have = NULL;
+        uint64_t h = 1469598103934665603u;
+        int r;
+
+        for (size_t i = 0; i < c->n_sriov; i++)
+                if (c->sriov[i].sel.kind == SELECTOR_IFNAME && (r = strv_extend(&names, c->sriov[i].sel.ifname)) < 0)
+                        return r;
+        if (names) { /* "IFNAME MAC" of every PF's port now */
+                _cleanup_strv_free_ char **devs = NULL;
+                if ((r = device_enumerate(&devs)) < 0)
+                        return r;
+                for (char **d = devs; *d; d++) {
+                        struct pf_port port = {};
+                        char m[MAC_MAX];
+                        if (device_is_vf(*d) || port_read(NULL, *d, &port) < 0)
+                                continue;
+                        r = port.has_mac && *port.ifname
+                                    ? strv_push(&have, strdupf("%s %s", port.ifname, mac_format(port.mac, m)))
+                                    : 0;
+                        pf_port_done(&port);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        for (char **n = names; n && *n; n++) {
+                const char *mac = "-";
+                size_t k = strlen(*n);
+                for (char **x = have; x && *x; x++)
+                        if (strncmp(*x, *n, k) == 0 && (*x)[k] == ' ')
+                                mac = *x + k + 1;
+                h = fnv(h, *n, k + 1);
+                h = fnv(h, mac, strlen(mac) + 1);
+        }
+        snprintf(out, DIGEST_MAX, "%016llx", (unsigned long long) h);
+        return 0;
 }
 
 static bool off_value(const char *param) {

@@ -28,9 +28,33 @@ int bootstate_read_boot(char out[static DIGEST_MAX]);
 int bootstate_record_disabled(const char *param);
 int bootstate_read_disabled(char *buf, size_t n);
 
+/* What an initramfs carries, recorded by its build (vfpt initramfs-hook) in
+ * /var/lib/vfpt/initramfs-KVER as "CONFIG TOOL protected=SET ports=PORTS":
+ * SET and PORTS are digests (protected_set_digest, ports_digest) of the
+ * protected set and the learnt interface names it carries, "-" when it
+ * carries none because they could not be learnt at build time (a chroot,
+ * no default route: the boot then defers what it cannot judge). */
+struct initramfs_record {
+        char config[DIGEST_MAX];
+        char tool[32];
+        bool has_sets;              /* the record names them (older builds did not) */
+        char protected[DIGEST_MAX]; /* "" when none is carried */
+        char ports[DIGEST_MAX];     /* "" when none is carried */
+};
+
 /* kver: a kernel release (no '/'); tool: "dracut" or "initramfs-tools" */
-int bootstate_record_initramfs(const char *kver, const char *tool, const char *digest);
-int bootstate_read_initramfs(const char *kver, char digest[static DIGEST_MAX], char *tool, size_t n);
+int bootstate_record_initramfs(const char *kver, const struct initramfs_record *rec);
+int bootstate_read_initramfs(const char *kver, struct initramfs_record *ret);
+
+/* The digest of a protected set (address, vendor:device, class, serial and
+ * verdict of each device; not the reasons' words), in any order: the
+ * learnt one, or the live view protect_scan() gives. */
+struct protect_entry;
+int protected_set_digest(const struct protect_entry *e, size_t n, char out[static DIGEST_MAX]);
+/* The digest of the interface names the config selects by ([sriov IFNAME])
+ * and the permanent MAC of the port that has each now ("-" for a name no
+ * port has now): what /var/lib/vfpt/ports learns on the up host. */
+int ports_digest(const struct config *c, char out[static DIGEST_MAX]);
 
 /* vfpt=off (every part of this boot) or rd.vfpt=0 (the initramfs only): the
  * way back. Returns true with the parameter in force in buf. */

@@ -3,7 +3,6 @@
 #include <stdio.h>
 
 #include "cmd-coexist.h"
-#include "cmd-protect.h"
 #include "coexist.h"
 #include "commands.h"
 #include "device.h"
@@ -184,7 +183,6 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                                         log_warning("%s: %s", a->name, a->message);
                         }
                 coexistence_warn(&e, &co);
-                learn_protected(&e);
                 command_teardown(&e);
         }
         if (r >= 0) {

@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "host.h"
+#include "protect.h"
 #include "json.h"
 #include "lock.h"
 #include "log.h"
@@ -220,10 +221,16 @@ static void print_steps(const struct engine *e, const char *prefix) {
         }
 }
 
+/* plan and apply: a refusal (a guard or an identity mismatch at an address
+ * the config names) is said as such; other failures as FAILED */
+static const char *account_head(const struct account *a) {
+        return a->failed && a->refused ? "REFUSED: " : a->failed ? "FAILED: " : "";
+}
+
 static void print_accounts(const struct engine *e, const char *prefix) {
         for (size_t i = 0; i < e->n_acc; i++) {
                 const struct account *a = e->acc[i];
-                printf("%s%s: %s%s\n", prefix, a->name, a->failed ? "FAILED: " : "", a->message ?: "as configured");
+                printf("%s%s: %s%s\n", prefix, a->name, account_head(a), a->message ?: "as configured");
         }
 }
 
@@ -396,7 +403,12 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                                 log_full_errno(e.acc[i]->refused ? LOG_WARNING : LOG_NOTICE, 0, "%s: %s",
                                                e.acc[i]->name, e.acc[i]->message);
         mark_deferred(engine_deferred(&e) > 0);
-        if (!early)
+        if (!early && engine_identity_refusals(&e))
+                /* the set keeps the identity learnt at those addresses: the
+                 * next run must not take what this one refused */
+                log_notice("not learning the protected set again: an address the config names holds another "
+                           "device than learnt ('vfpt protected --save' learns it if that is meant)");
+        else if (!early)
                 learn_protected(&e);
         log_refused(&e);
         for (size_t i = 0; i < e.n_acc; i++)
@@ -575,12 +587,56 @@ struct boot_view {
         char tool[32];
         bool recorded;          /* the initramfs of kver was built with vfpt's hook */
         bool rebuild;           /* ... from another config */
+        bool stale;             /* ... with another protected set or ports than the up host learns now */
+        char stale_why[256];
         bool reboot;            /* this boot's initramfs ran another config */
         const char *command;    /* the rebuild command */
 };
 
+/* Is the protected set and are the ports the initramfs carries what this
+ * host learns now? Read-only: learns nothing, writes nothing. */
+static void boot_view_sets(const struct config *c, const struct initramfs_record *rec, struct boot_view *v) {
+        _cleanup_protect_ struct protect *p = NULL;
+        _cleanup_free_ struct protect_entry *live = NULL;
+        char now[DIGEST_MAX], why[256] = "cannot load the protected set";
+        size_t n = 0;
+        bool names = false;
+
+        for (size_t i = 0; i < c->n_sriov; i++)
+                names = names || c->sriov[i].sel.kind == SELECTOR_IFNAME;
+        if (!rec->has_sets) {
+                v->stale = true;
+                snprintf(v->stale_why, sizeof(v->stale_why),
+                         "built by a vfpt that did not record the protected set it carries");
+                return;
+        }
+        if (!may_learn(why, sizeof(why)) || protect_open(false, &p) < 0 || !protect_net_sees(p)) {
+                log_debug("initramfs: cannot tell whether its protected set is current: %s",
+                          p ? "no default route: the network guard cannot tell the uplink" : why);
+                return;
+        }
+        if (protect_scan(p, &live, &n) < 0 || protected_set_digest(live, n, now) < 0)
+                return;
+        if (!*rec->protected) {
+                v->stale = true;
+                snprintf(v->stale_why, sizeof(v->stale_why),
+                         "it carries no protected set (it could not be learnt when the initramfs was built)");
+        } else if (!streq(rec->protected, now)) {
+                v->stale = true;
+                snprintf(v->stale_why, sizeof(v->stale_why),
+                         "the protected set it carries is not what this host learns now (the root disk or the "
+                         "uplink moved, or devices changed)");
+        } else if (names && ports_digest(c, now) >= 0 && !streq(rec->ports, now)) {
+                v->stale = true;
+                snprintf(v->stale_why, sizeof(v->stale_why),
+                         *rec->ports ? "the interface names [sriov IFNAME] selects by are other ports now"
+                                     : "it carries no interface names for [sriov IFNAME] (not learnt when it was built)");
+        }
+}
+
 static void boot_view(const struct config *c, struct boot_view *v) {
-        char now[DIGEST_MAX], built[DIGEST_MAX], booted[DIGEST_MAX];
+        char now[DIGEST_MAX], booted[DIGEST_MAX];
+        struct initramfs_record rec;
         struct utsname u;
 
         *v = (struct boot_view) { .command = "dracut -f" };
@@ -591,11 +647,14 @@ static void boot_view(const struct config *c, struct boot_view *v) {
                 snprintf(v->kver, sizeof(v->kver), "%s", u.release);
         if (config_digest(c, now) < 0)
                 return;
-        if (bootstate_read_initramfs(v->kver, built, v->tool, sizeof(v->tool)) == 0) {
+        if (bootstate_read_initramfs(v->kver, &rec) == 0) {
                 v->recorded = true;
-                v->rebuild = !streq(built, now);
+                snprintf(v->tool, sizeof(v->tool), "%s", rec.tool);
+                v->rebuild = !streq(rec.config, now);
                 if (streq(v->tool, "initramfs-tools"))
                         v->command = "update-initramfs -u";
+                if (!v->rebuild)
+                        boot_view_sets(c, &rec, v);
         }
         if (bootstate_read_boot(booted) == 0 && !streq(booted, now) && !v->rebuild)
                 v->reboot = true;
@@ -638,7 +697,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
         struct next_boot nb;
         next_boot_judge(want, have, iommu, &nb);
         /* ---- */
-        drift = !iommu || e.n_steps > 0 || engine_failures(&e) > 0 || engine_deferred(&e) > 0 || bv.rebuild ||
+        drift = !iommu || e.n_steps > 0 || engine_failures(&e) > 0 || engine_deferred(&e) > 0 || bv.rebuild || bv.stale ||
                 bv.reboot || nb.reboot;
         for (char **w = want; *w; w++)
                 drift = drift || !cmdline_satisfies(have, *w);
@@ -667,7 +726,9 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                         json_bool(&j, "has_current_config", !bv.rebuild);
                 else
                         json_null(&j, "has_current_config");
-                json_string(&j, "rebuild_command", bv.rebuild ? bv.command : NULL);
+                json_bool(&j, "stale", bv.stale);
+                json_string(&j, "stale_reason", bv.stale ? bv.stale_why : NULL);
+                json_string(&j, "rebuild_command", bv.rebuild || bv.stale ? bv.command : NULL);
                 json_object_end(&j);
                 json_bool(&j, "reboot_required", bv.reboot || nb.reboot); /* one member for both */
                 next_boot_json(&j, &nb); /* issue 13 */
@@ -688,6 +749,9 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 if (bv.rebuild)
                         printf("initramfs: built from another config (kernel %s): rebuild it with '%s', then "
                                "reboot\n", bv.kver, bv.command);
+                else if (bv.stale)
+                        printf("initramfs stale: rebuild with %s, then reboot (kernel %s): %s\n", bv.command, bv.kver,
+                               bv.stale_why);
                 else if (bv.recorded)
                         printf("initramfs: carries the config now in /etc (kernel %s, %s)\n", bv.kver, bv.tool);
                 else
@@ -712,7 +776,8 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                         if (a->group >= 0)
                                 printf(" iommu_group=%d%s", a->group,
                                        a->viable == 0 ? " (not viable)" : a->viable == 1 ? " (viable)" : "");
-                        const char *head = a->failed     ? "FAILED: "
+                        const char *head = a->failed && a->refused ? "REFUSED: "
+                                           : a->failed     ? "FAILED: "
                                            : a->deferred ? "DEFERRED: "
                                            : a->refused  ? "PROTECTED: "
                                            : a->changed  ? "DRIFT: apply would: "
@@ -722,7 +787,6 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                         print_vfs(a);
                 }
         }
-        learn_protected(&e);
         next_boot_done(&nb); /* issue 13 */
         command_teardown(&e);
         return drift ? EXIT_DRIFT : EXIT_OK;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vfpt protected, vfpt initramfs-hook: the protected set, and what the
- * initramfs builders record. */
+/* vfpt protected: the protected set (vfpt initramfs-hook, what the initramfs
+ * builders record: cmd-initramfs.c). */
 #include <stdio.h>
 
 #include "bootstate.h"
@@ -216,48 +216,4 @@ int cmd_protected(struct context *ctx, int argc, char **argv) {
         }
         command_teardown(NULL);
         return saved > 0 ? EXIT_OK : EXIT_PARTIAL;
-}
-
-int cmd_initramfs_hook(struct context *ctx, int argc, char **argv) {
-        _cleanup_config_ struct config *c = NULL;
-        _cleanup_protect_ struct protect *p = NULL;
-        char digest[DIGEST_MAX], why[512];
-        int r;
-
-        r = parse_command_options(ctx, argc, argv,
-                                  "vfpt initramfs-hook KVER TOOL\n"
-                                  "Used by the dracut module and the initramfs-tools hook while they build the\n"
-                                  "initramfs of kernel KVER: records which config it carries (for 'vfpt status')\n"
-                                  "and, on an up host, the protected set it takes along.\n",
-                                  NULL, NULL, NULL);
-        if (r == -1)
-                return EXIT_OK;
-        if (r < 0)
-                return EXIT_USAGE;
-        if (argc - r != 2) {
-                log_error("initramfs-hook: expected KVER TOOL");
-                return EXIT_USAGE;
-        }
-        const char *kver = argv[r], *tool = argv[r + 1];
-        r = load_config_or_report(ctx, &c);
-        if (r != 0)
-                return r;
-        r = config_digest(c, digest);
-        if (r >= 0)
-                r = bootstate_record_initramfs(kver, tool, digest);
-        if (r < 0) {
-                log_error_errno(r, "cannot record the initramfs of kernel %s: %m", kver);
-                return r == -EINVAL ? EXIT_USAGE : EXIT_PARTIAL;
-        }
-        learn_ports(c);
-        r = protect_open(false, &p);
-        if (r >= 0)
-                r = protect_save(p, why, sizeof(why));
-        command_teardown(NULL);
-        if (r < 0) {
-                log_error_errno(r, "%s: cannot record the protected set: %m", path_protected());
-                return EXIT_PARTIAL;
-        }
-        log_info("protected set: %s", why);
-        return EXIT_OK;
 }

@@ -2,7 +2,7 @@
 #pragma once
 
 /* What an up host learns for the next boot's initramfs (protect.h, port.h),
- * recorded by check-config, status, apply and initramfs-hook. Failures are
+ * recorded by apply (learn_protected) and initramfs-hook. Failures are
  * warnings: the boot then defers what it cannot judge. */
 
 struct config;

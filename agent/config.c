@@ -91,7 +91,11 @@ const char *selector_format(const struct selector *s, char *buf, size_t n) {
         char a[PCI_ADDR_MAX];
         switch (s->kind) {
         case SELECTOR_ADDR:
-                snprintf(buf, n, "%s", pci_addr_format(&s->addr, a));
+                if (s->pin.set)
+                        snprintf(buf, n, "%s@%04x:%04x", pci_addr_format(&s->addr, a), s->pin.id.vendor,
+                                 s->pin.id.device);
+                else
+                        snprintf(buf, n, "%s", pci_addr_format(&s->addr, a));
                 break;
         case SELECTOR_ID:
                 snprintf(buf, n, "%04x:%04x", s->id.vendor, s->id.device);
@@ -111,10 +115,38 @@ const char *selector_format(const struct selector *s, char *buf, size_t n) {
         return buf;
 }
 
+int pinned_addr_parse(const char *s, struct pci_addr *addr, struct pin *pin, const char **why) {
+        char buf[64];
+        const char *at = strchr(s, '@');
+
+        *pin = (struct pin) {};
+        if (!at)
+                return pci_addr_parse(s, addr, why);
+        if ((size_t) (at - s) >= sizeof(buf)) {
+                *why = "not a PCI address (0000:3b:00.0)";
+                return -EINVAL;
+        }
+        snprintf(buf, sizeof(buf), "%.*s", (int) (at - s), s);
+        if (pci_addr_parse(buf, addr, why) < 0)
+                return -EINVAL;
+        if (pci_id_parse(at + 1, &pin->id, why) < 0) {
+                *why = "the identity after '@' is a vendor:device ID: 0000:3b:00.0@8086:1521";
+                return -EINVAL;
+        }
+        pin->set = true;
+        return 0;
+}
+
 static int selector_parse(const char *s, struct selector *ret, const char **why) {
         struct selector sel = {};
+        const char *at = strchr(s, '@');
 
-        if (strncmp(s, "driver=", 7) == 0) {
+        if (at && memchr(s, ':', (size_t) (at - s)) && strncmp(s, "mac=", 4) != 0) {
+                /* ADDR@VENDOR:DEVICE (an interface name has no ':') */
+                sel.kind = SELECTOR_ADDR;
+                if (pinned_addr_parse(s, &sel.addr, &sel.pin, why) < 0)
+                        return -EINVAL;
+        } else if (strncmp(s, "driver=", 7) == 0) {
                 if (!pci_driver_name_valid(s + 7)) {
                         *why = "driver= takes a kernel driver name such as igb or ixgbe";
                         return -EINVAL;
@@ -208,6 +240,21 @@ static struct sriov_rule *rule_for(struct parse_ctx *ctx, const struct selector 
         return m;
 }
 
+/* [sriov ADDR@ID] after [sriov ADDR] (or [sriov-vf ADDR@ID N]): one PF,
+ * one identity. false (said) when two sections pin two identities. */
+static bool merge_pin(struct parse_ctx *ctx, struct sriov_rule *rule, const struct selector *sel) {
+        if (!sel->pin.set)
+                return true;
+        if (rule->sel.pin.set && !pci_id_eq(&rule->sel.pin.id, &sel->pin.id)) {
+                ctx_error(ctx, "[sriov ...@%04x:%04x]: the same PF is pinned to %04x:%04x by the section at %s",
+                          sel->pin.id.vendor, sel->pin.id.device, rule->sel.pin.id.vendor, rule->sel.pin.id.device,
+                          rule->origin);
+                return false;
+        }
+        rule->sel.pin = sel->pin;
+        return true;
+}
+
 /* [sriov-vf SELECTOR INDEX]: one VF of the PF that [sriov SELECTOR] names */
 static void sriov_vf_header(struct parse_ctx *ctx, char *arg) {
         char norm[SELECTOR_MAX];
@@ -236,7 +283,7 @@ static void sriov_vf_header(struct parse_ctx *ctx, char *arg) {
         for (size_t i = 0; i < ctx->cfg->n_sriov; i++)
                 existed = existed || selector_eq(&ctx->cfg->sriov[i].sel, &sel);
         struct sriov_rule *rule = rule_for(ctx, &sel);
-        if (!rule)
+        if (!rule || !merge_pin(ctx, rule, &sel))
                 return;
         if (!existed)
                 rule->vf_only = true;
@@ -311,8 +358,10 @@ static void header(struct parse_ctx *ctx, const char *line) {
                 }
                 selector_format(&sel, norm, sizeof(norm));
                 snprintf(ctx->section_norm, sizeof(ctx->section_norm), "sriov %s", norm);
-                if (!(ctx->rule = rule_for(ctx, &sel)))
+                if (!(ctx->rule = rule_for(ctx, &sel)) || !merge_pin(ctx, ctx->rule, &sel)) {
+                        ctx->rule = NULL;
                         return;
+                }
                 if (ctx->rule->vf_only) { /* made by an earlier [sriov-vf]: this is its header */
                         ctx->rule->vf_only = false;
                         free(ctx->rule->origin);
@@ -737,7 +786,8 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                 for (char **w = l; *w; w++) {
                         if (dev) {
                                 struct pci_addr a;
-                                if (pci_addr_parse(*w, &a, &why) < 0) {
+                                struct pin pin;
+                                if (pinned_addr_parse(*w, &a, &pin, &why) < 0) {
                                         ctx_error(ctx, "%s: '%s': %s", key, *w, why);
                                         continue;
                                 }
@@ -745,7 +795,7 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                                 if (!m)
                                         goto oom;
                                 *list = m;
-                                m[*count] = (struct vfio_device) { a, strdupf("%s:%u", ctx->name, ctx->line) };
+                                m[*count] = (struct vfio_device) { a, strdupf("%s:%u", ctx->name, ctx->line), pin };
                                 if (!m[*count].origin)
                                         goto oom;
                                 (*count)++;
@@ -997,10 +1047,84 @@ static int validate_vfs(struct config *c, const struct sriov_rule *s, const char
         return 0;
 }
 
+/* Every address the config names with a pin, and where */
+struct pinned {
+        const struct pci_addr *addr;
+        const struct pin *pin;
+        const char *origin;
+};
+
+static size_t pinned_list(const struct config *c, struct pinned *l) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->n_vfio_devices; i++)
+                l[n++] = (struct pinned) { &c->vfio_devices[i].addr, &c->vfio_devices[i].pin, c->vfio_devices[i].origin };
+        for (size_t i = 0; i < c->n_force; i++)
+                l[n++] = (struct pinned) { &c->force[i].addr, &c->force[i].pin, c->force[i].origin };
+        for (size_t i = 0; i < c->n_sriov; i++)
+                if (c->sriov[i].sel.kind == SELECTOR_ADDR)
+                        l[n++] = (struct pinned) { &c->sriov[i].sel.addr, &c->sriov[i].sel.pin, c->sriov[i].origin };
+        return n;
+}
+
+/* One address, one identity: two pins that differ are an error. */
+static int validate_pins(struct config *c) {
+        size_t total = c->n_vfio_devices + c->n_force + c->n_sriov;
+        _cleanup_free_ struct pinned *l = calloc(total ?: 1, sizeof(*l));
+        char a[PCI_ADDR_MAX];
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        size_t n = pinned_list(c, l);
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < i && l[i].pin->set; j++)
+                        if (l[j].pin->set && pci_addr_eq(l[i].addr, l[j].addr) &&
+                            !pci_id_eq(&l[i].pin->id, &l[j].pin->id)) {
+                                r = add_error(c, l[i].origin, 0, "%s is pinned to %04x:%04x here and to %04x:%04x at %s",
+                                              pci_addr_format(l[i].addr, a), l[i].pin->id.vendor, l[i].pin->id.device,
+                                              l[j].pin->id.vendor, l[j].pin->id.device, l[j].origin);
+                                if (r < 0)
+                                        return r;
+                                break;
+                        }
+        return 0;
+}
+
+bool config_names_address(const struct config *c, const struct pci_addr *addr, struct pin *pin, const char **origin) {
+        _cleanup_free_ struct pinned *l = calloc(c->n_vfio_devices + c->n_force + c->n_sriov + 1, sizeof(*l));
+        bool named = false;
+        struct pin none = {};
+
+        if (pin)
+                *pin = none;
+        if (origin)
+                *origin = NULL;
+        if (!l) { /* out of memory: cannot tell the pin, so one no device has */
+                if (pin)
+                        *pin = (struct pin) { .set = true, .id = { 0xffff, 0xffff } };
+                return true;
+        }
+        size_t n = pinned_list(c, l);
+        for (size_t i = 0; i < n; i++) {
+                if (!pci_addr_eq(l[i].addr, addr))
+                        continue;
+                named = true;
+                if (l[i].pin->set && pin && !pin->set) {
+                        *pin = *l[i].pin;
+                        if (origin)
+                                *origin = l[i].origin;
+                }
+        }
+        return named;
+}
+
 /* Cross-section rules, once every file is read. */
 static int validate(struct config *c) {
         char buf[SELECTOR_MAX];
         int r;
+
+        if ((r = validate_pins(c)) < 0)
+                return r;
 
         for (size_t i = 0; i < c->n_sriov; i++) {
                 struct sriov_rule *s = &c->sriov[i];

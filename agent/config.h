@@ -34,9 +34,18 @@ enum selector_kind {
 /* IFNAMSIZ less the NUL */
 #define IFNAME_MAX 15
 
+/* ADDR@VENDOR:DEVICE: the identity the config pins at an address ([vfio]
+ * devices and force, [sriov ADDR]); a device of another vendor:device found
+ * there is never claimed nor given VFs, whatever [vfio] force says. */
+struct pin {
+        bool set;
+        struct pci_id id;
+};
+
 struct selector {
         enum selector_kind kind;
         struct pci_addr addr;
+        struct pin pin; /* SELECTOR_ADDR only */
         struct pci_id id;
         char driver[65];
         uint8_t mac[6];
@@ -118,6 +127,7 @@ struct sriov_rule {
 struct vfio_device {
         struct pci_addr addr;
         char *origin;
+        struct pin pin;
 };
 
 struct vfio_id {
@@ -174,6 +184,12 @@ bool config_has_port_selectors(const struct config *c);
 bool ifname_valid(const char *s);
 /* Is the device named in [vfio] force? */
 bool config_forced(const struct config *c, const struct pci_addr *addr);
+/* Does the config name the address itself ([vfio] devices or force,
+ * [sriov ADDR])? With the identity it pins there, if any (pin may be
+ * NULL), and where (origin: "FILE:LINE", may be NULL). */
+bool config_names_address(const struct config *c, const struct pci_addr *addr, struct pin *pin, const char **origin);
+/* "ADDR@VENDOR:DEVICE" or "ADDR": 0, or -EINVAL with *why */
+int pinned_addr_parse(const char *s, struct pci_addr *addr, struct pin *pin, const char **why);
 /* Is the device listed in [vfio] devices or ids? */
 bool config_vfio_wants(const struct config *c, const struct pci_addr *addr, const struct pci_id *id);
 

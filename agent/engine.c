@@ -4,6 +4,7 @@
 
 #include "disk.h"
 #include "engine.h"
+#include "identity.h"
 #include "netguard.h"
 #include "vfionode.h"
 #include "log.h"
@@ -63,6 +64,18 @@ unsigned engine_deferred(const struct engine *e) {
         unsigned n = 0;
         for (size_t i = 0; i < e->n_acc; i++)
                 n += e->acc[i]->deferred;
+        return n;
+}
+
+unsigned engine_identity_refusals(const struct engine *e) {
+        unsigned n = 0;
+        for (size_t i = 0; i < e->n_acc; i++)
+                for (size_t k = 0; k < e->acc[i]->n_results; k++)
+                        if (e->acc[i]->results[k].topic == TOPIC_IDENTITY &&
+                            e->acc[i]->results[k].kind == RESULT_FAILED) {
+                                n++;
+                                break;
+                        }
         return n;
 }
 
@@ -138,7 +151,7 @@ const char *result_topic_to_string(enum result_topic t) {
         static const char *const names[] = {
                 [TOPIC_DEVICE] = "device",         [TOPIC_GUARD] = "guard", [TOPIC_GROUP] = "iommu_group",
                 [TOPIC_CLAIM] = "claim",           [TOPIC_VFIO_NODE] = "vfio_node", [TOPIC_SRIOV] = "sriov",
-                [TOPIC_VF_SETTINGS] = "vf_settings",
+                [TOPIC_VF_SETTINGS] = "vf_settings", [TOPIC_IDENTITY] = "identity",
         };
         return names[t];
 }
@@ -177,7 +190,8 @@ static void note(struct account *a, enum result_kind kind, enum result_topic top
         /* the flags stand even when the words cannot be kept */
         a->failed = a->failed || kind == RESULT_FAILED;
         a->deferred = a->deferred || kind == RESULT_DEFERRED;
-        a->refused = a->refused || (topic == TOPIC_GUARD && (kind == RESULT_FAILED || kind == RESULT_PROTECTED));
+        a->refused = a->refused || (topic == TOPIC_GUARD && (kind == RESULT_FAILED || kind == RESULT_PROTECTED)) ||
+                     (topic == TOPIC_IDENTITY && kind == RESULT_FAILED);
         va_start(ap, fmt);
         if (vasprintf(&text, fmt, ap) < 0)
                 text = NULL;
@@ -338,6 +352,49 @@ static bool listed(struct engine *e, const struct pci_dev *d) {
         return false;
 }
 
+/* An address the config names ([vfio] devices or force, [sriov ADDR])
+ * keeps its identity: the vendor:device the config pins there, and what
+ * the protected set learnt there (vendor:device, class, serial). Another
+ * device found there (a card added in front renumbers the buses: the root
+ * disk may now sit where the GPU was) is refused, whatever [vfio] force
+ * says. 1: refused (said), 0: go on. */
+static int identity_refused(struct engine *e, const struct pci_dev *d, struct account *a) {
+        char have[96], want[96], what[160];
+        struct identity now, learnt;
+        const char *origin;
+        struct pin pin;
+
+        if (d->is_vf || !config_names_address(e->cfg, &d->addr, &pin, &origin))
+                return 0;
+        identity_of_device(d, &now);
+        identity_format(&now, have, sizeof(have));
+        if (pin.set && !pci_id_eq(&pin.id, &d->id)) {
+                note(a, RESULT_FAILED, TOPIC_IDENTITY, "another device than the config pins",
+                     "identity mismatch: the config pins %04x:%04x here (%s), but %s is here; refusing it "
+                     "([vfio] force does not override an identity)",
+                     pin.id.vendor, pin.id.device, origin ?: "config", have);
+                return 1;
+        }
+        struct protect *p = protected_set(e);
+        size_t n = 0;
+        const struct protect_entry *l = p ? protect_learnt_entries(p, &n) : NULL;
+        for (size_t i = 0; l && i < n; i++) {
+                if (!streq(l[i].name, d->name))
+                        continue;
+                identity_of_entry(&l[i], &learnt);
+                if (identity_same(&learnt, &now))
+                        return 0;
+                identity_format(&learnt, want, sizeof(want));
+                snprintf(what, sizeof(what), "the protected set learnt %s here", want);
+                note(a, RESULT_FAILED, TOPIC_IDENTITY, what,
+                     "identity mismatch: %s, but %s is here (renumbered?); refusing it ([vfio] force does not "
+                     "override an identity; if the hardware changed on purpose, 'vfpt protected --save' learns it)",
+                     what, have);
+                return 1;
+        }
+        return 0;
+}
+
 /* The guards: never a device the host needs to boot and be reached (the
  * protected set), unless the config names it in [vfio] force. 1: refused
  * (a failure when the device is listed by address), 2: deferred, 0: go. */
@@ -346,6 +403,8 @@ static int guarded(struct engine *e, const struct pci_dev *d, struct account *a)
         struct protect *p = protected_set(e);
         enum protect_verdict v;
 
+        if (identity_refused(e, d, a))
+                return 1;
         if (!p) {
                 note(a, RESULT_FAILED, TOPIC_GUARD, strerror(-e->prot_error),
                      "refusing to claim: cannot load the protected set: %s", strerror(-e->prot_error));
@@ -958,6 +1017,8 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
         a->want_vfs = (int) n;
         a->rule = rule;
         mark_handled(e, pf->name);
+        if (rule->sel.kind == SELECTOR_ADDR && identity_refused(e, pf, a))
+                return -EPERM;
         if (!pf->has_sriov) {
                 note(a, RESULT_FAILED, TOPIC_SRIOV, "no SR-IOV capability",
                      "has no SR-IOV capability (no sriov_totalvfs)");

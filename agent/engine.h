@@ -58,6 +58,7 @@ enum result_kind {
 enum result_topic {
         TOPIC_DEVICE,      /* the device itself: present, readable */
         TOPIC_GUARD,       /* the protected set: disk, default route, console GPU */
+        TOPIC_IDENTITY,    /* a named address holds another device than learnt or pinned */
         TOPIC_GROUP,       /* its IOMMU group */
         TOPIC_CLAIM,       /* driver_override, unbind, the bind to the claim driver */
         TOPIC_VFIO_NODE,   /* /dev/vfio/N: owner, group, mode */
@@ -89,7 +90,7 @@ struct account {
         bool present;
         bool changed; /* writes were made (APPLY) or are needed (PLAN) */
         bool failed;  /* a RESULT_FAILED */
-        bool refused; /* a guard's RESULT_FAILED or RESULT_PROTECTED: the host needs it */
+        bool refused; /* a guard's RESULT_FAILED or RESULT_PROTECTED: the host needs it; an identity refusal */
         bool deferred; /* a RESULT_DEFERRED */
         bool handled; /* taken care of in this run */
         bool late;    /* was bound to a host driver and had to be taken from it */
@@ -152,4 +153,6 @@ const char *step_netlink_setting(const struct step *s, unsigned *vf);
 
 unsigned engine_failures(const struct engine *e);
 unsigned engine_deferred(const struct engine *e);
+/* Accounts refused because their address holds another device (TOPIC_IDENTITY) */
+unsigned engine_identity_refusals(const struct engine *e);
 const char *role_to_string(enum role r);

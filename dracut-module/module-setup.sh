@@ -65,16 +65,27 @@ install() {
     for f in "$etc"/vfpt.conf "$etc"/vfpt.conf.d/*.conf; do
         [ -e "$f" ] && inst_simple "${f#"${dracutsysrootdir:-}"}" "/etc${f#"$etc"}"
     done
-    # Record which config this initramfs carries (vfpt status compares) and,
-    # on an up host, the protected set: the devices this host needs to boot,
-    # learnt now because at boot no block device or route exists yet.
+    # On an up host, learn the protected set (the devices this host needs to
+    # boot: at boot no block device or route exists yet) and the ports behind
+    # [sriov IFNAME], and record which config, set and ports this initramfs
+    # carries (vfpt status compares). vfpt prints the state files that are
+    # current, and says on stderr why one could not be learnt: a set that is
+    # not current is not carried (the boot then defers what it cannot judge).
+    local state states root
+    root="${dracutsysrootdir:-}${VFPT_ROOT:-}"
     # shellcheck disable=SC2154
-    VFPT_ROOT="${dracutsysrootdir:-}${VFPT_ROOT:-}" "$(vfpt_src /usr/sbin/vfpt)" initramfs-hook "$kernel" dracut \
-        >/dev/null 2>&1 || :
-    local state
-    for state in protected ports; do
-        [ -e "${dracutsysrootdir:-}${VFPT_ROOT:-}/var/lib/vfpt/$state" ] &&
-            inst_simple "${VFPT_ROOT:-}/var/lib/vfpt/$state" "/var/lib/vfpt/$state"
+    if ! states=$(VFPT_ROOT="$root" "$(vfpt_src /usr/sbin/vfpt)" initramfs-hook "$kernel" dracut); then
+        dwarn "vfpt: 'vfpt initramfs-hook $kernel dracut' failed: the initramfs carries what it printed as current (${states:-nothing})"
+    fi
+    for state in $states; do
+        case $state in
+            protected | ports)
+                [ -e "$root/var/lib/vfpt/$state" ] &&
+                    inst_simple "${VFPT_ROOT:-}/var/lib/vfpt/$state" "/var/lib/vfpt/$state"
+                ;;
+        esac
     done
+    # the host key of the protected set where the DMI UUID is a placeholder
+    [ -e "$root/etc/machine-id" ] && inst_simple "${VFPT_ROOT:-}/etc/machine-id" /etc/machine-id
     inst_hook pre-udev 30 "$moddir/vfpt-pre-udev.sh"
 }

@@ -103,8 +103,9 @@ test_guards_keep_root_and_uplink() {
 		journal '$SPARENIC: late claim: was bound to virtio-pci'
 		journal '$UPLINK: protected, not claimed: .*carries the default route'
 		unit_ok vfpt-late.service
-		rc 0 vfpt status
+		rc 1 vfpt status
 		says '$ROOTDISK vfio: .*PROTECTED'
+		says 'initramfs stale: rebuild with dracut -f, then reboot .*it carries no protected set'
 		rc 0 grep -E '^device $ROOTDISK 1b36:0010 010802 - protected' /var/lib/vfpt/protected
 		rc 0 grep -E '^device $UPLINK 1af4:1041 020000 - protected' /var/lib/vfpt/protected
 		act dracut -f
