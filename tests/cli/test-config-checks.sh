@@ -131,6 +131,37 @@ test_crlf_bom() {
 	[[ $OUT == *"iommu_group: warn"* && $OUT == *"sriov 0000:01:00.0: num_vfs=2"* ]] || fail "$OUT"
 }
 
+
+# --json: one JSON document on stdout whatever happens, errors too
+test_json_on_errors() {
+	local cmd
+	conf "[global]" "iommu_group = loose"
+	for cmd in check-config plan status "grub check" libvirt frobnicate; do
+		# shellcheck disable=SC2086 # "grub check" is two words
+		expect_rc 2 vfpt --json $cmd
+		python3 -c 'import json,sys; d=json.load(sys.stdin); assert any("iommu_group" in e or "frobnicate" in e for e in d["errors"]), d' <<<"$OUT" ||
+			fail "--json $cmd: not a JSON document with the error: '$OUT' ($ERR)"
+	done
+	expect_rc 2 vfpt --json
+	python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["exit"] == 2 and d["errors"]' <<<"$OUT" || fail "no command: $OUT"
+	expect_rc 0 vfpt --json version
+	python3 -c 'import json,sys; assert json.load(sys.stdin)["version"]' <<<"$OUT" || fail "version: $OUT"
+}
+
+# -q: errors only on stderr (warnings are not said); stdout is the command's output
+test_quiet() {
+	conf "[vfio]" "driver = nosuch_vfio_pci" "devices = 0000:01:00.0"
+	expect_rc 0 vfpt check-config
+	[[ $ERR == *"warning"* || $ERR == *"no module nosuch_vfio_pci"* ]] || fail "no warning to quiet: $ERR"
+	expect_rc 0 vfpt -q check-config
+	[ -z "$ERR" ] || fail "-q said: $ERR"
+	expect_rc 0 vfpt check-config -q
+	[ -z "$ERR" ] || fail "check-config -q said: $ERR"
+	conf "[global]" "iommu_group = loose"
+	expect_rc 2 vfpt -q check-config
+	[[ $ERR == *"iommu_group: 'loose'"* ]] || fail "-q hid an error: $ERR"
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do
 	run_test "$t"
 done
