@@ -220,6 +220,40 @@ static int check_vfio_and_pf(const struct engine *e, struct config *c) {
         return r;
 }
 
+/* A rule that gives its VFs MACs (vf_mac_base, mac) and selects more than
+ * one PF here (by ID, driver=...): the VFs of each would get the same MACs,
+ * the duplicate vfpt.conf(5) forbids. -EINVAL with the errors added. */
+static int check_shared_macs(const struct engine *e, struct config *c) {
+        int r = 0;
+        for (size_t i = 0; i < c->n_sriov; i++) {
+                const struct sriov_rule *rule = &c->sriov[i];
+                const char *first = NULL, *second = NULL;
+                char sel[SELECTOR_MAX];
+                bool macs = rule->has_mac_base;
+                for (size_t k = 0; k < rule->n_vfs; k++)
+                        macs = macs || (rule->vfs[k].s.set & VF_SET_MAC);
+                if (!macs || selector_is_one(&rule->sel))
+                        continue;
+                for (size_t k = 0; k < e->n_acc && !second; k++) {
+                        const struct account *a = e->acc[k];
+                        if (a->role != ROLE_PF || a->rule != rule || !a->present)
+                                continue;
+                        if (!first)
+                                first = a->name;
+                        else
+                                second = a->name;
+                }
+                if (second)
+                        r = push_error(c, strdupf("%s: [sriov %s] gives its VFs MACs and selects %s and %s here: their "
+                                                  "VFs would share them; select each PF by address",
+                                                  rule->origin, selector_format(&rule->sel, sel, sizeof(sel)), first,
+                                                  second));
+                if (r == -ENOMEM)
+                        return r;
+        }
+        return r;
+}
+
 /* [vfio] owner and group by name: unknown to this host, every /dev/vfio
  * node apply sets fails ("unknown [vfio] owner") */
 static int check_accounts(struct config *c) {
@@ -242,8 +276,10 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
         r = parse_command_options(ctx, argc, argv,
                                   "vfpt check-config\n"
                                   "Validate /etc/vfpt.conf and its drop-ins (or --config FILE and FILE.d/);\n"
-                                  "print a summary, or with --json a document. Every mistake is reported\n"
-                                  "as FILE:LINE: message; exit 2 if there is any.\n",
+                                  "print a summary (with the file and line that set each key), or with\n"
+                                  "--json a document. Every mistake is reported as FILE:LINE: message; on a\n"
+                                  "running host every device apply would fail at too (ADDR: why); exit 2\n"
+                                  "if there is any.\n",
                                   NULL, NULL, NULL);
         if (r < 0)
                 return r == -1 ? EXIT_OK : EXIT_USAGE;
@@ -281,6 +317,9 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                                         log_warning("%s: %s", a->name, a->message);
                         }
                         int k = check_vfio_and_pf(&e, c);
+                        if (k < 0 && r != -ENOMEM)
+                                r = k;
+                        k = check_shared_macs(&e, c);
                         if (k < 0 && r != -ENOMEM)
                                 r = k;
                 }

@@ -49,9 +49,9 @@ static void usage(FILE *f) {
                 fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].help);
         fprintf(f, "\nOptions:\n"
                    "  -c, --config FILE  read FILE and FILE.d/*.conf instead of /etc/vfpt.conf\n"
-                   "  -j, --json         one JSON document on stdout\n"
+                   "  -j, --json         one JSON document on stdout, on errors too\n"
                    "  -v, --verbose      more log output (repeat for debug)\n"
-                   "  -q, --quiet        errors only\n"
+                   "  -q, --quiet        errors only on stderr (no warnings); stdout as ever\n"
                    "  -h, --help         this text; COMMAND --help for a command's own\n"
                    "\nExit status: 0 done/matches, 1 drift, 2 usage or bad input, 3 apply incomplete.\n");
 }

@@ -162,6 +162,21 @@ test_quiet() {
 	[[ $ERR == *"iommu_group: 'loose'"* ]] || fail "-q hid an error: $ERR"
 }
 
+# one [sriov 8086:1521] with vf_mac_base over two PFs of that ID: the VFs of
+# both would get the same MACs
+test_id_rule_macs_on_two_pfs() {
+	fx_dev 0000:04:00.0 8086:1521 class=0x020000 driver=igb group=6 totalvfs=4 offset=1 stride=1
+	fx_netdev 0000:01:00.0 eth1 11
+	fx_netdev 0000:04:00.0 eth4 14
+	conf "[sriov 8086:1521]" "num_vfs = 2" "vf_mac_base = 02:00:00:00:01:00"
+	expect_rc 2 vfpt check-config
+	[[ $ERR == *"vfpt.conf:1: [sriov 8086:1521] gives its VFs MACs and selects 0000:01:00.0 and 0000:04:00.0 here"* ]] ||
+		fail "$ERR"
+	rm -rf "$FX/sys/devices/pci0000:00/0000:04:00.0" "$FX/sys/bus/pci/devices/0000:04:00.0" \
+		"$FX/sys/devices/pci0000:00/0000:01:00.0/net" "$FX/sys/devices/pci0000:00/0000:04:00.0/net" \
+		"$FX/sys/class/net/eth1" "$FX/sys/class/net/eth4" "$FX/sys/kernel/iommu_groups/6"
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do
 	run_test "$t"
 done
