@@ -19,6 +19,7 @@ bool cli_common_option(struct context *ctx, int c, const char *arg) {
                 return true;
         case 'j':
                 ctx->json = true;
+                log_capture_errors(); /* for the error document (main.c) */
                 return true;
         case 'v':
                 verbosity_level = verbosity_level < LOG_INFO ? LOG_INFO : LOG_DEBUG;

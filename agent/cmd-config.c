@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vfpt check-config */
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 
 #include "cmd-coexist.h"
@@ -9,6 +11,7 @@
 #include "engine.h"
 #include "module.h"
 #include "paths.h"
+#include "port.h"
 #include <sys/stat.h>
 #include "json.h"
 #include "log.h"
@@ -55,6 +58,27 @@ static void print_human(const struct config *c) {
                         printf(" mode=%04o", (unsigned) c->vfio_mode);
                 printf("\n");
         }
+        /* provenance: which file (a drop-in?) set each key; unlisted keys are defaults */
+        for (size_t i = 0; i < c->n_origins; i++)
+                printf("set by %s: [%s] %s\n", c->origins[i].origin, c->origins[i].section, c->origins[i].key);
+}
+
+/* "FILE:LINE" as file and line */
+static void json_origin(struct json *j, const struct config_origin *o) {
+        const char *colon = strrchr(o->origin, ':');
+        unsigned line = 0;
+        _cleanup_free_ char *file = colon ? strndup(o->origin, (size_t) (colon - o->origin)) : NULL;
+        json_object_begin(j, NULL);
+        json_string(j, "section", o->section);
+        json_string(j, "key", o->key);
+        if (file && parse_decimal(colon + 1, &line) == 0) {
+                json_string(j, "file", file);
+                json_int(j, "line", line);
+        } else {
+                json_string(j, "file", o->origin);
+                json_null(j, "line");
+        }
+        json_object_end(j);
 }
 
 static void print_json(const struct config *c, const char *const *errors, const struct coexist *co) {
@@ -114,6 +138,10 @@ static void print_json(const struct config *c, const char *const *errors, const 
                 } else
                         json_null(&j, "mode");
                 json_object_end(&j);
+                json_array_begin(&j, "origins");
+                for (size_t i = 0; i < c->n_origins; i++)
+                        json_origin(&j, &c->origins[i]);
+                json_array_end(&j);
         }
         coexistence_json(&j, co);
         json_object_end(&j);
@@ -140,6 +168,105 @@ static void check_driver(const char *origin, const char *key, const char *drv) {
                                   key, drv, drv);
 }
 
+static int push_error(struct config *c, char *m) {
+        if (!m || strv_push(&c->errors, m) < 0) {
+                log_error("out of memory");
+                return -ENOMEM;
+        }
+        return -EINVAL;
+}
+
+/* vfpt.conf(5): a device both listed in [vfio] and selected as an SR-IOV PF
+ * is an error. The config alone tells when both name it the same way (an
+ * address twice, an ID twice); on the host, the PF [sriov 8086:1521] selects
+ * and [vfio] devices lists by address (or ids by ID, a driver=, a port...):
+ * the engine follows the [sriov] rule, so the [vfio] entry is silently not
+ * claimed. 0, or -EINVAL with the errors added. */
+static int check_vfio_and_pf(const struct engine *e, struct config *c) {
+        int r = 0;
+        if ((!c->n_vfio_devices && !c->n_vfio_ids) || !c->n_sriov)
+                return 0;
+        for (size_t i = 0; i < e->n_acc; i++) {
+                const struct account *a = e->acc[i];
+                struct pci_dev d;
+                const char *bad, *origin = NULL, *how = NULL;
+                char sel[SELECTOR_MAX];
+                if (!a->present || a->role == ROLE_VF || device_read(a->name, &d, &bad) < 0 ||
+                    !config_vfio_wants(c, &d.addr, &d.id))
+                        continue;
+                const struct sriov_rule *rule = sriov_rule_for(c, e->ports, &d);
+                if (!rule)
+                        continue;
+                for (size_t k = 0; k < c->n_vfio_devices && !origin; k++)
+                        if (pci_addr_eq(&c->vfio_devices[k].addr, &d.addr) && rule->sel.kind != SELECTOR_ADDR) {
+                                origin = c->vfio_devices[k].origin;
+                                how = "devices";
+                        }
+                for (size_t k = 0; k < c->n_vfio_ids && !origin; k++)
+                        if (pci_id_eq(&c->vfio_ids[k].id, &d.id) && rule->sel.kind != SELECTOR_ID) {
+                                origin = c->vfio_ids[k].origin;
+                                how = "ids";
+                        }
+                if (!origin) /* said by config_load already */
+                        continue;
+                r = push_error(c, strdupf("%s: %s is listed in [vfio] %s, but [sriov %s] at %s selects it as an "
+                                          "SR-IOV PF, kept on its host driver to create VFs: it would not be claimed",
+                                          origin, a->name, how, selector_format(&rule->sel, sel, sizeof(sel)),
+                                          rule->origin));
+                if (r == -ENOMEM)
+                        return r;
+        }
+        return r;
+}
+
+/* A rule that gives its VFs MACs (vf_mac_base, mac) and selects more than
+ * one PF here (by ID, driver=...): the VFs of each would get the same MACs,
+ * the duplicate vfpt.conf(5) forbids. -EINVAL with the errors added. */
+static int check_shared_macs(const struct engine *e, struct config *c) {
+        int r = 0;
+        for (size_t i = 0; i < c->n_sriov; i++) {
+                const struct sriov_rule *rule = &c->sriov[i];
+                const char *first = NULL, *second = NULL;
+                char sel[SELECTOR_MAX];
+                bool macs = rule->has_mac_base;
+                for (size_t k = 0; k < rule->n_vfs; k++)
+                        macs = macs || (rule->vfs[k].s.set & VF_SET_MAC);
+                if (!macs || selector_is_one(&rule->sel))
+                        continue;
+                for (size_t k = 0; k < e->n_acc && !second; k++) {
+                        const struct account *a = e->acc[k];
+                        if (a->role != ROLE_PF || a->rule != rule || !a->present)
+                                continue;
+                        if (!first)
+                                first = a->name;
+                        else
+                                second = a->name;
+                }
+                if (second)
+                        r = push_error(c, strdupf("%s: [sriov %s] gives its VFs MACs and selects %s and %s here: their "
+                                                  "VFs would share them; select each PF by address",
+                                                  rule->origin, selector_format(&rule->sel, sel, sizeof(sel)), first,
+                                                  second));
+                if (r == -ENOMEM)
+                        return r;
+        }
+        return r;
+}
+
+/* [vfio] owner and group by name: unknown to this host, every /dev/vfio
+ * node apply sets fails ("unknown [vfio] owner") */
+static int check_accounts(struct config *c) {
+        int r = 0;
+        unsigned id;
+        if (c->vfio_owner && parse_decimal(c->vfio_owner, &id) < 0 && !getpwnam(c->vfio_owner))
+                r = push_error(c, strdupf("%s: [vfio] owner: no user '%s' on this host",
+                                          config_origin(c, "vfio", "owner") ?: "[vfio]", c->vfio_owner));
+        if (r != -ENOMEM && c->vfio_group && parse_decimal(c->vfio_group, &id) < 0 && !getgrnam(c->vfio_group))
+                r = push_error(c, strdupf("%s: [vfio] group: no group '%s' on this host",
+                                          config_origin(c, "vfio", "group") ?: "[vfio]", c->vfio_group));
+        return r;
+}
+
 int cmd_check_config(struct context *ctx, int argc, char **argv) {
         _cleanup_config_ struct config *c = NULL;
         _cleanup_(coexist_done) struct coexist co = {};
@@ -148,8 +275,10 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
         r = parse_command_options(ctx, argc, argv,
                                   "vfpt check-config\n"
                                   "Validate /etc/vfpt.conf and its drop-ins (or --config FILE and FILE.d/);\n"
-                                  "print a summary, or with --json a document. Every mistake is reported\n"
-                                  "as FILE:LINE: message; exit 2 if there is any.\n",
+                                  "print a summary (with the file and line that set each key), or with\n"
+                                  "--json a document. Every mistake is reported as FILE:LINE: message; on a\n"
+                                  "running host every device apply would fail at too (ADDR: why); exit 2\n"
+                                  "if there is any.\n",
                                   NULL, NULL, NULL);
         if (r < 0)
                 return r == -1 ? EXIT_OK : EXIT_USAGE;
@@ -169,11 +298,15 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
         if (r >= 0 && stat(SYSFS_PCI_DEVICES, &st) == 0) {
                 struct engine e;
                 engine_init(&e, c, ENGINE_PLAN);
-                if (engine_all(&e) >= 0)
+                if (engine_all(&e) >= 0) {
                         for (size_t i = 0; i < e.n_acc; i++) {
                                 const struct account *a = e.acc[i];
-                                if (a->refused && a->failed) { /* listed by address: a mistake */
-                                        char *m = strdupf("%s: %s", a->name, a->message);
+                                /* what apply would fail at (a guard refusing a device
+                                 * listed by address, num_vfs above sriov_totalvfs, a PF
+                                 * without SR-IOV, a bridge, VF settings without a
+                                 * netdev...) is a mistake in the config for this host */
+                                if (a->failed) {
+                                        char *m = strdupf("%s: %s", a->name, a->message ?: "apply would fail");
                                         if (!m || strv_push(&c->errors, m) < 0) {
                                                 log_error("out of memory");
                                                 r = -ENOMEM;
@@ -182,8 +315,20 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                                 } else if (a->refused || a->deferred)
                                         log_warning("%s: %s", a->name, a->message);
                         }
+                        int k = check_vfio_and_pf(&e, c);
+                        if (k < 0 && r != -ENOMEM)
+                                r = k;
+                        k = check_shared_macs(&e, c);
+                        if (k < 0 && r != -ENOMEM)
+                                r = k;
+                }
                 coexistence_warn(&e, &co);
                 command_teardown(&e);
+        }
+        if (r != -ENOMEM && c) {
+                int k = check_accounts(c);
+                if (k < 0 && r != -ENOMEM)
+                        r = k;
         }
         if (r >= 0) {
                 for (size_t i = 0; i < c->n_sriov; i++)

@@ -270,16 +270,21 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
                 return r < 0 ? EXIT_OK : r;
         if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
+        /* what apply would fail at: plan fails too, as apply would (exit 3) */
+        unsigned failures = engine_failures(&e);
         if (ctx->json)
                 print_json_run(&e, false);
         else {
-                if (e.n_steps == 0)
+                if (e.n_steps == 0 && !failures)
                         printf("nothing to write: every present configured device is as configured\n");
+                else if (e.n_steps == 0)
+                        printf("nothing to write, but apply would fail for %u device%s (FAILED below)\n", failures,
+                               failures == 1 ? "" : "s");
                 print_steps(&e, "");
                 print_accounts(&e, "# ");
         }
         command_teardown(&e);
-        return EXIT_OK;
+        return failures ? EXIT_PARTIAL : EXIT_OK;
 }
 
 struct apply_options {

@@ -376,8 +376,19 @@ static void header(struct parse_ctx *ctx, const char *line) {
                                "[sriov-vf SELECTOR INDEX], [vfio])", name);
 }
 
+/* A '#' or ';' after a blank starts a comment, for every key (vfpt.conf(5));
+ * inih itself knows only ';' there. Cuts it and the blanks before it. */
+static void strip_inline_comment(char *line) {
+        for (char *p = line + 1; *p; p++)
+                if ((*p == '#' || *p == ';') && (p[-1] == ' ' || p[-1] == '\t')) {
+                        *p = 0;
+                        strip_blank(line);
+                        return;
+                }
+}
+
 /* Screens one line the way inih will see it. Returns true to pass it on. */
-static bool screen_line(struct parse_ctx *ctx, const char *line, size_t len, bool had_newline) {
+static bool screen_line(struct parse_ctx *ctx, char *line, size_t len) {
         if (strlen(line) != len) {
                 ctx_error(ctx, "NUL byte in line");
                 return false;
@@ -393,13 +404,13 @@ static bool screen_line(struct parse_ctx *ctx, const char *line, size_t len, boo
                           len, CONFIG_MAX_LINE);
                 return false;
         }
-        (void) had_newline;
 
         const char *start = skip_blank(line);
         char c = *start;
         ctx->continuation = false;
-        if (c == 0 || c == '\r' || c == ';' || c == '#')
+        if (c == 0 || c == ';' || c == '#')
                 return true; /* blank or comment */
+        strip_inline_comment(line);
         if (start > line && ctx->have_prev_key) {
                 ctx->continuation = true;
                 return true;
@@ -409,13 +420,14 @@ static bool screen_line(struct parse_ctx *ctx, const char *line, size_t len, boo
                 return true;
         }
         if (!strpbrk(start, "=:")) {
-                ctx_error(ctx, "expected KEY = VALUE, got '%.*s'", (int) strcspn(start, "\r"),
-                          start);
+                ctx_error(ctx, "expected KEY = VALUE, got '%s'", start);
                 return false;
         }
         ctx->have_prev_key = true;
         return true;
 }
+
+#define UTF8_BOM "\xef\xbb\xbf"
 
 /* inih's fgets-style reader */
 static char *reader(char *str, int num, void *stream) {
@@ -425,24 +437,28 @@ static char *reader(char *str, int num, void *stream) {
                 return NULL;
         const char *nl = memchr(ctx->pos, '\n', (size_t) (ctx->end - ctx->pos));
         size_t len = nl ? (size_t) (nl - ctx->pos) : (size_t) (ctx->end - ctx->pos);
-        char line[CONFIG_MAX_LINE + 2];
 
         ctx->line++;
-        if (len <= CONFIG_MAX_LINE) {
-                memcpy(line, ctx->pos, len);
-                line[len] = 0;
-        } else
-                line[0] = 0;
-        /* screen on the whole original line, not the copy */
-        _cleanup_free_ char *whole = strndup(ctx->pos, len);
-        ctx->pos += len + (nl ? 1 : 0);
+        /* screen on the whole original line */
+        _cleanup_free_ char *whole = malloc(len + 1);
         if (!whole) {
                 ctx->oom = -ENOMEM;
                 return NULL;
         }
-        bool pass = screen_line(ctx, whole, len, !!nl);
-        /* len == strlen(whole) whenever pass is true */
-        snprintf(str, (size_t) num, "%s\n", pass ? line : "");
+        memcpy(whole, ctx->pos, len);
+        whole[len] = 0;
+        ctx->pos += len + (nl ? 1 : 0);
+        /* as inih takes them: a UTF-8 byte order mark opening the file, and
+         * CRLF line ends (a file saved on Windows) */
+        if (ctx->line == 1 && len >= 3 && memcmp(whole, UTF8_BOM, 3) == 0) {
+                memmove(whole, whole + 3, len - 2);
+                len -= 3;
+        }
+        if (len > 0 && whole[len - 1] == '\r')
+                whole[--len] = 0;
+        bool pass = screen_line(ctx, whole, len);
+        /* strlen(whole) <= CONFIG_MAX_LINE < num - 1 whenever pass is true */
+        snprintf(str, (size_t) num, "%s\n", pass ? whole : "");
         return str;
 }
 
@@ -503,6 +519,51 @@ static bool kernel_arg_valid(const char *a) {
         return true;
 }
 
+/* kernel_args is a list, and lists split on commas too, but a comma inside
+ * one kernel argument is that argument's own option list to the kernel
+ * (iommu=off,pt; intel_iommu=on,igfx_off). So: a comma beside a blank or at
+ * either end of a word separates (intel_iommu=on, iommu=pt); a comma inside
+ * a word stays in it; and a comma inside a word before NAME= (intel_iommu=on,iommu=pt)
+ * could be either, so it is an error that says to use a blank. *l is
+ * rewritten without the separating commas. -EINVAL after reporting. */
+static int kernel_args_commas(struct parse_ctx *ctx, char ***l) {
+        _cleanup_strv_free_ char **out = NULL;
+        for (char **a = *l; *a; a++) {
+                char *w = *a + strspn(*a, ",");
+                size_t n = strlen(w);
+                while (n > 0 && w[n - 1] == ',')
+                        w[--n] = 0;
+                if (!*w)
+                        continue;
+                for (const char *c = strchr(w, ','); c; c = strchr(c + 1, ',')) {
+                        size_t k = strspn(c + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-");
+                        if (k > 0 && c[1 + k] == '=') {
+                                _cleanup_free_ char *fixed = strdup(w);
+                                if (!fixed)
+                                        return ctx->oom = -ENOMEM;
+                                for (char *p = fixed; *p; p++)
+                                        if (*p == ',' && p[1] && strchr(p + 1, '=') &&
+                                            strspn(p + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                          "0123456789_.-") == (size_t) (strchr(p + 1, '=') - p - 1))
+                                                *p = ' ';
+                                ctx_error(ctx, "kernel_args: '%s': cannot tell whether '%.*s=' after the comma is an "
+                                               "argument of its own or an option of %.*s (the kernel reads a comma as "
+                                               "the option list of one argument, as in iommu=off,pt); separate "
+                                               "arguments with blanks: %s",
+                                          w, (int) k, c + 1, (int) strcspn(w, "="), w, fixed);
+                                return -EINVAL;
+                        }
+                }
+                if (strv_extend(&out, w) < 0)
+                        return ctx->oom = -ENOMEM;
+        }
+        if (!out && strv_split_ws("", &out) < 0)
+                return ctx->oom = -ENOMEM;
+        strv_free(*l);
+        *l = TAKE_PTR(out);
+        return 0;
+}
+
 static bool account_name_valid(const char *s) {
         if (!*s || strlen(s) > 32)
                 return false;
@@ -530,6 +591,8 @@ static void set_global(struct parse_ctx *ctx, const char *key, const char *value
                         c->kernel_args = NULL;
                         return;
                 }
+                if (kernel_args_commas(ctx, &l) < 0)
+                        return;
                 for (char **a = l; *a; a++)
                         if (!kernel_arg_valid(*a) || streq(*a, "auto")) {
                                 ctx_error(ctx, "kernel_args: '%s' is not a kernel parameter (name or "
@@ -847,6 +910,10 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                 long m = strtol(value, &end, 8);
                 if (*end || value[0] < '0' || value[0] > '7' || m < 0 || m > 0777)
                         ctx_error(ctx, "mode: '%s' is not an octal mode such as 0660", value);
+                else if (m & 0006)
+                        /* opening /dev/vfio/N is all it takes to drive the device */
+                        ctx_error(ctx, "mode: %04lo lets every user open /dev/vfio/N and take the device; "
+                                       "give access through a group instead (group = kvm, mode = 0660)", m);
                 else
                         c->vfio_mode = (int) m;
         } else
@@ -854,6 +921,24 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
         return;
 oom:
         ctx->oom = -ENOMEM;
+}
+
+/* A continuation line that reads "KEY = ..." for one of vfpt's keys: an
+ * indented key, which INI reads as more of the key above. Its name, or NULL. */
+static const char *key_in_continuation(const char *value) {
+        static const char *const keys[] = {
+                "kernel_args", "patch_grub", "iommu_group", "num_vfs",   "vf_driver", "vf_mac_base",
+                "mac",         "spoofchk",   "trust",       "vlan",      "qos",       "vlan_proto",
+                "link_state",  "min_tx_rate", "max_tx_rate", "query_rss", "devices",  "ids",
+                "force",       "driver",     "owner",       "group",     "mode",
+        };
+        size_t n = strcspn(value, " \t=");
+        if (*skip_blank(value + n) != '=')
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (strlen(keys[i]) == n && strncmp(value, keys[i], n) == 0)
+                        return keys[i];
+        return NULL;
 }
 
 static int handler(void *user, const char *section _unused_, const char *key, const char *value) {
@@ -877,6 +962,13 @@ static int handler(void *user, const char *section _unused_, const char *key, co
                 return 1;
         }
         if (ctx->continuation) {
+                const char *k = key_in_continuation(value);
+                if (k) {
+                        ctx_error(ctx, "indented '%s' is read as a continuation of %s (an indented line continues "
+                                       "the key above); start %s at the beginning of the line",
+                                  value, key, k);
+                        return 1;
+                }
                 if (!list) {
                         ctx_error(ctx, "%s takes one value; indented line continues it", key);
                         return 1;
@@ -955,13 +1047,21 @@ static int parse_file(struct parse_ctx *ctx, const char *path) {
         size_t len;
         int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO (or a device) among the drop-ins must not hang
+         * every vfpt, the udev rules' at boot included, until a writer comes */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return add_error(ctx->cfg, path, 0, "cannot read: %s", strerror(errno));
         if (fstat(fd, &st) < 0)
                 return add_error(ctx->cfg, path, 0, "cannot stat: %s", strerror(errno));
         if (!S_ISREG(st.st_mode))
-                return add_error(ctx->cfg, path, 0, "not a regular file");
+                return add_error(ctx->cfg, path, 0, "is %s, not a regular file; refusing to read it",
+                                 S_ISFIFO(st.st_mode)  ? "a FIFO"
+                                 : S_ISDIR(st.st_mode) ? "a directory"
+                                 : S_ISSOCK(st.st_mode) ? "a socket"
+                                 : S_ISCHR(st.st_mode) ? "a character device"
+                                 : S_ISBLK(st.st_mode) ? "a block device"
+                                                       : "of an unknown type");
         if ((why = untrusted(&st)))
                 return add_error(ctx->cfg, path, 0, "%s (uid %u, mode %04o); refusing to use it: chown root "
                                  "and chmod go-w", why, (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
@@ -1026,24 +1126,95 @@ static int validate_vfs(struct config *c, const struct sriov_rule *s, const char
                 if ((r = validate_level(c, &v->s, v->origin, sec)) < 0)
                         return r;
         }
-        /* two VFs of one PF with one MAC: the switch in the NIC cannot tell them apart */
-        if (s->has_mac_base || s->n_vfs)
-                for (unsigned i = 0; i < s->num_vfs; i++) {
+        return 0;
+}
+
+struct vf_mac {
+        uint8_t mac[6];
+        size_t rule;
+        unsigned vf;
+        const char *origin; /* [sriov-vf] that gives the MAC, NULL: vf_mac_base */
+};
+
+static int vf_mac_cmp(const void *a, const void *b) {
+        const struct vf_mac *x = a, *y = b;
+        int r = memcmp(x->mac, y->mac, 6);
+        if (r)
+                return r;
+        if (x->rule != y->rule)
+                return x->rule < y->rule ? -1 : 1;
+        return x->vf < y->vf ? -1 : x->vf > y->vf;
+}
+
+static const char *vf_mac_origin(const struct sriov_rule *r, unsigned vf) {
+        const char *o = NULL;
+        for (size_t k = 0; k < r->n_vfs; k++)
+                if (r->vfs[k].index == vf && (r->vfs[k].s.set & VF_SET_MAC))
+                        o = r->vfs[k].origin;
+        return o;
+}
+
+/* Two VFs with one MAC, of one PF or of two the config names: the switch in
+ * the NIC (or the network) cannot tell them apart. Every VF's MAC, explicit
+ * or vf_mac_base's, sorted; each MAC given twice is one error, at the
+ * [sriov-vf] that gives it (or the [sriov] whose vf_mac_base does). */
+static int validate_vf_macs(struct config *c) {
+        _cleanup_free_ struct vf_mac *all = NULL;
+        size_t n = 0, cap = 0;
+        char s1[SELECTOR_MAX], s2[SELECTOR_MAX], m[MAC_MAX];
+        int r;
+
+        for (size_t i = 0; i < c->n_sriov; i++) {
+                const struct sriov_rule *s = &c->sriov[i];
+                if (s->num_vfs > 65535 || (!s->has_mac_base && !s->n_vfs))
+                        continue;
+                for (unsigned v = 0; v < s->num_vfs; v++) {
                         struct vf_settings a;
-                        config_vf_settings(s, i, &a);
+                        config_vf_settings(s, v, &a);
                         if (!(a.set & VF_SET_MAC))
                                 continue;
-                        for (size_t j = 0; j < s->n_vfs; j++) {
-                                struct vf_settings b;
-                                if (s->vfs[j].index <= i || s->vfs[j].index >= s->num_vfs)
-                                        continue;
-                                config_vf_settings(s, s->vfs[j].index, &b);
-                                if ((b.set & VF_SET_MAC) && memcmp(a.mac, b.mac, 6) == 0 &&
-                                    (r = add_error(c, s->vfs[j].origin, 0, "[sriov-vf %s %u]: mac %s is VF %u's too",
-                                                   sel, s->vfs[j].index, mac_format(b.mac, m1), i)) < 0)
-                                        return r;
+                        if (n == cap) {
+                                struct vf_mac *p = realloc(all, (cap = cap ? cap * 2 : 64) * sizeof(*p));
+                                if (!p)
+                                        return -ENOMEM;
+                                all = p;
                         }
+                        all[n] = (struct vf_mac) { .rule = i, .vf = v, .origin = vf_mac_origin(s, v) };
+                        memcpy(all[n++].mac, a.mac, 6);
                 }
+        }
+        if (n > 1)
+                qsort(all, n, sizeof(*all), vf_mac_cmp);
+        size_t last_a = (size_t) -1, last_b = (size_t) -1;
+        for (size_t k = 1; k < n; k++) {
+                const struct vf_mac *x = &all[k - 1], *y = &all[k];
+                if (memcmp(x->mac, y->mac, 6) != 0)
+                        continue;
+                /* said where the MAC is written: the explicit one, the later one first */
+                const struct vf_mac *at = y->origin ? y : x->origin ? x : y, *other = at == y ? x : y;
+                const struct sriov_rule *ra = &c->sriov[at->rule], *ro = &c->sriov[other->rule];
+                selector_format(&ra->sel, s1, sizeof(s1));
+                selector_format(&ro->sel, s2, sizeof(s2));
+                mac_format(at->mac, m);
+                if (at->origin) {
+                        if (at->rule == other->rule)
+                                r = add_error(c, at->origin, 0, "[sriov-vf %s %u]: mac %s is VF %u's too%s", s1,
+                                              at->vf, m, other->vf, other->origin ? "" : " (from vf_mac_base)");
+                        else
+                                r = add_error(c, at->origin, 0, "[sriov-vf %s %u]: mac %s is VF %u's of [sriov %s] too",
+                                              s1, at->vf, m, other->vf, s2);
+                } else {
+                        /* two vf_mac_base ranges that overlap: said once per pair of PFs */
+                        if (last_a == at->rule && last_b == other->rule)
+                                continue;
+                        last_a = at->rule;
+                        last_b = other->rule;
+                        r = add_error(c, ra->origin, 0, "[sriov %s]: vf_mac_base gives VF %u mac %s, which VF %u of "
+                                      "[sriov %s] has too (from its vf_mac_base)", s1, at->vf, m, other->vf, s2);
+                }
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -1151,7 +1322,7 @@ static int validate(struct config *c) {
                                            "host driver to create VFs", buf, buf, s->origin)) < 0)
                                 return r;
         }
-        return 0;
+        return validate_vf_macs(c);
 }
 
 static int load(const char *path, bool explicit, const char *text, struct config **ret) {
@@ -1200,7 +1371,18 @@ done:
         for (int i = 0; i < n; i++)
                 free(ents[i]);
         free(ents);
+        if (r >= 0 && ctx.n_seen && !(c->origins = calloc(ctx.n_seen, sizeof(*c->origins))))
+                r = -ENOMEM;
         for (size_t i = 0; i < ctx.n_seen; i++) {
+                if (c->origins && r >= 0) {
+                        const char *f = c->files && ctx.seen[i].file < strv_length(c->files) ? c->files[ctx.seen[i].file]
+                                                                                             : path;
+                        struct config_origin *o = &c->origins[c->n_origins++];
+                        o->section = TAKE_PTR(ctx.seen[i].section);
+                        o->key = TAKE_PTR(ctx.seen[i].key);
+                        if (!(o->origin = strdupf("%s:%u", f, ctx.seen[i].line)))
+                                r = -ENOMEM;
+                }
                 free(ctx.seen[i].section);
                 free(ctx.seen[i].key);
         }
@@ -1251,9 +1433,22 @@ struct config *config_free(struct config *c) {
         free(c->vfio_owner);
         free(c->vfio_group);
         free(c->vfio_driver_origin);
+        for (size_t i = 0; i < c->n_origins; i++) {
+                free(c->origins[i].section);
+                free(c->origins[i].key);
+                free(c->origins[i].origin);
+        }
+        free(c->origins);
         strv_free(c->files);
         strv_free(c->errors);
         free(c);
+        return NULL;
+}
+
+const char *config_origin(const struct config *c, const char *section, const char *key) {
+        for (size_t i = 0; i < c->n_origins; i++)
+                if (streq(c->origins[i].section, section) && streq(c->origins[i].key, key))
+                        return c->origins[i].origin;
         return NULL;
 }
 

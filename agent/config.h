@@ -135,6 +135,13 @@ struct vfio_id {
         char *origin;
 };
 
+/* Where a key got its value: the last file and line that set it */
+struct config_origin {
+        char *section; /* as normalised: "global", "sriov 0000:3b:00.0", "sriov-vf 8086:1521 2", "vfio" */
+        char *key;
+        char *origin; /* "FILE:LINE" */
+};
+
 struct config {
         char **kernel_args; /* tokens; empty when kernel_args_auto */
         bool kernel_args_auto;
@@ -155,6 +162,9 @@ struct config {
         char vfio_driver[65];          /* [vfio] driver: claims [vfio] devices and ids (vfio-pci) */
         char *vfio_driver_origin;      /* "FILE:LINE" of [vfio] driver, NULL if not given */
 
+        struct config_origin *origins; /* every key given, in the order first given */
+        size_t n_origins;
+
         char **files;  /* the files that were read, in order */
         char **errors; /* "FILE:LINE: message", one per mistake */
 };
@@ -172,6 +182,9 @@ int config_load_string(const char *name, const char *text, struct config **ret);
 struct config *config_free(struct config *c);
 static inline void config_freep(struct config **c) { config_free(*c); }
 #define _cleanup_config_ _cleanup_(config_freep)
+
+/* "FILE:LINE" that set key in section (normalised), NULL: the default */
+const char *config_origin(const struct config *c, const char *section, const char *key);
 
 /* The rule for a device, by precedence, or NULL. port may be NULL (the
  * device's port is unknown: the MAC and name selectors match nothing). */

@@ -3,9 +3,15 @@
 
 #include "util.h"
 
+static bool stdout_used;
+
 void json_init(struct json *j, FILE *f) {
         *j = (struct json) { .f = f, .first = true };
+        if (f == stdout)
+                stdout_used = true;
 }
+
+bool json_stdout_used(void) { return stdout_used; }
 
 static void put_string(FILE *f, const char *s) {
         size_t left = strlen(s), k;

@@ -29,3 +29,6 @@ void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
 /* ends the document with a newline */
 void json_finish(struct json *j);
+/* Has a document been begun on stdout in this process? (main's --json
+ * error document is printed only when the command printed none) */
+bool json_stdout_used(void);

@@ -10,6 +10,8 @@
 static enum log_target target = LOG_TARGET_AUTO;
 static int max_level = LOG_NOTICE;
 static int kmsg_fd = -1;
+static bool capture;
+static char **captured;
 
 void log_set_target(enum log_target t) { target = t; }
 void log_set_max_level(int level) { max_level = level; }
@@ -32,10 +34,14 @@ void log_open(void) {
         }
 }
 
+void log_capture_errors(void) { capture = true; }
+char *const *log_captured_errors(void) { return captured; }
+
 void log_close(void) {
         if (kmsg_fd >= 0)
                 close(kmsg_fd);
         kmsg_fd = -1;
+        captured = strv_free(captured);
 }
 
 int log_internal(int level, int err, const char *fmt, ...) {
@@ -45,7 +51,7 @@ int log_internal(int level, int err, const char *fmt, ...) {
 
         if (err < 0)
                 err = -err;
-        if (level > max_level)
+        if (level > max_level && !(capture && level <= LOG_ERR))
                 return -err;
         if (target == LOG_TARGET_AUTO)
                 log_open();
@@ -58,6 +64,10 @@ int log_internal(int level, int err, const char *fmt, ...) {
         for (char *p = msg; *p; p++)
                 if (*p == '\n')
                         *p = ' ';
+        if (capture && level <= LOG_ERR)
+                (void) strv_extend(&captured, msg); /* out of memory: the line is still logged */
+        if (level > max_level)
+                goto out;
 
         if (target == LOG_TARGET_KMSG) {
                 char prefix[16];

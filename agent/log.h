@@ -15,6 +15,10 @@ void log_set_target(enum log_target t);
 void log_set_max_level(int level);
 void log_open(void);
 void log_close(void);
+/* Keep a copy of every error line from now on (--json: the error document
+ * lists them); the copies, NULL-terminated, or NULL if none */
+void log_capture_errors(void);
+char *const *log_captured_errors(void);
 
 /* Logs one line "vfpt: ..." at syslog priority level. Returns -abs(err) so
  * callers can "return log_error_errno(r, ...)". With err, %m in fmt is its

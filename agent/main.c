@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "json.h"
 #include "log.h"
 #include "paths.h"
 
@@ -48,9 +49,9 @@ static void usage(FILE *f) {
                 fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].help);
         fprintf(f, "\nOptions:\n"
                    "  -c, --config FILE  read FILE and FILE.d/*.conf instead of /etc/vfpt.conf\n"
-                   "  -j, --json         one JSON document on stdout\n"
+                   "  -j, --json         one JSON document on stdout, on errors too\n"
                    "  -v, --verbose      more log output (repeat for debug)\n"
-                   "  -q, --quiet        errors only\n"
+                   "  -q, --quiet        errors only on stderr (no warnings); stdout as ever\n"
                    "  -h, --help         this text; COMMAND --help for a command's own\n"
                    "\nExit status: 0 done/matches, 1 drift, 2 usage or bad input, 3 apply incomplete.\n");
 }
@@ -63,8 +64,36 @@ static int cmd_version(struct context *ctx, int argc, char **argv) {
                 log_error("version: unexpected argument '%s'", argv[r]);
                 return EXIT_USAGE;
         }
-        printf("vfpt %s\n", VFPT_VERSION);
+        if (ctx->json) {
+                struct json j;
+                json_init(&j, stdout);
+                json_object_begin(&j, NULL);
+                json_string(&j, "version", VFPT_VERSION);
+                json_object_end(&j);
+                json_finish(&j);
+        } else
+                printf("vfpt %s\n", VFPT_VERSION);
         return EXIT_OK;
+}
+
+/* --json: a command that printed no document (bad usage, a bad config, a
+ * failure before its output) prints this one, so a JSON consumer always has
+ * one: {"command": "plan", "exit": 2, "errors": ["..."]}. Not for udev and
+ * initramfs-hook (their callers read no stdout) nor for --help texts. */
+static void json_error_document(const struct context *ctx, const char *command, int rc) {
+        struct json j;
+        if (!ctx->json || json_stdout_used() || streq_ptr(command, "udev") || streq_ptr(command, "initramfs-hook"))
+                return;
+        json_init(&j, stdout);
+        json_object_begin(&j, NULL);
+        json_string(&j, "command", command);
+        json_int(&j, "exit", rc);
+        json_array_begin(&j, "errors");
+        for (char *const *e = log_captured_errors(); e && *e; e++)
+                json_string(&j, NULL, *e);
+        json_array_end(&j);
+        json_object_end(&j);
+        json_finish(&j);
 }
 
 /* Like util-linux's close_stdout(): output that could not be written (a
@@ -119,30 +148,37 @@ int main(int argc, char **argv) {
                 if (c == '?' || c == ':') {
                         log_error("unknown option or missing argument '%s'", argv[optind - 1]);
                         usage(stderr);
-                        return EXIT_USAGE;
+                        json_error_document(&ctx, NULL, EXIT_USAGE);
+                        return close_stdout(EXIT_USAGE, 0, NULL);
                 }
                 cli_common_option(&ctx, c, optarg);
         }
         if (optind >= argc) {
                 log_error("no command given");
                 usage(stderr);
-                return EXIT_USAGE;
+                json_error_document(&ctx, NULL, EXIT_USAGE);
+                return close_stdout(EXIT_USAGE, 0, NULL);
         }
         /* bad environment: one line and exit 2, except for udev, which
          * never fails an event (it logs and goes on with the defaults) */
         const char *why = environment_problem();
         if (why) {
                 log_error("%s", why);
-                if (!streq(argv[optind], "udev"))
-                        return EXIT_USAGE;
+                if (!streq(argv[optind], "udev")) {
+                        json_error_document(&ctx, argv[optind], EXIT_USAGE);
+                        return close_stdout(EXIT_USAGE, 0, NULL);
+                }
         }
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 if (streq(argv[optind], commands[i].name)) {
                         r = commands[i].fn(&ctx, argc - optind, argv + optind);
+                        if (r != EXIT_OK && !streq(commands[i].name, "help"))
+                                json_error_document(&ctx, commands[i].name, r);
                         r = close_stdout(r, argc - optind, argv + optind);
                         log_close();
                         return r;
                 }
         log_error("unknown command '%s'; 'vfpt help' lists them", argv[optind]);
-        return EXIT_USAGE;
+        json_error_document(&ctx, argv[optind], EXIT_USAGE);
+        return close_stdout(EXIT_USAGE, 0, NULL);
 }

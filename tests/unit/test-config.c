@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "tap.h"
@@ -392,6 +393,152 @@ static void test_vfio_nodes(void) {
         config_free(c);
 }
 
+
+/* vfpt.conf(5): '#' or ';' after a blank starts a comment, for every key:
+ * kernel_args too (it used to carry "# required for VFIO" into GRUB) */
+static void test_inline_comments(void) {
+        int r;
+        struct config *c = load_str("[global]\n"
+                                    "kernel_args = intel_iommu=on iommu=pt # required for VFIO\n"
+                                    "iommu_group = group ; the GPU's audio function too\n"
+                                    "[sriov 0000:3b:00.0] # the uplink card\n"
+                                    "num_vfs = 4 # four guests\n"
+                                    "[vfio]\n"
+                                    "devices = 0000:08:00.0 # the GPU\n"
+                                    "   0000:08:00.1 # its audio\n",
+                                    &r);
+        CHECK(r == 0);
+        CHECK(c && strv_length(c->kernel_args) == 2);
+        CHECK(c && c->kernel_args && streq(c->kernel_args[1], "iommu=pt"));
+        CHECK(c && c->iommu_group == GROUP_GROUP);
+        CHECK(c && c->n_sriov == 1 && c->sriov[0].num_vfs == 4);
+        CHECK(c && c->n_vfio_devices == 2);
+        config_free(c);
+        /* without a blank before it, '#' is part of the value */
+        c = load_str("[sriov 0000:3b:00.0]\nnum_vfs = 4#four\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:2: num_vfs: '4#four' is not a decimal number");
+        config_free(c);
+}
+
+/* kernel_args splits on commas as every list does, but a comma inside one
+ * argument is the kernel's option list: kept; before NAME=: ambiguous */
+static void test_kernel_args_commas(void) {
+        int r;
+        struct config *c = load_str("[global]\nkernel_args = intel_iommu=on, iommu=pt\n", &r);
+        CHECK(r == 0 && strv_length(c->kernel_args) == 2);
+        CHECK(c && c->kernel_args && streq(c->kernel_args[0], "intel_iommu=on") && streq(c->kernel_args[1], "iommu=pt"));
+        config_free(c);
+        c = load_str("[global]\nkernel_args = intel_iommu=on,igfx_off iommu=off,pt\n", &r);
+        CHECK(r == 0 && strv_length(c->kernel_args) == 2);
+        CHECK(c && c->kernel_args && streq(c->kernel_args[0], "intel_iommu=on,igfx_off") &&
+              streq(c->kernel_args[1], "iommu=off,pt"));
+        config_free(c);
+        c = load_str("[global]\nkernel_args = intel_iommu=on,iommu=pt\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:2: kernel_args: 'intel_iommu=on,iommu=pt': cannot tell whether 'iommu=' after the "
+                        "comma is an argument of its own or an option of intel_iommu (the kernel reads a comma as "
+                        "the option list of one argument, as in iommu=off,pt); separate arguments with blanks: "
+                        "intel_iommu=on iommu=pt");
+        config_free(c);
+}
+
+/* A FIFO among the drop-ins: refused at once, not read until a writer comes */
+static void test_fifo_dropin(void) {
+        char main_path[256], d[256], fifo[300], want[400];
+        struct config *c = NULL;
+        snprintf(main_path, sizeof(main_path), "%s/fifo.conf", tmpdir);
+        snprintf(d, sizeof(d), "%s/fifo.conf.d", tmpdir);
+        snprintf(fifo, sizeof(fifo), "%s/50-pipe.conf", d);
+        mkdir(d, 0755);
+        write_file("fifo.conf", "[global]\niommu_group = warn\n");
+        CHECK(mkfifo(fifo, 0644) == 0);
+        alarm(10); /* a hang is a failure, not a stuck test run */
+        int r = config_load(main_path, &c);
+        alarm(0);
+        CHECK(r == -EINVAL);
+        snprintf(want, sizeof(want), "%s: is a FIFO, not a regular file; refusing to read it", fifo);
+        CHECK_ERRORS(c, want);
+        config_free(c);
+}
+
+/* as inih takes them: CRLF line ends and a UTF-8 byte order mark */
+static void test_crlf_and_bom(void) {
+        int r;
+        struct config *c = load_str("\xef\xbb\xbf[global]\r\n"
+                                    "iommu_group = warn\r\n"
+                                    "\r\n"
+                                    "[sriov 0000:3b:00.0]\r\n"
+                                    "num_vfs = 2\r\n"
+                                    "vf_driver = vfio-pci\r\n"
+                                    "[vfio]\r\n"
+                                    "devices = 0000:08:00.0\r\n"
+                                    "  0000:08:00.1\r\n",
+                                    &r);
+        CHECK(r == 0);
+        CHECK_ERRORS(c, NULL);
+        CHECK(c && c->iommu_group == GROUP_WARN && c->n_sriov == 1 && c->sriov[0].num_vfs == 2 &&
+              c->sriov[0].vf_driver == VF_DRIVER_VFIO && c->n_vfio_devices == 2);
+        config_free(c);
+}
+
+/* An indented key under a section is read as more of the key above */
+static void test_indented_keys(void) {
+        int r;
+        struct config *c = load_str("[sriov 0000:3b:00.0]\n"
+                                    "  num_vfs = 4\n"
+                                    "  vf_driver = vfio-pci\n"
+                                    "[vfio]\n"
+                                    "  devices = 0000:08:00.0\n"
+                                    "  ids = 10de:1db6\n",
+                                    &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:3: indented 'vf_driver = vfio-pci' is read as a continuation of num_vfs (an indented "
+                        "line continues the key above); start vf_driver at the beginning of the line",
+                     "t.conf:6: indented 'ids = 10de:1db6' is read as a continuation of devices (an indented "
+                        "line continues the key above); start ids at the beginning of the line");
+        config_free(c);
+        /* a kernel parameter continuing kernel_args is no key of vfpt's */
+        c = load_str("[global]\nkernel_args = intel_iommu=on\n  iommu=pt\n", &r);
+        CHECK(r == 0 && strv_length(c->kernel_args) == 2);
+        config_free(c);
+}
+
+/* /dev/vfio/N open to every user: refused */
+static void test_world_accessible_mode(void) {
+        int r;
+        struct config *c = load_str("[vfio]\nmode = 0777\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:2: mode: 0777 lets every user open /dev/vfio/N and take the device; give access "
+                        "through a group instead (group = kvm, mode = 0660)");
+        config_free(c);
+        c = load_str("[vfio]\nmode = 0666\n", &r);
+        CHECK(r == -EINVAL);
+        config_free(c);
+        c = load_str("[vfio]\nmode = 0660\n", &r);
+        CHECK(r == 0);
+        config_free(c);
+}
+
+/* Which file and line set each key: the drop-in that won */
+static void test_origins(void) {
+        char main_path[256], d[256], want[400];
+        struct config *c = NULL;
+        snprintf(main_path, sizeof(main_path), "%s/prov.conf", tmpdir);
+        snprintf(d, sizeof(d), "%s/prov.conf.d", tmpdir);
+        mkdir(d, 0755);
+        write_file("prov.conf", "[global]\niommu_group = warn\nkernel_args = iommu=pt\n[sriov 0000:3b:00.0]\nnum_vfs = 4\n");
+        write_file("prov.conf.d/10-x.conf", "[sriov 3b:00.0]\n\nnum_vfs = 8\n");
+        int r = config_load(main_path, &c);
+        CHECK(r == 0);
+        snprintf(want, sizeof(want), "%s:2", main_path);
+        CHECK_STR(config_origin(c, "global", "iommu_group"), want);
+        snprintf(want, sizeof(want), "%s/10-x.conf:3", d);
+        CHECK_STR(config_origin(c, "sriov 0000:3b:00.0", "num_vfs"), want);
+        CHECK(config_origin(c, "global", "patch_grub") == NULL);
+        config_free(c);
+}
+
 int main(void) {
         if (!mkdtemp(tmpdir))
                 return 99;
@@ -415,6 +562,13 @@ int main(void) {
         RUN(test_five_mistakes);
         RUN(test_vfio_nodes);
         RUN(test_claim_drivers);
+        RUN(test_inline_comments);
+        RUN(test_kernel_args_commas);
+        RUN(test_fifo_dropin);
+        RUN(test_crlf_and_bom);
+        RUN(test_indented_keys);
+        RUN(test_world_accessible_mode);
+        RUN(test_origins);
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
         if (system(cmd) != 0)

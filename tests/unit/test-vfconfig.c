@@ -149,8 +149,44 @@ static void test_cross_key_rules(void) {
         CHECK_ERRORS(c, "t.conf:1: [sriov 0000:3b:00.0]: qos needs a vlan",
                      "t.conf:1: [sriov 0000:3b:00.0]: max_tx_rate 50 is below min_tx_rate 100",
                      "t.conf:1: [sriov 0000:3b:00.0]: vf_mac_base 02:00:00:ff:ff:fe plus 3 VFs runs past the last 3 bytes",
-                     "t.conf:10: [sriov-vf 0000:3b:00.0 2]: mac 02:00:00:00:00:09 is VF 0's too",
-                     "t.conf:14: [sriov 0000:3c:00.0]: vlan_proto needs a vlan");
+                     "t.conf:14: [sriov 0000:3c:00.0]: vlan_proto needs a vlan",
+                     "t.conf:10: [sriov-vf 0000:3b:00.0 2]: mac 02:00:00:00:00:09 is VF 0's too");
+        config_free(c);
+}
+
+/* vfpt.conf(5): two VFs with one MAC are an error, whichever way each got it */
+static void test_duplicate_macs_any_pair(void) {
+        int r;
+        /* an explicit mac at a lower index equal to what vf_mac_base gives VF 2 */
+        struct config *c = load_str("[sriov 0000:3b:00.0]\n"      /* 1 */
+                                    "num_vfs = 4\n"
+                                    "vf_mac_base = 02:00:00:00:00:10\n"
+                                    "[sriov-vf 0000:3b:00.0 0]\n" /* 4 */
+                                    "mac = 02:00:00:00:00:12\n",
+                                    &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:4: [sriov-vf 0000:3b:00.0 0]: mac 02:00:00:00:00:12 is VF 2's too (from vf_mac_base)");
+        config_free(c);
+        /* two PFs whose vf_mac_base ranges overlap: said once */
+        c = load_str("[sriov 0000:3b:00.0]\nnum_vfs = 4\nvf_mac_base = 02:00:00:00:00:10\n"
+                     "[sriov 0000:3c:00.0]\nnum_vfs = 4\nvf_mac_base = 02:00:00:00:00:12\n",
+                     &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:4: [sriov 0000:3c:00.0]: vf_mac_base gives VF 0 mac 02:00:00:00:00:12, which VF 2 of "
+                        "[sriov 0000:3b:00.0] has too (from its vf_mac_base)");
+        config_free(c);
+        /* an explicit mac on another PF's VF */
+        c = load_str("[sriov 0000:3b:00.0]\nnum_vfs = 2\n[sriov-vf 0000:3b:00.0 1]\nmac = 02:00:00:00:00:07\n"
+                     "[sriov 0000:3c:00.0]\nnum_vfs = 2\n[sriov-vf 0000:3c:00.0 0]\nmac = 02:00:00:00:00:07\n",
+                     &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:7: [sriov-vf 0000:3c:00.0 0]: mac 02:00:00:00:00:07 is VF 1's of [sriov 0000:3b:00.0] too");
+        config_free(c);
+        /* distinct MACs pass */
+        c = load_str("[sriov 0000:3b:00.0]\nnum_vfs = 4\nvf_mac_base = 02:00:00:00:00:10\n"
+                     "[sriov-vf 0000:3b:00.0 0]\nmac = 02:00:00:00:00:20\n",
+                     &r);
+        CHECK(r == 0);
         config_free(c);
 }
 
@@ -158,6 +194,7 @@ int main(void) {
         RUN(test_all_vfs_and_one);
         RUN(test_sriov_vf_before_and_in_dropin_order);
         RUN(test_mistakes);
+        RUN(test_duplicate_macs_any_pair);
         RUN(test_cross_key_rules);
         TEST_MAIN_END();
 }
