@@ -359,7 +359,7 @@ static void json_members_check(struct json *j, const struct grub_run *run) {
         json_bool(j, "changed", false);
         json_array_begin(j, "args");
         for (char **w = run->want; *w; w++) {
-                int i = cmdline_find_last(run->params, *w);
+                int i = cmdline_conflict(run->params, *w);
                 json_object_begin(j, NULL);
                 json_string(j, "arg", *w);
                 json_bool(j, "in_effect", cmdline_satisfies(run->params, *w));
@@ -393,9 +393,9 @@ static void json_members_apply(struct json *j, const struct grub_run *run) {
 
 static void print_check(const struct grub_run *run) {
         for (char **w = run->want; *w; w++) {
-                int i = cmdline_find_last(run->params, *w);
+                int i = cmdline_conflict(run->params, *w);
                 if (cmdline_satisfies(run->params, *w) && !run->created)
-                        printf("%s: %s in effect\n", arg_file(run, i), *w);
+                        printf("%s: %s in effect\n", arg_file(run, cmdline_find_last(run->params, *w)), *w);
                 else if (cmdline_satisfies(run->params, *w))
                         printf("%s: %s MISSING: the file does not exist\n", run->file, *w);
                 else if (i >= 0)
