@@ -34,7 +34,10 @@ struct grub_run {
         int *src;                  /* GRUB: the file (idx) each of params is written in, -1 if several */
         struct grub_file *g;       /* GRUB: the sequence as sh sources it */
         char *line;                /* kernel command line file: its line */
-        bool created;              /* ... which does not exist yet (kernel-install takes /proc/cmdline) */
+        bool created;              /* ... which does not exist yet */
+        char *base_source;         /* ... its line then taken from this file */
+        char **dropped;            /* ... less these one-off parameters */
+        char *no_source;           /* ... or why nothing will do */
         char **changed;            /* files rewritten, each with its backup */
         bool cmdline_mode, bls, satisfied, regenerated;
         const char *tool;
@@ -47,6 +50,9 @@ static void grub_run_done(struct grub_run *run) {
         strv_free(run->changed);
         free(run->src);
         free(run->line);
+        free(run->base_source);
+        strv_free(run->dropped);
+        free(run->no_source);
         grub_free(run->g);
         bootloader_free(run->bl);
 }
@@ -105,31 +111,72 @@ static int load_grub_files(struct grub_run *run, char *const *files) {
         return EXIT_OK;
 }
 
-/* kernel-install's line as it would take it when /etc/kernel/cmdline does
- * not exist: /usr/lib/kernel/cmdline, else this boot's minus what the boot
- * loader adds (BOOT_IMAGE=, initrd=) */
-static int default_kernel_cmdline(char **ret) {
-        _cleanup_free_ char *lib = path_rooted(USR_LIB_KERNEL_CMDLINE);
-        _cleanup_strv_free_ char **have = NULL;
-        _cleanup_free_ char *line = NULL;
+/* Does vfpt run on the normal boot of the system it configures? Not under
+ * $VFPT_ROOT (an image build: /proc is the build machine's), not in a
+ * chroot (an installer's %post: / is not pid 1's), not in the initramfs.
+ * NULL if so, else why not. */
+static const char *not_this_boot(void) {
+        struct stat root, init;
+        if (*path_root())
+                return "VFPT_ROOT is a sysroot: " PROC_CMDLINE " is this machine's, not the sysroot's";
+        if (stat("/", &root) < 0 || stat(PROC_PID1_ROOT, &init) < 0)
+                return "cannot tell whether this is a chroot (" PROC_PID1_ROOT " unreadable)";
+        if (root.st_dev != init.st_dev || root.st_ino != init.st_ino)
+                return "in a chroot: " PROC_CMDLINE " is the outer system's";
+        if (access(path_initrd_release(), F_OK) == 0)
+                return "in the initramfs";
+        return NULL;
+}
+
+/* line without its one-off parameters; those go to *dropped */
+static int strip_oneoff(char *const *params, char **line, char ***dropped) {
+        _cleanup_strv_free_ char **keep = NULL;
+        int r;
+        for (char *const *w = params; *w; w++)
+                if ((r = strv_extend(cmdline_is_oneoff(*w) ? dropped : &keep, *w)) < 0)
+                        return r;
+        *line = strv_join(keep, " ");
+        return *line ? 0 : -ENOMEM;
+}
+
+/* What /etc/kernel/cmdline starts from when it does not exist: a source
+ * that describes the installed system, one-off parameters dropped:
+ * /usr/lib/kernel/cmdline (kernel-install's own fallback), the default
+ * boot entry's options, or /proc/cmdline on this system's own normal boot.
+ * 0 with run->line/base_source set; -ENOENT with *why when none will do. */
+static int default_kernel_cmdline(struct grub_run *run, char **why) {
+        _cleanup_free_ char *lib = path_rooted(USR_LIB_KERNEL_CMDLINE), *text = NULL, *src = NULL;
+        _cleanup_strv_free_ char **params = NULL;
+        const char *bad, *no;
+        int r;
+
         if (!lib)
                 return -ENOMEM;
-        if (read_one_line(lib, ret) >= 0)
-                return 0;
-        int r = host_cmdline(&have);
+        if (read_one_line(lib, &text) >= 0) {
+                src = TAKE_PTR(lib);
+                r = cmdline_split(text, &params);
+        } else if (bootcfg_next_boot(&params, &src) >= 0 && src) {
+                r = 0;
+        } else if ((no = not_this_boot())) {
+                *why = strdupf("no boot entry to take it from, and %s", no);
+                return *why ? -ENOENT : -ENOMEM;
+        } else {
+                r = host_cmdline(&params);
+                src = strdup(PROC_CMDLINE);
+                if (r >= 0 && !src)
+                        r = -ENOMEM;
+        }
         if (r < 0)
                 return r;
-        for (char **w = have; *w; w++) {
-                if (strncmp(*w, "BOOT_IMAGE=", 11) == 0 || strncmp(*w, "initrd=", 7) == 0)
-                        continue;
-                char *j = strdupf("%s%s%s", line ?: "", line ? " " : "", *w);
-                if (!j)
-                        return -ENOMEM;
-                free(line);
-                line = j;
+        if ((bad = cmdline_not_normal(params))) {
+                *why = strdupf("%s has %s: not the system's normal boot", src, bad);
+                return *why ? -ENOENT : -ENOMEM;
         }
-        *ret = line ? TAKE_PTR(line) : strdup("");
-        return *ret ? 0 : -ENOMEM;
+        r = strip_oneoff(params, &run->line, &run->dropped);
+        if (r < 0)
+                return r;
+        run->base_source = TAKE_PTR(src);
+        return 0;
 }
 
 /* /etc/kernel/cmdline: one line of kernel parameters */
@@ -138,7 +185,16 @@ static int load_cmdline_file(struct grub_run *run) {
         int r = read_file(run->file, 64 * 1024, &text, NULL);
         if (r == -ENOENT) {
                 run->created = true;
-                r = default_kernel_cmdline(&text);
+                r = default_kernel_cmdline(run, &run->no_source);
+                if (r == -ENOENT)
+                        r = strv_split_ws("", &run->params);
+                if (r >= 0 && !run->params)
+                        r = cmdline_split(run->line, &run->params);
+                if (r < 0) {
+                        log_error_errno(r, "%s: %m", run->file);
+                        return EXIT_USAGE;
+                }
+                return EXIT_OK;
         }
         if (r < 0) {
                 log_error_errno(r, "%s: cannot read: %m", run->file);
@@ -240,7 +296,7 @@ static int write_one(struct grub_run *run, const char *file, const char *text, s
                         log_error_errno(r, "%s: cannot create: %m", file);
                         return EXIT_PARTIAL;
                 }
-                log_info("%s: created with kernel_args", file);
+                log_info("%s: created from %s with kernel_args", file, run->base_source);
                 return strv_extend(&run->changed, file) < 0 ? EXIT_PARTIAL : EXIT_OK;
         }
         r = atomic_replace_full(file, text, len, BACKUP_SUFFIX, &replaced);
@@ -262,6 +318,14 @@ static int edit_files(struct grub_run *run) {
         const char *why = NULL;
         int r;
 
+        if (run->cmdline_mode && run->created && !run->base_source) {
+                _cleanup_free_ char *args = strv_join(run->want, " ");
+                log_error("%s: does not exist, and nothing tells this system's own kernel command line (%s); "
+                          "write it by hand: one line with the installed system's root= and other parameters "
+                          "and %s, then run vfpt grub apply again; nothing changed",
+                          run->file, run->no_source ?: "no source", args ?: "kernel_args");
+                return EXIT_USAGE;
+        }
         if (run->cmdline_mode) {
                 _cleanup_free_ char *patched = NULL, *out = NULL;
                 r = cmdline_string_patch(run->line, run->want, &patched);
@@ -352,6 +416,8 @@ static void json_bootloader(struct json *j, const struct grub_run *run) {
         json_array_end(j);
 }
 
+static void json_created_from(struct json *j, const struct grub_run *run);
+
 static void json_members_check(struct json *j, const struct grub_run *run) {
         json_string(j, "file", run->file);
         json_bootloader(j, run);
@@ -368,10 +434,32 @@ static void json_members_check(struct json *j, const struct grub_run *run) {
                 json_object_end(j);
         }
         json_array_end(j);
+        json_created_from(j, run);
         json_array_begin(j, "stale_boot_entries");
         for (char **f = run->entries; f && *f; f++)
                 json_string(j, NULL, *f);
         json_array_end(j);
+}
+
+/* where a new /etc/kernel/cmdline took each part from */
+static void json_created_from(struct json *j, const struct grub_run *run) {
+        if (!run->created) {
+                json_null(j, "created_from");
+                return;
+        }
+        json_object_begin(j, "created_from");
+        json_string(j, "source", run->base_source);
+        json_string(j, "line", run->base_source ? run->line : NULL);
+        json_array_begin(j, "one_off_left_out");
+        for (char **f = run->dropped; f && *f; f++)
+                json_string(j, NULL, *f);
+        json_array_end(j);
+        json_array_begin(j, "from_kernel_args");
+        for (char **f = run->want; f && *f; f++)
+                json_string(j, NULL, *f);
+        json_array_end(j);
+        json_string(j, "refused", run->no_source);
+        json_object_end(j);
 }
 
 static void json_members_apply(struct json *j, const struct grub_run *run) {
@@ -389,6 +477,7 @@ static void json_members_apply(struct json *j, const struct grub_run *run) {
                 json_string(j, NULL, *f);
         json_array_end(j);
         json_string(j, "regenerated_with", run->tool);
+        json_created_from(j, run);
 }
 
 static void print_check(const struct grub_run *run) {
@@ -396,8 +485,12 @@ static void print_check(const struct grub_run *run) {
                 int i = cmdline_conflict(run->params, *w);
                 if (cmdline_satisfies(run->params, *w) && !run->created)
                         printf("%s: %s in effect\n", arg_file(run, cmdline_find_last(run->params, *w)), *w);
-                else if (cmdline_satisfies(run->params, *w))
-                        printf("%s: %s MISSING: the file does not exist\n", run->file, *w);
+                else if (run->created && run->base_source)
+                        printf("%s: %s MISSING: the file does not exist (apply creates it from %s)\n", run->file,
+                               *w, run->base_source);
+                else if (run->created)
+                        printf("%s: %s MISSING: the file does not exist, and nothing tells what else it should "
+                               "hold (%s): write it by hand\n", run->file, *w, run->no_source);
                 else if (i >= 0)
                         printf("%s: %s MISSING: %s is in force\n", arg_file(run, i), *w, run->params[i]);
                 else
@@ -409,8 +502,12 @@ static void print_check(const struct grub_run *run) {
 
 static void print_apply(const struct grub_run *run) {
         for (char **f = run->changed; f && *f; f++)
-                if (run->created)
-                        printf("%s: created\n", *f);
+                if (run->created) {
+                        _cleanup_free_ char *args = strv_join(run->want, " "), *drop = strv_join(run->dropped, " ");
+                        printf("%s: created: \"%s\" from %s%s%s%s, \"%s\" from kernel_args\n", *f, run->line,
+                               run->base_source, run->dropped ? " (one-off parameters left out: " : "",
+                               run->dropped ? drop : "", run->dropped ? ")" : "", args ?: "");
+                }
                 else
                         printf("%s: updated (backup: %s%s)\n", *f, *f, BACKUP_SUFFIX);
         if (!run->changed)
