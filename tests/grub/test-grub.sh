@@ -600,5 +600,18 @@ test_status_next_boot_systemd_boot() {
 	[[ $OUT == *"reboot required: the next boot adds intel_iommu=on iommu=pt ($R/efi/loader/entries/0123abcd-6.8.5-301.fc40.x86_64.conf)"* ]] || fail "$OUT"
 }
 
+# CentOS 7 on legacy BIOS: grub.cfg boots with linux16; its arguments are read too
+test_status_next_boot_linux16() {
+	. "$HERE/../fixture/host.sh"
+	fx_init "$TMP/fx"
+	echo "BOOT_IMAGE=/vmlinuz-3.10.0-1160.el7.x86_64 root=/dev/mapper/centos-root ro rhgb quiet" >"$FX/proc/cmdline"
+	sysroot centos7.grub
+	fake_tool grub2-mkconfig
+	mkdir -p "$R/boot/grub2"
+	printf "set default=\"\${saved_entry}\"\nmenuentry 'CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)' {\n\tlinux16 /vmlinuz-3.10.0-1160.el7.x86_64 root=/dev/mapper/centos-root ro rhgb quiet intel_iommu=on iommu=pt\n\tinitrd16 /initramfs-3.10.0-1160.el7.x86_64.img\n}\n" >"$R/boot/grub2/grub.cfg"
+	UMOCKDEV_DIR=$FX LD_PRELOAD=libumockdev-preload.so.0 VFPT_ROOT=$R expect_rc 1 "$VFPT" --config "$TMP/vfpt.conf" status
+	[[ $OUT == *"reboot required: the next boot adds intel_iommu=on iommu=pt ($R/boot/grub2/grub.cfg)"* ]] || fail "$OUT"
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
 finish
