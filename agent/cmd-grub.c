@@ -4,6 +4,7 @@
  * /etc/kernel/cmdline for systemd-boot, kernel-install, proxmox-boot-tool. */
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -39,6 +40,7 @@ struct grub_run {
         char **dropped;            /* ... less these one-off parameters */
         char *no_source;           /* ... or why nothing will do */
         char **changed;            /* files rewritten, each with its backup */
+        char **backups;            /* ... at their real path, in the same order (none for a created file) */
         bool cmdline_mode, bls, satisfied, regenerated;
         const char *tool;
 };
@@ -48,6 +50,7 @@ static void grub_run_done(struct grub_run *run) {
         strv_free(run->params);
         strv_free(run->entries);
         strv_free(run->changed);
+        strv_free(run->backups);
         free(run->src);
         free(run->line);
         free(run->base_source);
@@ -299,18 +302,30 @@ static int write_one(struct grub_run *run, const char *file, const char *text, s
                 log_info("%s: created from %s with kernel_args", file, run->base_source);
                 return strv_extend(&run->changed, file) < 0 ? EXIT_PARTIAL : EXIT_OK;
         }
+        /* a symlink is edited where it points, and its backup is made there */
+        char real[PATH_MAX];
+        if (!realpath(file, real)) {
+                log_error_errno(-errno, "%s: cannot write: %m; the file is unchanged", file);
+                return EXIT_PARTIAL;
+        }
+        _cleanup_free_ char *backup = strdupf("%s%s", real, BACKUP_SUFFIX);
+        if (!backup)
+                return EXIT_PARTIAL;
         r = atomic_replace_full(file, text, len, BACKUP_SUFFIX, &replaced);
         if (r < 0 && replaced) {
-                log_error_errno(r, "%s: written (previous content in %s%s), but syncing its directory failed: %m; "
-                                "the change may not survive a crash", file, file, BACKUP_SUFFIX);
+                log_error_errno(r, "%s: written, but its backup %s or the sync of its directory failed: %m; "
+                                "the change may not survive a crash", file, backup);
                 return EXIT_PARTIAL;
         }
         if (r < 0) {
-                log_error_errno(r, "%s: cannot write: %m; the file is unchanged", file);
+                log_error_errno(r, "%s: cannot write%s: %m; the file is unchanged", file,
+                                r == -EPERM ? " (immutable? lsattr says)" : "");
                 return EXIT_PARTIAL;
         }
-        log_info("%s: kernel_args added; previous content in %s%s", file, file, BACKUP_SUFFIX);
-        return strv_extend(&run->changed, file) < 0 ? EXIT_PARTIAL : EXIT_OK;
+        log_info("%s: kernel_args added; previous content in %s", file, backup);
+        if (strv_extend(&run->changed, file) < 0 || strv_push(&run->backups, TAKE_PTR(backup)) < 0)
+                return EXIT_PARTIAL;
+        return EXIT_OK;
 }
 
 /* the edit of what the boot loader reads, each changed file written */
@@ -463,11 +478,14 @@ static void json_created_from(struct json *j, const struct grub_run *run) {
 }
 
 static void json_members_apply(struct json *j, const struct grub_run *run) {
-        _cleanup_free_ char *backup = run->changed && !run->created ? strdupf("%s%s", run->changed[0], BACKUP_SUFFIX) : NULL;
         json_string(j, "file", run->file);
         json_bootloader(j, run);
         json_bool(j, "changed", run->changed || run->entries);
-        json_string(j, "backup", backup);
+        json_string(j, "backup", run->backups ? run->backups[0] : NULL);
+        json_array_begin(j, "backups");
+        for (char **f = run->backups; f && *f; f++)
+                json_string(j, NULL, *f);
+        json_array_end(j);
         json_array_begin(j, "files_changed");
         for (char **f = run->changed; f && *f; f++)
                 json_string(j, NULL, *f);
@@ -501,19 +519,20 @@ static void print_check(const struct grub_run *run) {
 }
 
 static void print_apply(const struct grub_run *run) {
-        for (char **f = run->changed; f && *f; f++)
+        for (size_t i = 0; run->changed && run->changed[i]; i++) {
+                char *const *f = run->changed + i;
                 if (run->created) {
                         _cleanup_free_ char *args = strv_join(run->want, " "), *drop = strv_join(run->dropped, " ");
                         printf("%s: created: \"%s\" from %s%s%s%s, \"%s\" from kernel_args\n", *f, run->line,
                                run->base_source, run->dropped ? " (one-off parameters left out: " : "",
                                run->dropped ? drop : "", run->dropped ? ")" : "", args ?: "");
-                }
-                else
-                        printf("%s: updated (backup: %s%s)\n", *f, *f, BACKUP_SUFFIX);
+                } else
+                        printf("%s: updated (backup: %s)\n", *f, run->backups[i]);
+        }
         if (!run->changed)
                 printf("%s: already has the kernel arguments, left as it is\n", run->file);
-        for (char **f = run->entries; f && *f; f++)
-                printf("%s: updated\n", *f);
+        for (char **e = run->entries; e && *e; e++)
+                printf("%s: updated\n", *e);
         if (run->regenerated && run->tool)
                 printf("boot configuration regenerated with %s\n", run->tool);
 }
