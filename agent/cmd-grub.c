@@ -270,7 +270,8 @@ static int patch_entries(struct grub_run *run, bool dry, char **failed) {
 
 static int grub_check(struct grub_run *run) {
         _cleanup_free_ char *failed = NULL;
-        int k = patch_entries(run, true, &failed);
+        /* --file: that file alone */
+        int k = run->bl ? patch_entries(run, true, &failed) : 0;
         if (k < 0) {
                 log_error_errno(k, "%s: %m", failed ?: "boot entries");
                 return EXIT_USAGE;
@@ -328,6 +329,36 @@ static int write_one(struct grub_run *run, const char *file, const char *text, s
         return EXIT_OK;
 }
 
+/* file i of the sequence is the same real file as an earlier one */
+static bool same_as_earlier(const struct grub_run *run, unsigned i) {
+        struct stat a, b;
+        if (stat(grub_nth(run->g, i)->path, &a) < 0)
+                return false;
+        for (unsigned k = 0; k < i; k++)
+                if (stat(grub_nth(run->g, k)->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+                        return true;
+        return false;
+}
+
+static int same_file_check(const struct grub_run *run, char **texts, const size_t *lens) {
+        for (unsigned i = 0; i <= run->g->idx; i++)
+                for (unsigned k = 0; k < i; k++) {
+                        struct stat a, b;
+                        const char *pi = grub_nth(run->g, i)->path, *pk = grub_nth(run->g, k)->path;
+                        if (stat(pi, &a) < 0 || stat(pk, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                                continue;
+                        if (!texts[i] && !texts[k])
+                                continue;
+                        if (texts[i] && texts[k] && lens[i] == lens[k] && memcmp(texts[i], texts[k], lens[i]) == 0)
+                                continue;
+                        log_error("%s: the same file as %s (a link), sourced twice; the edit it needs differs "
+                                  "between the two: edit it by hand, or make it a file of its own; nothing changed",
+                                  pi, pk);
+                        return EXIT_USAGE;
+                }
+        return EXIT_OK;
+}
+
 /* the edit of what the boot loader reads, each changed file written */
 static int edit_files(struct grub_run *run) {
         const char *why = NULL;
@@ -361,9 +392,12 @@ static int edit_files(struct grub_run *run) {
                 log_error("%s: cannot edit safely: %s; the file is unchanged", run->file, why ?: strerror(-r));
                 return EXIT_USAGE;
         }
-        r = EXIT_OK;
+        /* a file sourced twice (a drop-in symlinked to another): one real
+         * file, edited once; only when the edit verified is the same for
+         * every name of it, else the sequence read back is not the one verified */
+        r = same_file_check(run, texts, lens);
         for (unsigned i = 0; i <= run->g->idx && r == EXIT_OK; i++)
-                if (texts[i]) {
+                if (texts[i] && !same_as_earlier(run, i)) {
                         const char *f = grub_nth(run->g, i)->path;
                         r = write_one(run, f, texts[i], lens[i]);
                         if (r != EXIT_OK && run->changed)
@@ -383,6 +417,9 @@ static int grub_apply(struct grub_run *run, bool no_update) {
                         return r;
         }
         /* --no-update: these files only; otherwise the boot entries' own copies too */
+        /* --file: that file alone, nothing else edited, nothing regenerated */
+        if (!run->bl)
+                no_update = true;
         int k = no_update ? 0 : patch_entries(run, false, &failed);
         if (k < 0) {
                 log_error_errno(k, "%s: cannot patch: %m", failed ?: "boot entries");
@@ -609,6 +646,15 @@ int cmd_grub(struct context *ctx, int argc, char **argv) {
         r = load_config_or_report(ctx, &c);
         if (r != 0)
                 return r;
+        if (o.file && *path_root()) {
+                /* under VFPT_ROOT, --file is taken as given, not below the sysroot: say which it is */
+                char real[PATH_MAX];
+                const char *root = path_root();
+                size_t rl = strlen(root);
+                bool inside = realpath(o.file, real) && strncmp(real, root, rl) == 0 && (!real[rl] || real[rl] == '/');
+                log_notice("%s: %s VFPT_ROOT %s (--file is used as given, not below it)", o.file,
+                         inside ? "inside" : "OUTSIDE", root);
+        }
         r = grub_load(c, o.file, &run);
         if (r == EXIT_OK)
                 r = apply ? grub_apply(&run, o.no_update) : grub_check(&run);
