@@ -470,6 +470,14 @@ static void json_bootloader(struct json *j, const struct grub_run *run) {
 
 static void json_created_from(struct json *j, const struct grub_run *run);
 
+/* key: [the strings of l] */
+static void json_strv(struct json *j, const char *key, char *const *l) {
+        json_array_begin(j, key);
+        for (char *const *f = l; f && *f; f++)
+                json_string(j, NULL, *f);
+        json_array_end(j);
+}
+
 static void json_members_check(struct json *j, const struct grub_run *run) {
         json_string(j, "file", run->file);
         json_bootloader(j, run);
@@ -487,10 +495,7 @@ static void json_members_check(struct json *j, const struct grub_run *run) {
         }
         json_array_end(j);
         json_created_from(j, run);
-        json_array_begin(j, "stale_boot_entries");
-        for (char **f = run->entries; f && *f; f++)
-                json_string(j, NULL, *f);
-        json_array_end(j);
+        json_strv(j, "stale_boot_entries", run->entries);
 }
 
 /* where a new /etc/kernel/cmdline took each part from */
@@ -502,14 +507,8 @@ static void json_created_from(struct json *j, const struct grub_run *run) {
         json_object_begin(j, "created_from");
         json_string(j, "source", run->base_source);
         json_string(j, "line", run->base_source ? run->line : NULL);
-        json_array_begin(j, "one_off_left_out");
-        for (char **f = run->dropped; f && *f; f++)
-                json_string(j, NULL, *f);
-        json_array_end(j);
-        json_array_begin(j, "from_kernel_args");
-        for (char **f = run->want; f && *f; f++)
-                json_string(j, NULL, *f);
-        json_array_end(j);
+        json_strv(j, "one_off_left_out", run->dropped);
+        json_strv(j, "from_kernel_args", run->want);
         json_string(j, "refused", run->no_source);
         json_object_end(j);
 }
@@ -519,18 +518,9 @@ static void json_members_apply(struct json *j, const struct grub_run *run) {
         json_bootloader(j, run);
         json_bool(j, "changed", run->changed || run->entries);
         json_string(j, "backup", run->backups ? run->backups[0] : NULL);
-        json_array_begin(j, "backups");
-        for (char **f = run->backups; f && *f; f++)
-                json_string(j, NULL, *f);
-        json_array_end(j);
-        json_array_begin(j, "files_changed");
-        for (char **f = run->changed; f && *f; f++)
-                json_string(j, NULL, *f);
-        json_array_end(j);
-        json_array_begin(j, "boot_entries_changed");
-        for (char **f = run->entries; f && *f; f++)
-                json_string(j, NULL, *f);
-        json_array_end(j);
+        json_strv(j, "backups", run->backups);
+        json_strv(j, "files_changed", run->changed);
+        json_strv(j, "boot_entries_changed", run->entries);
         json_string(j, "regenerated_with", run->tool);
         json_created_from(j, run);
 }
