@@ -726,8 +726,9 @@ static int grub_cfg_linux(const char *rel, const char *grubenv, char ***ret, cha
                         depth += strchr(l, '{') != NULL;
                 } else if (l[0] == '}') {
                         depth -= depth > 0;
-                } else if (in_default && strncmp(l, "linux", 5) == 0 && (l[5] == ' ' || l[5] == '\t' ||
-                                                                          strncmp(l + 5, "efi", 3) == 0)) {
+                } else if (in_default && strncmp(l, "linux", 5) == 0 &&
+                           (l[5] == ' ' || l[5] == '\t' || strncmp(l + 5, "efi", 3) == 0 ||
+                            strncmp(l + 5, "16", 2) == 0)) { /* linuxefi (EFI), linux16 (legacy BIOS, EL7) */
                         char *a = l + strcspn(l, " \t");
                         a += strspn(a, " \t");
                         a += strcspn(a, " \t"); /* the kernel image */

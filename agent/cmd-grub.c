@@ -4,6 +4,7 @@
  * /etc/kernel/cmdline for systemd-boot, kernel-install, proxmox-boot-tool. */
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -34,8 +35,12 @@ struct grub_run {
         int *src;                  /* GRUB: the file (idx) each of params is written in, -1 if several */
         struct grub_file *g;       /* GRUB: the sequence as sh sources it */
         char *line;                /* kernel command line file: its line */
-        bool created;              /* ... which does not exist yet (kernel-install takes /proc/cmdline) */
+        bool created;              /* ... which does not exist yet */
+        char *base_source;         /* ... its line then taken from this file */
+        char **dropped;            /* ... less these one-off parameters */
+        char *no_source;           /* ... or why nothing will do */
         char **changed;            /* files rewritten, each with its backup */
+        char **backups;            /* ... at their real path, in the same order (none for a created file) */
         bool cmdline_mode, bls, satisfied, regenerated;
         const char *tool;
 };
@@ -45,8 +50,12 @@ static void grub_run_done(struct grub_run *run) {
         strv_free(run->params);
         strv_free(run->entries);
         strv_free(run->changed);
+        strv_free(run->backups);
         free(run->src);
         free(run->line);
+        free(run->base_source);
+        strv_free(run->dropped);
+        free(run->no_source);
         grub_free(run->g);
         bootloader_free(run->bl);
 }
@@ -105,31 +114,72 @@ static int load_grub_files(struct grub_run *run, char *const *files) {
         return EXIT_OK;
 }
 
-/* kernel-install's line as it would take it when /etc/kernel/cmdline does
- * not exist: /usr/lib/kernel/cmdline, else this boot's minus what the boot
- * loader adds (BOOT_IMAGE=, initrd=) */
-static int default_kernel_cmdline(char **ret) {
-        _cleanup_free_ char *lib = path_rooted(USR_LIB_KERNEL_CMDLINE);
-        _cleanup_strv_free_ char **have = NULL;
-        _cleanup_free_ char *line = NULL;
+/* Does vfpt run on the normal boot of the system it configures? Not under
+ * $VFPT_ROOT (an image build: /proc is the build machine's), not in a
+ * chroot (an installer's %post: / is not pid 1's), not in the initramfs.
+ * NULL if so, else why not. */
+static const char *not_this_boot(void) {
+        struct stat root, init;
+        if (*path_root())
+                return "VFPT_ROOT is a sysroot: " PROC_CMDLINE " is this machine's, not the sysroot's";
+        if (stat("/", &root) < 0 || stat(PROC_PID1_ROOT, &init) < 0)
+                return "cannot tell whether this is a chroot (" PROC_PID1_ROOT " unreadable)";
+        if (root.st_dev != init.st_dev || root.st_ino != init.st_ino)
+                return "in a chroot: " PROC_CMDLINE " is the outer system's";
+        if (access(path_initrd_release(), F_OK) == 0)
+                return "in the initramfs";
+        return NULL;
+}
+
+/* line without its one-off parameters; those go to *dropped */
+static int strip_oneoff(char *const *params, char **line, char ***dropped) {
+        _cleanup_strv_free_ char **keep = NULL;
+        int r;
+        for (char *const *w = params; *w; w++)
+                if ((r = strv_extend(cmdline_is_oneoff(*w) ? dropped : &keep, *w)) < 0)
+                        return r;
+        *line = strv_join(keep, " ");
+        return *line ? 0 : -ENOMEM;
+}
+
+/* What /etc/kernel/cmdline starts from when it does not exist: a source
+ * that describes the installed system, one-off parameters dropped:
+ * /usr/lib/kernel/cmdline (kernel-install's own fallback), the default
+ * boot entry's options, or /proc/cmdline on this system's own normal boot.
+ * 0 with run->line/base_source set; -ENOENT with *why when none will do. */
+static int default_kernel_cmdline(struct grub_run *run, char **why) {
+        _cleanup_free_ char *lib = path_rooted(USR_LIB_KERNEL_CMDLINE), *text = NULL, *src = NULL;
+        _cleanup_strv_free_ char **params = NULL;
+        const char *bad, *no;
+        int r;
+
         if (!lib)
                 return -ENOMEM;
-        if (read_one_line(lib, ret) >= 0)
-                return 0;
-        int r = host_cmdline(&have);
+        if (read_one_line(lib, &text) >= 0) {
+                src = TAKE_PTR(lib);
+                r = cmdline_split(text, &params);
+        } else if (bootcfg_next_boot(&params, &src) >= 0 && src) {
+                r = 0;
+        } else if ((no = not_this_boot())) {
+                *why = strdupf("no boot entry to take it from, and %s", no);
+                return *why ? -ENOENT : -ENOMEM;
+        } else {
+                r = host_cmdline(&params);
+                src = strdup(PROC_CMDLINE);
+                if (r >= 0 && !src)
+                        r = -ENOMEM;
+        }
         if (r < 0)
                 return r;
-        for (char **w = have; *w; w++) {
-                if (strncmp(*w, "BOOT_IMAGE=", 11) == 0 || strncmp(*w, "initrd=", 7) == 0)
-                        continue;
-                char *j = strdupf("%s%s%s", line ?: "", line ? " " : "", *w);
-                if (!j)
-                        return -ENOMEM;
-                free(line);
-                line = j;
+        if ((bad = cmdline_not_normal(params))) {
+                *why = strdupf("%s has %s: not the system's normal boot", src, bad);
+                return *why ? -ENOENT : -ENOMEM;
         }
-        *ret = line ? TAKE_PTR(line) : strdup("");
-        return *ret ? 0 : -ENOMEM;
+        r = strip_oneoff(params, &run->line, &run->dropped);
+        if (r < 0)
+                return r;
+        run->base_source = TAKE_PTR(src);
+        return 0;
 }
 
 /* /etc/kernel/cmdline: one line of kernel parameters */
@@ -138,7 +188,16 @@ static int load_cmdline_file(struct grub_run *run) {
         int r = read_file(run->file, 64 * 1024, &text, NULL);
         if (r == -ENOENT) {
                 run->created = true;
-                r = default_kernel_cmdline(&text);
+                r = default_kernel_cmdline(run, &run->no_source);
+                if (r == -ENOENT)
+                        r = strv_split_ws("", &run->params);
+                if (r >= 0 && !run->params)
+                        r = cmdline_split(run->line, &run->params);
+                if (r < 0) {
+                        log_error_errno(r, "%s: %m", run->file);
+                        return EXIT_USAGE;
+                }
+                return EXIT_OK;
         }
         if (r < 0) {
                 log_error_errno(r, "%s: cannot read: %m", run->file);
@@ -211,7 +270,8 @@ static int patch_entries(struct grub_run *run, bool dry, char **failed) {
 
 static int grub_check(struct grub_run *run) {
         _cleanup_free_ char *failed = NULL;
-        int k = patch_entries(run, true, &failed);
+        /* --file: that file alone */
+        int k = run->bl ? patch_entries(run, true, &failed) : 0;
         if (k < 0) {
                 log_error_errno(k, "%s: %m", failed ?: "boot entries");
                 return EXIT_USAGE;
@@ -240,21 +300,63 @@ static int write_one(struct grub_run *run, const char *file, const char *text, s
                         log_error_errno(r, "%s: cannot create: %m", file);
                         return EXIT_PARTIAL;
                 }
-                log_info("%s: created with kernel_args", file);
+                log_info("%s: created from %s with kernel_args", file, run->base_source);
                 return strv_extend(&run->changed, file) < 0 ? EXIT_PARTIAL : EXIT_OK;
         }
+        /* a symlink is edited where it points, and its backup is made there */
+        char real[PATH_MAX];
+        if (!realpath(file, real)) {
+                log_error_errno(-errno, "%s: cannot write: %m; the file is unchanged", file);
+                return EXIT_PARTIAL;
+        }
+        _cleanup_free_ char *backup = strdupf("%s%s", real, BACKUP_SUFFIX);
+        if (!backup)
+                return EXIT_PARTIAL;
         r = atomic_replace_full(file, text, len, BACKUP_SUFFIX, &replaced);
         if (r < 0 && replaced) {
-                log_error_errno(r, "%s: written (previous content in %s%s), but syncing its directory failed: %m; "
-                                "the change may not survive a crash", file, file, BACKUP_SUFFIX);
+                log_error_errno(r, "%s: written, but its backup %s or the sync of its directory failed: %m; "
+                                "the change may not survive a crash", file, backup);
                 return EXIT_PARTIAL;
         }
         if (r < 0) {
-                log_error_errno(r, "%s: cannot write: %m; the file is unchanged", file);
+                log_error_errno(r, "%s: cannot write%s: %m; the file is unchanged", file,
+                                r == -EPERM ? " (immutable? lsattr says)" : "");
                 return EXIT_PARTIAL;
         }
-        log_info("%s: kernel_args added; previous content in %s%s", file, file, BACKUP_SUFFIX);
-        return strv_extend(&run->changed, file) < 0 ? EXIT_PARTIAL : EXIT_OK;
+        log_info("%s: kernel_args added; previous content in %s", file, backup);
+        if (strv_extend(&run->changed, file) < 0 || strv_push(&run->backups, TAKE_PTR(backup)) < 0)
+                return EXIT_PARTIAL;
+        return EXIT_OK;
+}
+
+/* file i of the sequence is the same real file as an earlier one */
+static bool same_as_earlier(const struct grub_run *run, unsigned i) {
+        struct stat a, b;
+        if (stat(grub_nth(run->g, i)->path, &a) < 0)
+                return false;
+        for (unsigned k = 0; k < i; k++)
+                if (stat(grub_nth(run->g, k)->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+                        return true;
+        return false;
+}
+
+static int same_file_check(const struct grub_run *run, char **texts, const size_t *lens) {
+        for (unsigned i = 0; i <= run->g->idx; i++)
+                for (unsigned k = 0; k < i; k++) {
+                        struct stat a, b;
+                        const char *pi = grub_nth(run->g, i)->path, *pk = grub_nth(run->g, k)->path;
+                        if (stat(pi, &a) < 0 || stat(pk, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                                continue;
+                        if (!texts[i] && !texts[k])
+                                continue;
+                        if (texts[i] && texts[k] && lens[i] == lens[k] && memcmp(texts[i], texts[k], lens[i]) == 0)
+                                continue;
+                        log_error("%s: the same file as %s (a link), sourced twice; the edit it needs differs "
+                                  "between the two: edit it by hand, or make it a file of its own; nothing changed",
+                                  pi, pk);
+                        return EXIT_USAGE;
+                }
+        return EXIT_OK;
 }
 
 /* the edit of what the boot loader reads, each changed file written */
@@ -262,6 +364,14 @@ static int edit_files(struct grub_run *run) {
         const char *why = NULL;
         int r;
 
+        if (run->cmdline_mode && run->created && !run->base_source) {
+                _cleanup_free_ char *args = strv_join(run->want, " ");
+                log_error("%s: does not exist, and nothing tells this system's own kernel command line (%s); "
+                          "write it by hand: one line with the installed system's root= and other parameters "
+                          "and %s, then run vfpt grub apply again; nothing changed",
+                          run->file, run->no_source ?: "no source", args ?: "kernel_args");
+                return EXIT_USAGE;
+        }
         if (run->cmdline_mode) {
                 _cleanup_free_ char *patched = NULL, *out = NULL;
                 r = cmdline_string_patch(run->line, run->want, &patched);
@@ -282,9 +392,12 @@ static int edit_files(struct grub_run *run) {
                 log_error("%s: cannot edit safely: %s; the file is unchanged", run->file, why ?: strerror(-r));
                 return EXIT_USAGE;
         }
-        r = EXIT_OK;
+        /* a file sourced twice (a drop-in symlinked to another): one real
+         * file, edited once; only when the edit verified is the same for
+         * every name of it, else the sequence read back is not the one verified */
+        r = same_file_check(run, texts, lens);
         for (unsigned i = 0; i <= run->g->idx && r == EXIT_OK; i++)
-                if (texts[i]) {
+                if (texts[i] && !same_as_earlier(run, i)) {
                         const char *f = grub_nth(run->g, i)->path;
                         r = write_one(run, f, texts[i], lens[i]);
                         if (r != EXIT_OK && run->changed)
@@ -304,6 +417,9 @@ static int grub_apply(struct grub_run *run, bool no_update) {
                         return r;
         }
         /* --no-update: these files only; otherwise the boot entries' own copies too */
+        /* --file: that file alone, nothing else edited, nothing regenerated */
+        if (!run->bl)
+                no_update = true;
         int k = no_update ? 0 : patch_entries(run, false, &failed);
         if (k < 0) {
                 log_error_errno(k, "%s: cannot patch: %m", failed ?: "boot entries");
@@ -352,6 +468,16 @@ static void json_bootloader(struct json *j, const struct grub_run *run) {
         json_array_end(j);
 }
 
+static void json_created_from(struct json *j, const struct grub_run *run);
+
+/* key: [the strings of l] */
+static void json_strv(struct json *j, const char *key, char *const *l) {
+        json_array_begin(j, key);
+        for (char *const *f = l; f && *f; f++)
+                json_string(j, NULL, *f);
+        json_array_end(j);
+}
+
 static void json_members_check(struct json *j, const struct grub_run *run) {
         json_string(j, "file", run->file);
         json_bootloader(j, run);
@@ -359,7 +485,7 @@ static void json_members_check(struct json *j, const struct grub_run *run) {
         json_bool(j, "changed", false);
         json_array_begin(j, "args");
         for (char **w = run->want; *w; w++) {
-                int i = cmdline_find_last(run->params, *w);
+                int i = cmdline_conflict(run->params, *w);
                 json_object_begin(j, NULL);
                 json_string(j, "arg", *w);
                 json_bool(j, "in_effect", cmdline_satisfies(run->params, *w));
@@ -368,36 +494,48 @@ static void json_members_check(struct json *j, const struct grub_run *run) {
                 json_object_end(j);
         }
         json_array_end(j);
-        json_array_begin(j, "stale_boot_entries");
-        for (char **f = run->entries; f && *f; f++)
-                json_string(j, NULL, *f);
-        json_array_end(j);
+        json_created_from(j, run);
+        json_strv(j, "stale_boot_entries", run->entries);
+}
+
+/* where a new /etc/kernel/cmdline took each part from */
+static void json_created_from(struct json *j, const struct grub_run *run) {
+        if (!run->created) {
+                json_null(j, "created_from");
+                return;
+        }
+        json_object_begin(j, "created_from");
+        json_string(j, "source", run->base_source);
+        json_string(j, "line", run->base_source ? run->line : NULL);
+        json_strv(j, "one_off_left_out", run->dropped);
+        json_strv(j, "from_kernel_args", run->want);
+        json_string(j, "refused", run->no_source);
+        json_object_end(j);
 }
 
 static void json_members_apply(struct json *j, const struct grub_run *run) {
-        _cleanup_free_ char *backup = run->changed && !run->created ? strdupf("%s%s", run->changed[0], BACKUP_SUFFIX) : NULL;
         json_string(j, "file", run->file);
         json_bootloader(j, run);
         json_bool(j, "changed", run->changed || run->entries);
-        json_string(j, "backup", backup);
-        json_array_begin(j, "files_changed");
-        for (char **f = run->changed; f && *f; f++)
-                json_string(j, NULL, *f);
-        json_array_end(j);
-        json_array_begin(j, "boot_entries_changed");
-        for (char **f = run->entries; f && *f; f++)
-                json_string(j, NULL, *f);
-        json_array_end(j);
+        json_string(j, "backup", run->backups ? run->backups[0] : NULL);
+        json_strv(j, "backups", run->backups);
+        json_strv(j, "files_changed", run->changed);
+        json_strv(j, "boot_entries_changed", run->entries);
         json_string(j, "regenerated_with", run->tool);
+        json_created_from(j, run);
 }
 
 static void print_check(const struct grub_run *run) {
         for (char **w = run->want; *w; w++) {
-                int i = cmdline_find_last(run->params, *w);
+                int i = cmdline_conflict(run->params, *w);
                 if (cmdline_satisfies(run->params, *w) && !run->created)
-                        printf("%s: %s in effect\n", arg_file(run, i), *w);
-                else if (cmdline_satisfies(run->params, *w))
-                        printf("%s: %s MISSING: the file does not exist\n", run->file, *w);
+                        printf("%s: %s in effect\n", arg_file(run, cmdline_find_last(run->params, *w)), *w);
+                else if (run->created && run->base_source)
+                        printf("%s: %s MISSING: the file does not exist (apply creates it from %s)\n", run->file,
+                               *w, run->base_source);
+                else if (run->created)
+                        printf("%s: %s MISSING: the file does not exist, and nothing tells what else it should "
+                               "hold (%s): write it by hand\n", run->file, *w, run->no_source);
                 else if (i >= 0)
                         printf("%s: %s MISSING: %s is in force\n", arg_file(run, i), *w, run->params[i]);
                 else
@@ -408,15 +546,20 @@ static void print_check(const struct grub_run *run) {
 }
 
 static void print_apply(const struct grub_run *run) {
-        for (char **f = run->changed; f && *f; f++)
-                if (run->created)
-                        printf("%s: created\n", *f);
-                else
-                        printf("%s: updated (backup: %s%s)\n", *f, *f, BACKUP_SUFFIX);
+        for (size_t i = 0; run->changed && run->changed[i]; i++) {
+                char *const *f = run->changed + i;
+                if (run->created) {
+                        _cleanup_free_ char *args = strv_join(run->want, " "), *drop = strv_join(run->dropped, " ");
+                        printf("%s: created: \"%s\" from %s%s%s%s, \"%s\" from kernel_args\n", *f, run->line,
+                               run->base_source, run->dropped ? " (one-off parameters left out: " : "",
+                               run->dropped ? drop : "", run->dropped ? ")" : "", args ?: "");
+                } else
+                        printf("%s: updated (backup: %s)\n", *f, run->backups[i]);
+        }
         if (!run->changed)
                 printf("%s: already has the kernel arguments, left as it is\n", run->file);
-        for (char **f = run->entries; f && *f; f++)
-                printf("%s: updated\n", *f);
+        for (char **e = run->entries; e && *e; e++)
+                printf("%s: updated\n", *e);
         if (run->regenerated && run->tool)
                 printf("boot configuration regenerated with %s\n", run->tool);
 }
@@ -493,6 +636,15 @@ int cmd_grub(struct context *ctx, int argc, char **argv) {
         r = load_config_or_report(ctx, &c);
         if (r != 0)
                 return r;
+        if (o.file && *path_root()) {
+                /* under VFPT_ROOT, --file is taken as given, not below the sysroot: say which it is */
+                char real[PATH_MAX];
+                const char *root = path_root();
+                size_t rl = strlen(root);
+                bool inside = realpath(o.file, real) && strncmp(real, root, rl) == 0 && (!real[rl] || real[rl] == '/');
+                log_notice("%s: %s VFPT_ROOT %s (--file is used as given, not below it)", o.file,
+                         inside ? "inside" : "OUTSIDE", root);
+        }
         r = grub_load(c, o.file, &run);
         if (r == EXIT_OK)
                 r = apply ? grub_apply(&run, o.no_update) : grub_check(&run);

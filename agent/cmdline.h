@@ -5,14 +5,53 @@
 
 /* Kernel command line parameters judged by the kernel's rules: names match
  * whole (xintel_iommu is not intel_iommu), '-' and '_' are the same in names,
- * the last occurrence of a name is the one in force, and a value is a
- * comma-separated list of options (intel_iommu=on,sm_on satisfies
- * intel_iommu=on). Words after a lone "--" belong to init. */
+ * and a value is a comma-separated list of options. Words after a lone "--"
+ * belong to init.
+ *
+ * Most parameters are "last one wins". The x86 IOMMU switches are not: the
+ * kernel runs their handlers once per occurrence, option by option, and the
+ * flags add up (drivers/iommu/intel/iommu.c intel_iommu_setup(),
+ * drivers/iommu/amd/init.c parse_amd_iommu_options(),
+ * arch/x86/kernel/pci-dma.c iommu_setup(), 6.1 to 6.12):
+ * - intel_iommu=: on/off and sm_on/sm_off: the last one; the other options
+ *   (igfx_off, strict, ...) stay once given. Options match by prefix, in the
+ *   kernel's order (on before off).
+ * - iommu=: off is for good (no_iommu); pt/nopt the last one (iommu.passthrough=
+ *   too); force (also merge, biomerge, forcesac) / noforce the last one;
+ *   usedac ends the occurrence (what follows it in that value is ignored).
+ * - amd_iommu=: off anywhere in a value (6.1 scans every position) is for good.
+ * - iommu=off turns every IOMMU off; intel_iommu=off and amd_iommu=off their
+ *   vendor's, which iommu=pt (passthrough of an IOMMU) then cannot have. */
 
 /* Splits a command line the way the kernel does (blanks, double quotes). */
 int cmdline_split(const char *s, char ***ret);
 bool cmdline_names_equal(const char *a, const char *b);
-/* Index of the occurrence in force of arg's name in params, or -1. */
+/* Index of the last occurrence of arg's name in params, or -1. */
 int cmdline_find_last(char *const *params, const char *arg);
-/* Does the occurrence in force satisfy arg? */
+/* Is arg in effect after the kernel read params? */
 bool cmdline_satisfies(char *const *params, const char *arg);
+/* The occurrence that stands against arg: for the IOMMU switches the last
+ * one with a conflicting option (iommu=off,pt against intel_iommu=on), -1
+ * if none stands against it (intel_iommu=igfx_off does not: intel_iommu=on
+ * is just missing); for others the last of arg's name, -1 if none. */
+int cmdline_conflict(char *const *params, const char *arg);
+/* Is arg's name one of those whose occurrences add up (intel_iommu, iommu,
+ * amd_iommu)? */
+bool cmdline_accumulates(const char *arg);
+
+/* Makes want (not in effect) so in work, a command line changed in place:
+ * conflicting options are taken out of every occurrence (an occurrence left
+ * with none becomes ""), and the options wanted go where the conflict was
+ * in occurrence kept (an index of want's name, or -1); every other option
+ * the user wrote stays. *append: want must still be added as a new word.
+ * 0 or -ENOMEM. */
+int cmdline_fix(char **work, const char *want, int kept, bool *append);
+
+/* One-off parameters: what the boot loader adds for this boot (BOOT_IMAGE=,
+ * initrd=), and what a person types at the boot prompt for one boot
+ * (vfpt=off, rd.vfpt=0, systemd.unit=, single, emergency, rescue,
+ * rd.break, init=, ...), never to be made permanent. */
+bool cmdline_is_oneoff(const char *param);
+/* The parameter that says this boot is not the system's normal one (a
+ * recovery or single-user boot, an installer or a live image), NULL if none. */
+const char *cmdline_not_normal(char *const *params);

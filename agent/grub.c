@@ -847,43 +847,48 @@ static int drop_edit(const struct grub_file *f, size_t s, size_t e, struct edit 
 }
 
 /* Step 1: each wanted argument in force, conflicting (intel_iommu=off) or
- * missing. Conflicts become edits in place (the kept occurrence replaced,
- * the others dropped); the missing ones are collected in *append;
- * *replaced: some occurrence of a wanted name exists. */
+ * missing, worked out on a copy of the command line (cmdline_fix: the
+ * kernel's own rules, an IOMMU option that conflicts taken out, every other
+ * option kept). What changed becomes edits in place (a word rewritten, or
+ * dropped); the arguments still missing are collected in *append;
+ * *replaced: some occurrence was edited. */
 static int collect_edits(const struct grub_file *g, const struct token *tok, char *const *params, size_t n,
                          char *const *want, struct edit **ed, size_t *ne, char ***append, bool *replaced,
                          const char **why) {
+        _cleanup_strv_free_ char **work = NULL;
         int r;
 
+        for (size_t i = 0; i < n; i++)
+                if ((r = strv_extend(&work, params[i])) < 0)
+                        return r;
+        if (!work && strv_split_ws("", &work) < 0)
+                return -ENOMEM;
         for (char *const *w = want; *w; w++) {
-                if (cmdline_satisfies(params, *w))
+                bool add;
+                if (cmdline_satisfies(work, *w))
                         continue;
-                int found = cmdline_find_last(params, *w);
-                if (found < 0) {
-                        if ((r = strv_extend(append, *w)) < 0)
-                                return r;
-                        continue;
-                }
-                size_t last = kept_occurrence(params, tok, n, *w, (size_t) found);
-                for (size_t i = 0; i < n; i++) {
-                        char *one[] = { params[i], NULL };
-                        size_t s, e;
-                        unsigned file;
+                int found = cmdline_find_last(work, *w);
+                int kept = found < 0 ? -1 : (int) kept_occurrence(work, tok, n, *w, (size_t) found);
+                if ((r = cmdline_fix(work, *w, kept, &add)) < 0)
+                        return r;
+                if (add && (r = strv_extend(append, *w)) < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < n; i++) {
+                size_t s, e;
+                unsigned file;
 
-                        if (!cmdline_names_equal(params[i], *w))
-                                continue;
-                        if (!token_span(&tok[i], &file, &s, &e)) {
-                                *why = "a conflicting parameter is written with escapes or split over variables; "
-                                       "edit it by hand";
-                                return -EINVAL;
-                        }
-                        *replaced = true;
-                        if (i == last && cmdline_satisfies(one, *w))
-                                continue; /* kept as it is */
-                        r = i == last ? add_edit(ed, ne, file, s, e - s, *w) : drop_edit(grub_nth(g, file), s, e, ed, ne);
-                        if (r < 0)
-                                return r;
+                if (streq(work[i], params[i]))
+                        continue;
+                if (!token_span(&tok[i], &file, &s, &e)) {
+                        *why = "a conflicting parameter is written with escapes or split over variables; "
+                               "edit it by hand";
+                        return -EINVAL;
                 }
+                *replaced = true;
+                r = *work[i] ? add_edit(ed, ne, file, s, e - s, work[i]) : drop_edit(grub_nth(g, file), s, e, ed, ne);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }

@@ -24,8 +24,21 @@ import oracle  # noqa: E402
 WANT = ["intel_iommu=on", "iommu=pt"]
 
 
-def vfpt(exe, work, *args, root="root"):
+def file_want(path):
+    """A corpus file may name its kernel_args on its first line
+    ("# kernel_args: iommu=pt iommu=force"): the kernel-semantics cases."""
+    try:
+        with open(path, "rb") as f:
+            first = f.readline().decode("utf-8", "replace")
+    except (IsADirectoryError, OSError):
+        return WANT
+    return first[len("# kernel_args:"):].split() if first.startswith("# kernel_args:") else WANT
+
+
+def vfpt(exe, work, *args, root="root", want=None):
     env = {"PATH": "/usr/bin:/bin", "VFPT_ROOT": os.path.join(work, root)}  # no BLS entries, no host files
+    with open(os.path.join(work, "vfpt.conf"), "w") as c:
+        c.write("[global]\nkernel_args = " + " ".join(want or WANT) + "\n")
     return subprocess.run([exe, "--config", os.path.join(work, "vfpt.conf"), "grub", *args],
                           capture_output=True, env=env, timeout=20).returncode
 
@@ -48,24 +61,25 @@ def judge(exe, work, path):
     shutil.copyfile(path, f)
     before = os.path.join(work, "before")
     shutil.copyfile(f, before)
-    return compare(exe, work, before, f, ["--file", f])
+    return compare(exe, work, before, f, ["--file", f], want=file_want(path))
 
 
-def compare(exe, work, before, edited, args, root="root"):
+def compare(exe, work, before, edited, args, root="root", want=None):
     """vfpt's check and apply of edited (a file, or a sysroot) against /bin/sh
     sourcing it; before: its copy, left as it was."""
-    rc = vfpt(exe, work, "check", *args, root=root)
+    want = want or WANT
+    rc = vfpt(exe, work, "check", *args, root=root, want=want)
     if rc == 2:
         return None
     old = oracle.source(before)
     if old is None:
         return [f"vfpt read it (exit {rc}) but /bin/sh cannot source it"]
     line = oracle.cmdline(old)
-    sat = all(oracle.satisfies(line, w) for w in WANT)
+    sat = all(oracle.satisfies(line, w) for w in want)
     errors = []
     if rc not in (0, 1) or (rc == 0) != sat:
         errors.append(f"grub check exit {rc}, but under /bin/sh the kernel gets {line}")
-    rc = vfpt(exe, work, "apply", "--no-update", *args, root=root)
+    rc = vfpt(exe, work, "apply", "--no-update", *args, root=root, want=want)
     if rc == 2:
         return errors
     if rc != 0:
@@ -73,7 +87,7 @@ def compare(exe, work, before, edited, args, root="root"):
     new = oracle.source(edited)
     if new is None:
         return errors + ["/bin/sh cannot source the edited file"]
-    return errors + oracle.judge(old, new, WANT, before, edited)
+    return errors + oracle.judge(old, new, want, before, edited)
 
 
 def main():
@@ -81,8 +95,6 @@ def main():
     start, judged, refused, bad = time.monotonic(), 0, 0, 0
     with tempfile.TemporaryDirectory() as work:
         os.makedirs(os.path.join(work, "root"))
-        with open(os.path.join(work, "vfpt.conf"), "w") as c:
-            c.write("[global]\nkernel_args = " + " ".join(WANT) + "\n")
         for path in files:
             if time.monotonic() - start > budget:
                 break

@@ -101,14 +101,131 @@ def name_of(tok):
     return norm(tok.split("=", 1)[0])
 
 
+# The x86 IOMMU parameters are not "last one wins": the kernel runs their
+# handlers once per occurrence and the flags add up. What follows restates
+# the handlers of Linux 6.1 and 6.12 (drivers/iommu/intel/iommu.c
+# intel_iommu_setup, drivers/iommu/amd/init.c parse_amd_iommu_options,
+# arch/x86/kernel/pci-dma.c iommu_setup, iommu.passthrough= in
+# drivers/iommu/iommu.c) as plain Python over the whole command line.
+FAMILY = ("intel_iommu", "iommu", "amd_iommu")
+INTEL_CHAIN = ("on", "off", "igfx_off", "forcedac", "strict", "sp_off", "sm_on", "sm_off", "tboot_noforce")
+
+
+def kernel_state(tokens):
+    st = {"dmar_disabled": None, "sm": None, "no_iommu": False, "amd_disabled": False, "pass": None,
+          "force": None, "intel": [], "iommu": [], "amd": []}
+    for t in tokens:
+        name = name_of(t)
+        if "=" not in t:
+            continue  # the handlers get NULL and return -EINVAL
+        val = t.split("=", 1)[1]
+        if name == "intel_iommu":
+            for o in [o for o in val.split(",") if o]:
+                hit = next((c for c in INTEL_CHAIN if o.startswith(c)), None)
+                st["intel"].append(hit or o)
+                if hit == "on":
+                    st["dmar_disabled"] = False
+                elif hit == "off":
+                    st["dmar_disabled"] = True
+                elif hit in ("sm_on", "sm_off"):
+                    st["sm"] = hit == "sm_on"
+        elif name == "iommu":
+            for o in val.split(","):
+                if not o:
+                    continue
+                st["iommu"].append(o)
+                if o.startswith("off"):
+                    st["no_iommu"] = True
+                if o.startswith("force"):
+                    st["force"] = True
+                if o.startswith("noforce"):
+                    st["force"] = False
+                if o.startswith("biomerge") or o.startswith("merge"):
+                    st["force"] = True
+                if o.startswith("usedac"):
+                    break  # iommu_setup() returns here
+                if o.startswith("pt"):
+                    st["pass"] = True
+                if o.startswith("nopt"):
+                    st["pass"] = False
+        elif name == "amd_iommu":
+            st["amd"] += [o for o in val.split(",") if o]
+            if "off" in val:  # 6.1 compares at every position of the value
+                st["amd_disabled"] = True
+        elif name == "iommu.passthrough":
+            if val[:1] in ("1", "y", "Y", "t", "T") or val[:2].lower() == "on":
+                st["pass"] = True
+            elif val[:1] in ("0", "n", "N", "f", "F") or val[:2].lower() == "of":
+                st["pass"] = False
+    return st
+
+
+def option_in_effect(st, name, o):
+    if name == "intel_iommu":
+        hit = next((c for c in INTEL_CHAIN if o.startswith(c)), None)
+        if hit == "on":
+            return st["dmar_disabled"] is False and not st["no_iommu"]
+        if hit == "off":
+            return st["dmar_disabled"] is True or st["no_iommu"]
+        if hit in ("sm_on", "sm_off"):
+            return st["sm"] == (hit == "sm_on")
+        return (hit or o) in st["intel"]
+    if name == "iommu":
+        if o.startswith("off"):
+            return st["no_iommu"]
+        if st["no_iommu"]:
+            return False
+        if o.startswith("pt"):  # passthrough of an IOMMU a vendor switch turned off is nothing
+            return st["pass"] is True and not st["amd_disabled"] and st["dmar_disabled"] is not True
+        if o.startswith("nopt"):
+            return st["pass"] is False
+        if o.startswith("noforce"):
+            return st["force"] is False
+        if o.startswith(("force", "biomerge", "merge")):
+            return st["force"] is True
+        return o in st["iommu"]
+    if name == "amd_iommu":
+        if "off" in o:
+            return st["amd_disabled"]
+        return not st["amd_disabled"] and not st["no_iommu"] and o in st["amd"]
+    raise ValueError(name)
+
+
 def satisfies(tokens, want):
-    hits = [t for t in tokens if name_of(t) == name_of(want)]
+    name = name_of(want)
+    if name in FAMILY and "=" in want:
+        st = kernel_state(tokens)
+        opts = [o for o in want.split("=", 1)[1].split(",") if o]
+        return all(option_in_effect(st, name, o) for o in opts) and (
+            bool(opts) or any(name_of(t) == name for t in tokens))
+    hits = [t for t in tokens if name_of(t) == name]
     if not hits:
         return False
     if "=" not in want:
         return True
     have = hits[-1].split("=", 1)[1].split(",") if "=" in hits[-1] else []
     return all(o in have for o in want.split("=", 1)[1].split(",") if o)
+
+
+def options_of(tokens):
+    """(name, option) of every IOMMU parameter, as written"""
+    return [(name_of(t), o) for t in tokens if name_of(t) in FAMILY + ("iommu.passthrough",) and "=" in t
+            for o in (t.split("=", 1)[1].split(",") if name_of(t) != "iommu.passthrough" else [t.split("=", 1)[1]])
+            if o]
+
+
+def kept_options(before, after, want):
+    """Every IOMMU option the user wrote that does not stand against what is
+    wanted (the wanted arguments still hold with it given once more, last)
+    must still be there."""
+    errors, have = [], options_of(after)
+    for name, o in options_of(before):
+        if (name, o) in have:
+            continue
+        extra = f"{name}={o}"
+        if all(satisfies(after + [extra], w) for w in want):
+            errors.append(f"{extra} was dropped, yet it does not conflict with {want}")
+    return errors
 
 
 def judge(old, new, want, old_path, new_path):
@@ -122,9 +239,12 @@ def judge(old, new, want, old_path, new_path):
         if not satisfies(after, w):
             errors.append(f"{w} not in force in {after}")
         n = sum(1 for t in after if name_of(t) == name_of(w))
-        if n != 1 and not satisfies(before, w):
+        if n != 1 and not satisfies(before, w) and name_of(w) not in FAMILY:
             errors.append(f"{w}: {n} occurrences of its name after the edit")
     names = {name_of(w) for w in want}
+    if names & set(FAMILY):  # the IOMMU switches act on each other
+        names |= set(FAMILY) | {"iommu.passthrough"}
+        errors += kept_options(before, after, want)
     if [t for t in before if name_of(t) not in names] != [t for t in after if name_of(t) not in names]:
         errors.append(f"other parameters changed: {before} -> {after}")
     old_files, new_files = files_of(old_path), files_of(new_path)

@@ -8,20 +8,32 @@ WANT=(intel_iommu=on iommu=pt)
 printf '[global]\nkernel_args = intel_iommu=on iommu=pt\n' >"$TMP/vfpt.conf"
 grub() { "$VFPT" --config "$TMP/vfpt.conf" grub "$@"; }
 
+# a corpus file may name its own kernel_args in a first-line comment
+# ("# kernel_args: iommu=pt iommu=force"), else WANT
+corpus_want() {
+	local k
+	k=$(sed -n '1s/^# kernel_args: //p' "$1")
+	[ -n "$k" ] && echo "$k" || echo "${WANT[*]}"
+}
+
 test_corpus_oracle() {
-	local f name
+	local f name want
 	for f in "$HERE"/corpus/*.grub; do
 		name=$(basename "$f")
+		want=$(corpus_want "$f")
+		printf '[global]\nkernel_args = %s\n' "$want" >"$TMP/corpus.conf"
+		grub() { "$VFPT" --config "$TMP/corpus.conf" grub "$@"; }
 		cp "$f" "$TMP/$name"
 		expect_rc "$(grep -q satisfied <<<"$name" && echo 0 || echo 1)" grub check --file "$TMP/$name"
 		expect_rc 0 grub apply --no-update --file "$TMP/$name"
-		python3 "$HERE/oracle.py" "$f" "$TMP/$name" "${WANT[@]}" || fail "$name: oracle"
+		# shellcheck disable=SC2086
+		python3 "$HERE/oracle.py" "$f" "$TMP/$name" $want || fail "$name: oracle"
 		expect_rc 0 grub check --file "$TMP/$name"
 		# idempotent: a second apply changes nothing, byte for byte, and writes no backup
 		cp "$TMP/$name" "$TMP/$name.after"
 		rm -f "$TMP/$name.vfpt.bak.seen"
 		[ -e "$TMP/$name.vfpt.bak" ] && mv "$TMP/$name.vfpt.bak" "$TMP/$name.vfpt.bak.seen"
-		expect_rc 0 "$VFPT" --config "$TMP/vfpt.conf" --json grub apply --no-update --file "$TMP/$name"
+		expect_rc 0 "$VFPT" --config "$TMP/corpus.conf" --json grub apply --no-update --file "$TMP/$name"
 		[[ $OUT == *'"changed":false'* ]] || fail "$name: second apply says changed: $OUT"
 		cmp -s "$TMP/$name" "$TMP/$name.after" || fail "$name: second apply rewrote the file"
 		[ ! -e "$TMP/$name.vfpt.bak" ] || fail "$name: second apply wrote a backup"
@@ -29,6 +41,7 @@ test_corpus_oracle() {
 			cmp -s "$TMP/$name.vfpt.bak.seen" "$f" || fail "$name: backup is not the old content"
 		fi
 	done
+	grub() { "$VFPT" --config "$TMP/vfpt.conf" grub "$@"; }
 }
 
 test_exact_edits() {
@@ -40,7 +53,8 @@ test_exact_edits() {
 GRUB_CMDLINE_LINUX_DEFAULT="splash"' ] || fail "conflict: $(cat "$TMP/g")"
 	cp "$HERE/corpus/hand-iommu-soft.grub" "$TMP/g"
 	expect_rc 0 grub apply --no-update --file "$TMP/g"
-	[ "$(cat "$TMP/g")" = 'GRUB_CMDLINE_LINUX="iommu=pt quiet xintel_iommu=on intel_iommu=on"' ] || fail "soft: $(cat "$TMP/g")"
+	# iommu=soft does not undo iommu=pt (options add up): kept, iommu=pt added
+	[ "$(cat "$TMP/g")" = 'GRUB_CMDLINE_LINUX="iommu=soft quiet xintel_iommu=on intel_iommu=on iommu=pt"' ] || fail "soft: $(cat "$TMP/g")"
 }
 
 test_vendor_auto() {
@@ -141,10 +155,10 @@ test_update_tool_failure_exit_3() {
 	fake_tool update-grub 1
 	VFPT_ROOT=$R expect_rc 3 grub apply
 	[[ $ERR == *"update-grub failed (exit 1): error: /boot is full"* ]] || fail "$ERR"
-	# --file names a GRUB file: edited, then no tool to regenerate with
+	# --file names a GRUB file: that file alone, nothing regenerated (test_file_alone)
 	sysroot debian12.grub
-	VFPT_ROOT=$R expect_rc 3 grub apply --file "$R/etc/default/grub"
-	[[ $ERR == *"no update-grub, grub-mkconfig or grub2-mkconfig found"* ]] || fail "$ERR"
+	VFPT_ROOT=$R expect_rc 0 grub apply --file "$R/etc/default/grub"
+	[[ $ERR != *"no update-grub"* ]] || fail "$ERR"
 }
 
 # no boot loader to be seen: it says so and changes nothing (exit 2)
@@ -254,7 +268,8 @@ test_bls_several_options_lines() {
 	VFPT_ROOT=$R expect_rc 1 grub check
 	[[ $OUT == *"a.conf: lacks kernel_args"* && $OUT != *"b.conf"* ]] || fail "check: $OUT"
 	VFPT_ROOT=$R expect_rc 0 grub apply
-	[ "$(cat "$R/boot/loader/entries/a.conf")" = $'title A\nlinux /vmlinuz\noptions root=/dev/sda1 iommu=pt quiet intel_iommu=on' ] ||
+	# (the kernel's rules: intel_iommu=off goes, the intel_iommu=on before it stays)
+	[ "$(cat "$R/boot/loader/entries/a.conf")" = $'title A\nlinux /vmlinuz\noptions root=/dev/sda1 intel_iommu=on iommu=pt quiet' ] ||
 		fail "a: $(cat "$R/boot/loader/entries/a.conf")"
 	[ "$(cat "$R/boot/loader/entries/b.conf")" = $'title B\noptions root=/dev/sda1 intel_iommu=on\noptions iommu=pt' ] ||
 		fail "b: $(cat "$R/boot/loader/entries/b.conf")"
@@ -317,7 +332,8 @@ test_dropin_iommu_off_exact() {
 	seq_sysroot dropin-iommu-off
 	VFPT_ROOT=$R expect_rc 1 grub check
 	[[ $OUT == *"$R/etc/default/grub.d/99-cloud.cfg: intel_iommu=on MISSING: intel_iommu=off is in force"* ]] || fail "check: $OUT"
-	[[ $OUT == *"$R/etc/default/grub: iommu=pt in effect"* ]] || fail "check: $OUT"
+	# iommu=pt is written in /etc/default/grub, but passes nothing through with the Intel IOMMU off
+	[[ $OUT == *"$R/etc/default/grub.d/99-cloud.cfg: iommu=pt MISSING: intel_iommu=off is in force"* ]] || fail "check: $OUT"
 	cp "$R/etc/default/grub" "$TMP/grub.before"
 	VFPT_ROOT=$R expect_rc 0 grub apply
 	[ "$OUT" = "$R/etc/default/grub.d/99-cloud.cfg: updated (backup: $R/etc/default/grub.d/99-cloud.cfg.vfpt.bak)
@@ -549,11 +565,12 @@ test_status_reboot_required() {
 	# grub.cfg as update-grub left it before vfpt: the drop-in's intel_iommu=off
 	chroot "$R" /usr/sbin/update-grub || fail "update-grub in the sysroot"
 	expect_rc 1 st
-	# (/etc/default/grub's iommu=pt is in it, the drop-in took intel_iommu away)
-	[[ $OUT == *"reboot required: the next boot adds iommu=pt ($R/boot/grub/grub.cfg)"* ]] || fail "before: $OUT"
-	[[ $OUT == *"the next boot lacks intel_iommu=on too ($R/boot/grub/grub.cfg): run 'vfpt grub apply'"* ]] || fail "before: $OUT"
+	# (/etc/default/grub's iommu=pt is in it, but the drop-in's intel_iommu=off
+	# leaves it nothing to pass through: neither is in effect)
+	[[ $OUT != *"reboot required"* ]] || fail "before: $OUT"
+	[[ $OUT == *"the next boot lacks intel_iommu=on iommu=pt too ($R/boot/grub/grub.cfg): run 'vfpt grub apply'"* ]] || fail "before: $OUT"
 	expect_rc 1 st --json
-	status_json_check 'd["next_boot"]["adds"] == ["iommu=pt"] and d["next_boot"]["lacks"] == ["intel_iommu=on"]' || fail "json before: $OUT"
+	status_json_check 'd["next_boot"]["adds"] == [] and d["next_boot"]["lacks"] == ["intel_iommu=on", "iommu=pt"]' || fail "json before: $OUT"
 	VFPT_ROOT=$R expect_rc 0 grub apply
 	expect_rc 1 st
 	[[ $OUT == *"reboot required: the next boot adds intel_iommu=on iommu=pt ($R/boot/grub/grub.cfg)"* ]] || fail "after apply: $OUT"
@@ -581,6 +598,100 @@ test_status_next_boot_systemd_boot() {
 	VFPT_ROOT=$R expect_rc 0 grub apply
 	UMOCKDEV_DIR=$FX LD_PRELOAD=libumockdev-preload.so.0 VFPT_ROOT=$R expect_rc 1 "$VFPT" --config "$TMP/vfpt.conf" status
 	[[ $OUT == *"reboot required: the next boot adds intel_iommu=on iommu=pt ($R/efi/loader/entries/0123abcd-6.8.5-301.fc40.x86_64.conf)"* ]] || fail "$OUT"
+}
+
+# CentOS 7 on legacy BIOS: grub.cfg boots with linux16; its arguments are read too
+test_status_next_boot_linux16() {
+	. "$HERE/../fixture/host.sh"
+	fx_init "$TMP/fx"
+	echo "BOOT_IMAGE=/vmlinuz-3.10.0-1160.el7.x86_64 root=/dev/mapper/centos-root ro rhgb quiet" >"$FX/proc/cmdline"
+	sysroot centos7.grub
+	fake_tool grub2-mkconfig
+	mkdir -p "$R/boot/grub2"
+	printf "set default=\"\${saved_entry}\"\nmenuentry 'CentOS Linux (3.10.0-1160.el7.x86_64) 7 (Core)' {\n\tlinux16 /vmlinuz-3.10.0-1160.el7.x86_64 root=/dev/mapper/centos-root ro rhgb quiet intel_iommu=on iommu=pt\n\tinitrd16 /initramfs-3.10.0-1160.el7.x86_64.img\n}\n" >"$R/boot/grub2/grub.cfg"
+	UMOCKDEV_DIR=$FX LD_PRELOAD=libumockdev-preload.so.0 VFPT_ROOT=$R expect_rc 1 "$VFPT" --config "$TMP/vfpt.conf" status
+	[[ $OUT == *"reboot required: the next boot adds intel_iommu=on iommu=pt ($R/boot/grub2/grub.cfg)"* ]] || fail "$OUT"
+}
+
+# --file is that file alone: no BLS entry, /etc/kernel/cmdline or grubenv
+# edited, nothing regenerated; under VFPT_ROOT it says whether it is inside
+test_file_alone() {
+	sysroot rhel9-bls.grub
+	fake_tool grub2-mkconfig
+	mkdir -p "$R/boot/grub2" "$R/boot/loader/entries" "$R/etc/kernel"
+	printf 'title A\nlinux /vmlinuz\noptions root=/dev/sda1 quiet\n' >"$R/boot/loader/entries/a.conf"
+	echo "root=/dev/sda1 quiet" >"$R/etc/kernel/cmdline"
+	cp -a "$R/boot" "$TMP/boot.before"
+	cp "$R/etc/kernel/cmdline" "$TMP/cmdline.before"
+	VFPT_ROOT=$R expect_rc 0 grub apply --file "$R/etc/default/grub"
+	grep -q 'intel_iommu=on iommu=pt' "$R/etc/default/grub" || fail "file not edited"
+	diff -r "$TMP/boot.before" "$R/boot" >/dev/null || fail "boot entries edited"
+	cmp -s "$TMP/cmdline.before" "$R/etc/kernel/cmdline" || fail "/etc/kernel/cmdline edited: $(cat "$R/etc/kernel/cmdline")"
+	[ ! -e "$R/tool.log" ] || fail "regenerated: $(cat "$R/tool.log")"
+	[[ $ERR == *"$R/etc/default/grub: inside VFPT_ROOT $R"* ]] || fail "inside: $ERR"
+	cp "$HERE/corpus/debian12.grub" "$TMP/elsewhere.grub"
+	VFPT_ROOT=$R expect_rc 1 grub check --file "$TMP/elsewhere.grub"
+	[[ $ERR == *"$TMP/elsewhere.grub: OUTSIDE VFPT_ROOT $R"* ]] || fail "outside: $ERR"
+	[[ $OUT != *"lacks kernel_args"* ]] || fail "check --file judged the entries: $OUT"
+}
+
+# a symlinked /etc/default/grub: its backup is where the file really is, and
+# JSON names every backup made
+test_backups_real_path() {
+	sysroot debian12.grub
+	fake_tool update-grub
+	mkdir -p "$R/store" "$R/etc/default/grub.d"
+	printf 'GRUB_CMDLINE_LINUX="quiet"\n' >"$R/store/grub"
+	ln -sf ../../store/grub "$R/etc/default/grub"
+	printf 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX intel_iommu=off"\n' >"$R/etc/default/grub.d/50-off.cfg"
+	printf 'PRETTY_NAME="Debian"\nID=debian\n' >"$R/etc/os-release"
+	VFPT_ROOT=$R expect_rc 0 grub apply --no-update
+	[[ $OUT == *"$R/etc/default/grub: updated (backup: $R/store/grub.vfpt.bak)"* ]] || fail "text: $OUT"
+	[ -e "$R/store/grub.vfpt.bak" ] && [ ! -e "$R/etc/default/grub.vfpt.bak" ] || fail "backup not beside the real file"
+	cp "$R/store/grub.vfpt.bak" "$R/store/grub"
+	cp "$R/etc/default/grub.d/50-off.cfg.vfpt.bak" "$R/etc/default/grub.d/50-off.cfg"
+	VFPT_ROOT=$R expect_rc 0 "$VFPT" --config "$TMP/vfpt.conf" --json grub apply --no-update
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1]); r = sys.argv[2]
+assert sorted(d["backups"]) == sorted([r + "/store/grub.vfpt.bak", r + "/etc/default/grub.d/50-off.cfg.vfpt.bak"]), d
+assert d["backup"] in d["backups"], d' "$OUT" "$R" || fail "json: $OUT"
+}
+
+# a drop-in symlinked to another is one file sourced twice: edited once, its
+# backup the original, and the sequence read back is the one verified
+test_dropin_symlink_edited_once() {
+	seq_sysroot dropin-iommu-off
+	ln -s 99-cloud.cfg "$R/etc/default/grub.d/99-zz-again.cfg"
+	cp "$R/etc/default/grub.d/99-cloud.cfg" "$TMP/cloud.before"
+	VFPT_ROOT=$R expect_rc 0 grub apply
+	cmp -s "$TMP/cloud.before" "$R/etc/default/grub.d/99-cloud.cfg.vfpt.bak" || fail "backup is not the original: $(cat "$R/etc/default/grub.d/99-cloud.cfg.vfpt.bak")"
+	[ "$(grep -c updated <<<"$OUT")" = 1 ] || fail "edited more than once: $OUT"
+	[ -L "$R/etc/default/grub.d/99-zz-again.cfg" ] || fail "link replaced"
+	python3 "$HERE/oracle.py" "$HERE/seq/dropin-iommu-off" "$R" "${WANT[@]}" 2>&1 | grep -v 'files added' | grep . && fail "oracle"
+	VFPT_ROOT=$R expect_rc 0 grub check
+}
+
+# an immutable file: apply fails, the file and its previous backup stay, no stray backup
+test_immutable_no_stray_backup() {
+	cp "$HERE/corpus/debian12.grub" "$TMP/imm"
+	echo "previous backup" >"$TMP/imm.vfpt.bak"
+	if ! chattr +i "$TMP/imm" 2>/dev/null; then
+		fail "chattr +i not supported on $TMP"
+		return
+	fi
+	expect_rc 3 grub apply --no-update --file "$TMP/imm"
+	chattr -i "$TMP/imm"
+	[[ $ERR == *"cannot write"*"unchanged"* ]] || fail "$ERR"
+	cmp -s "$HERE/corpus/debian12.grub" "$TMP/imm" || fail "modified"
+	[ "$(cat "$TMP/imm.vfpt.bak")" = "previous backup" ] || fail "previous backup replaced"
+	[ -z "$(find "$TMP" -maxdepth 1 -name '.imm*')" ] || fail "temporary left"
+	rm -f "$TMP/imm.vfpt.bak"
+	cp "$HERE/corpus/debian12.grub" "$TMP/imm"
+	chattr +i "$TMP/imm"
+	expect_rc 3 grub apply --no-update --file "$TMP/imm"
+	chattr -i "$TMP/imm"
+	[ ! -e "$TMP/imm.vfpt.bak" ] || fail "stray backup left"
 }
 
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done

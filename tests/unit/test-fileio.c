@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "fileio.h"
 #include "tap.h"
@@ -92,13 +93,15 @@ static void test_every_step_fails_in_turn(void) {
                         failures++;
                 else
                         CHECK(renames == 2);
-                /* the file: old until its own rename, new from then on, and the
-                 * call says which even when the directory sync after it failed */
-                CHECK(replaced == (renames == 2));
-                CHECK_FILE(path, renames == 2 ? new : old, 0640);
-                /* the backup: replaced whole by the old content before the
-                 * file is touched, with the file's mode; else the one before */
-                if (renames >= 1)
+                /* the file: old until its own rename (the first), new from then
+                 * on, and the call says which even when what follows failed */
+                CHECK(replaced == (renames >= 1));
+                CHECK_FILE(path, renames >= 1 ? new : old, 0640);
+                /* the backup: written before the file is touched, but named
+                 * only once the file is replaced (a failed replace, as of an
+                 * immutable file, leaves no stray backup and the previous one
+                 * as it was), with the file's mode */
+                if (renames == 2)
                         CHECK_FILE(backup, old, 0640);
                 else
                         CHECK_FILE(backup, older, 0600);
@@ -120,6 +123,20 @@ static void test_mode_kept(void) {
         CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0604);
 }
 
+/* SELinux labels and ACLs are extended attributes: a rewrite keeps them
+ * (user.* here, which needs no privilege or policy) */
+static void test_xattrs_kept(void) {
+        char v[32] = "";
+        put(path, "a\n", 0644);
+        CHECK(setxattr(path, "user.vfpt_label", "bootloader_etc_t", 16, 0) == 0);
+        CHECK(atomic_replace(path, "b\n", 2, ".vfpt.bak") == 0);
+        CHECK(getxattr(path, "user.vfpt_label", v, sizeof(v) - 1) == 16);
+        CHECK_STR(v, "bootloader_etc_t");
+        memset(v, 0, sizeof(v));
+        CHECK(getxattr(backup, "user.vfpt_label", v, sizeof(v) - 1) == 16);
+        CHECK_STR(v, "bootloader_etc_t");
+}
+
 int main(void) {
         if (!mkdtemp(dir))
                 return 99;
@@ -127,6 +144,7 @@ int main(void) {
         snprintf(backup, sizeof(backup), "%s.vfpt.bak", path);
         RUN(test_every_step_fails_in_turn);
         RUN(test_mode_kept);
+        RUN(test_xattrs_kept);
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
         if (system(cmd) != 0)

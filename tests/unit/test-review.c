@@ -241,7 +241,8 @@ static void test_bls_several_options_lines(void) {
         r = bootcfg_patch_cmdlines(want, true, false, &changed, &failed);
         CHECK(r == 1 && strv_length(changed) == 1);
         _cleanup_free_ char *a = get("bls/boot/loader/entries/a.conf"), *b = get("bls/boot/loader/entries/b.conf");
-        CHECK_STR(a, "title A\nlinux /vmlinuz\noptions root=/dev/sda1 ro iommu=pt quiet intel_iommu=on\ninitrd /initrd\n");
+        /* the kernel's rules: intel_iommu=off goes, the intel_iommu=on before it stays */
+        CHECK_STR(a, "title A\nlinux /vmlinuz\noptions root=/dev/sda1 ro intel_iommu=on iommu=pt quiet\ninitrd /initrd\n");
         CHECK_STR(b, "title B\noptions root=/dev/sda1 intel_iommu=on\noptions iommu=pt\n");
         strv_free(changed);
         free(failed);
