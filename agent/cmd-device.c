@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "host.h"
 #include "json.h"
+#include "kconfig.h"
 #include "lock.h"
 #include "log.h"
 #include "paths.h"
@@ -601,9 +602,34 @@ static void boot_view(const struct config *c, struct boot_view *v) {
                 v->reboot = true;
 }
 
+/* kernel_args that the running kernel's config makes its default (and the
+ * next kernel's: the newest /boot/config-*), not undone on the command
+ * line: in effect without being on it (kconfig.c). by_default[i] for
+ * want[i]; *needed: want without them, for the next boot's judgement. */
+static int args_by_default(char *const *want, char *const *have, bool **by_default, char ***needed) {
+        char next[256];
+        struct utsname u;
+        size_t n = strv_length(want);
+        bool have_next = kconfig_next_kernel(next, sizeof(next)) >= 0;
+
+        *by_default = calloc(n + 1, sizeof(bool));
+        if (!*by_default || uname(&u) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                (*by_default)[i] = !cmdline_satisfies(have, want[i]) && kconfig_arg_default(u.release, want[i], have);
+                if (!(*by_default)[i] || (have_next && !kconfig_arg_default(next, want[i], have)))
+                        if (strv_extend(needed, want[i]) < 0)
+                                return -ENOMEM;
+        }
+        if (!*needed)
+                *needed = calloc(1, sizeof(char *));
+        return *needed ? 0 : -ENOMEM;
+}
+
 int cmd_status(struct context *ctx, int argc, char **argv) {
         _cleanup_config_ struct config *c = NULL;
-        _cleanup_strv_free_ char **want = NULL, **have = NULL;
+        _cleanup_strv_free_ char **want = NULL, **have = NULL, **needed = NULL;
+        _cleanup_free_ bool *by_default = NULL;
         _cleanup_(coexist_done) struct coexist co = {};
         struct engine e;
         bool drift = false;
@@ -627,6 +653,10 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 log_error_errno(r, "%s: cannot read: %m", PROC_CMDLINE);
                 return EXIT_USAGE;
         }
+        if (args_by_default(want, have, &by_default, &needed) < 0) {
+                log_error("out of memory");
+                return EXIT_USAGE;
+        }
         bool iommu = device_iommu_active();
         if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
@@ -636,12 +666,12 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
         /* ---- issue 13 (cmd-grub.c): what the next boot gets from the boot
          * configuration, and why the IOMMU is off when the arguments are on ---- */
         struct next_boot nb;
-        next_boot_judge(want, have, iommu, &nb);
+        next_boot_judge(needed, have, iommu, &nb);
         /* ---- */
         drift = !iommu || e.n_steps > 0 || engine_failures(&e) > 0 || engine_deferred(&e) > 0 || bv.rebuild ||
                 bv.reboot || nb.reboot;
-        for (char **w = want; *w; w++)
-                drift = drift || !cmdline_satisfies(have, *w);
+        for (size_t i = 0; want[i]; i++)
+                drift = drift || !(cmdline_satisfies(have, want[i]) || by_default[i]);
         for (size_t i = 0; i < e.n_acc; i++)
                 drift = drift || !e.acc[i]->present;
 
@@ -651,10 +681,11 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 json_object_begin(&j, NULL);
                 json_bool(&j, "drift", drift);
                 json_array_begin(&j, "kernel_args");
-                for (char **w = want; *w; w++) {
+                for (size_t i = 0; want[i]; i++) {
                         json_object_begin(&j, NULL);
-                        json_string(&j, "arg", *w);
-                        json_bool(&j, "in_effect", cmdline_satisfies(have, *w));
+                        json_string(&j, "arg", want[i]);
+                        json_bool(&j, "in_effect", cmdline_satisfies(have, want[i]) || by_default[i]);
+                        json_bool(&j, "by_default", by_default[i]);
                         json_object_end(&j);
                 }
                 json_array_end(&j);
@@ -677,9 +708,12 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 json_finish(&j);
         } else {
                 printf("kernel command line:");
-                for (char **w = want; *w; w++)
-                        printf(" %s %s%s", *w, cmdline_satisfies(have, *w) ? "(in effect)" : "(MISSING)",
-                               w[1] ? "," : "\n");
+                for (size_t i = 0; want[i]; i++)
+                        printf(" %s %s%s", want[i],
+                               cmdline_satisfies(have, want[i]) ? "(in effect)"
+                               : by_default[i]                  ? "(in effect by default: the kernel's config)"
+                                                                : "(MISSING)",
+                               want[i + 1] ? "," : "\n");
                 printf("IOMMU: %s\n", iommu ? "active" : "NOT active on this boot: vfio-pci cannot take devices");
                 if (*bv.disabled)
                         printf("vfpt: DISABLED on this boot (%s on the kernel command line): no claims, no SR-IOV "
