@@ -543,8 +543,14 @@ static int group_companion(struct engine *e, const struct pci_dev *d, struct acc
         enum protect_verdict v = PROTECT_NO;
         struct account *ca;
 
-        if (!config_forced(e->cfg, &c->addr) && !listed(e, c))
+        /* the group is judged whole before any of it is touched: a listed
+         * companion the host needs blocks it too (strict, group); listed, a
+         * companion the guards cannot tell about goes, as it would alone */
+        if (!config_forced(e->cfg, &c->addr) && (!listed(e, c) || e->cfg->iommu_group != GROUP_WARN)) {
                 v = p ? protect_check(p, c, why, sizeof(why)) : PROTECT_UNKNOWN;
+                if (v == PROTECT_UNKNOWN && listed(e, c))
+                        v = PROTECT_NO;
+        }
         if (v == PROTECT_NO)
                 return strv_extend(&g->companions, c->name);
         ca = account_for(e, c->name, ROLE_VFIO);
