@@ -14,12 +14,15 @@
 #include "coexist.h"
 #include "commands.h"
 #include "engine.h"
+#include "bootcfg.h"
 #include "host.h"
+#include "iommu-predict.h"
 #include "json.h"
 #include "kconfig.h"
 #include "lock.h"
 #include "log.h"
 #include "paths.h"
+#include "protect.h"
 
 #define LOCK_TIMEOUT_SEC 60
 
@@ -149,7 +152,146 @@ static void log_refused(const struct engine *e) {
         }
 }
 
-static void json_devices(struct json *j, const struct engine *e) {
+/* ---- the next boot, while the IOMMU is not on yet (issue 32) ---- */
+
+/* The engine run again as the next boot will run it: the guards as at
+ * boot, each claim judged by the IOMMU group the kernel will form
+ * (predicted). Nothing when the IOMMU is on: the plan is the next boot's. */
+struct next_run {
+        bool on;
+        struct engine e;
+        struct iommu_prediction *predict;
+        bool initramfs;  /* the running kernel's initramfs was built with vfpt's hook */
+};
+
+static void next_run_done(struct next_run *n) {
+        if (n->on)
+                engine_done(&n->e);
+        iommu_prediction_free(n->predict);
+        *n = (struct next_run) {};
+}
+
+static int next_run(const struct config *c, struct next_run *n) {
+        _cleanup_strv_free_ char **next = NULL;
+        _cleanup_free_ char *source = NULL;
+        char digest[DIGEST_MAX], tool[32];
+        struct utsname u;
+        int r;
+
+        *n = (struct next_run) {};
+        if (device_iommu_active())
+                return 0;
+        /* pcie_acs_override= as the next boot will have it */
+        if (bootcfg_next_boot(&next, &source) < 0 && host_cmdline(&next) < 0)
+                next = NULL;
+        r = iommu_predict(next, &n->predict);
+        if (r < 0)
+                return r;
+        n->initramfs = uname(&u) == 0 && bootstate_read_initramfs(u.release, digest, tool, sizeof(tool)) == 0;
+        engine_init(&n->e, c, ENGINE_PLAN);
+        n->e.predict = n->predict;
+        n->on = true;
+        r = engine_all(&n->e);
+        return r < 0 ? r : 1;
+}
+
+/* listed by address in [vfio] devices */
+static bool by_address(const struct config *c, const char *name) {
+        struct pci_addr a;
+        const char *why;
+        if (pci_addr_parse(name, &a, &why) < 0)
+                return false;
+        for (size_t i = 0; i < c->n_vfio_devices; i++)
+                if (pci_addr_eq(&c->vfio_devices[i].addr, &a))
+                        return true;
+        return false;
+}
+
+/* A storage or network device matched by ID that the protected set carried
+ * into the initramfs does not hold is deferred there, claimed late. */
+static bool claimed_late(struct next_run *n, const char *name) {
+        struct pci_dev d;
+        const char *bad;
+        size_t k = 0;
+        if (!n->initramfs)
+                return true;
+        if (by_address(n->e.cfg, name) || device_read(name, &d, &bad) < 0)
+                return false;
+        if ((d.class >> 16) != 0x01 && (d.class >> 16) != 0x02)
+                return false;
+        const struct protect_entry *l = n->e.prot ? protect_learnt_entries(n->e.prot, &k) : NULL;
+        for (size_t i = 0; l && i < k; i++)
+                if (streq(l[i].name, name))
+                        return false;
+        return true;
+}
+
+/* what the next boot does to the device: "claimed", "kept", "deferred",
+ * "not claimed", "changed" (SR-IOV), "as now"; *when for a claim */
+static const char *next_action(struct next_run *n, const struct account *a, const char **when) {
+        *when = NULL;
+        if (!a->present)
+                return "not present";
+        if (a->refused)
+                return "kept";
+        if (a->failed)
+                return "not claimed";
+        if (a->deferred)
+                return "deferred";
+        if (!a->changed)
+                return "as now";
+        if (a->role == ROLE_PF)
+                return "changed";
+        *when = claimed_late(n, a->name) ? "late" : "initramfs";
+        return "claimed";
+}
+
+static void json_next_boot(struct json *j, struct next_run *n, const char *name) {
+        const struct account *a = n && n->on ? engine_account(&n->e, name) : NULL;
+        const char *when;
+        if (!a) {
+                json_null(j, "next_boot");
+                return;
+        }
+        json_object_begin(j, "next_boot");
+        json_string(j, "action", next_action(n, a, &when));
+        json_string(j, "when", when);
+        json_string(j, "reason", a->message);
+        if (a->group >= 0) {
+                json_int(j, "group", a->group);
+                json_array_begin(j, "group_members");
+                for (char **m = a->group_members; m && *m; m++)
+                        json_string(j, NULL, *m);
+                json_array_end(j);
+        } else
+                json_null(j, "group");
+        json_bool(j, "predicted", a->group_predicted);
+        json_string(j, "group_cannot_tell", a->group_unknown);
+        json_object_end(j);
+}
+
+/* "# 0000:02:00.0: next boot: claimed from the initramfs (predicted IOMMU group 2: 0000:02:00.0)" */
+static void print_next_boot(struct next_run *n, const char *prefix) {
+        for (size_t i = 0; n->on && i < n->e.n_acc; i++) {
+                const struct account *a = n->e.acc[i];
+                const char *when, *act = next_action(n, a, &when);
+                _cleanup_free_ char *members = a->group_members ? strv_join(a->group_members, " ") : NULL;
+                printf("%s%s: next boot: %s", prefix, a->name, act);
+                if (when)
+                        printf(" %s", streq(when, "late") ? (n->initramfs ? "late (vfpt.service, once the guards see)"
+                                                                          : "late (the initramfs has no vfpt hook yet)")
+                                                          : "from the initramfs");
+                if (a->group >= 0 && members)
+                        printf(" (%sIOMMU group %d: %s%s%s)", a->group_predicted ? "predicted " : "", a->group,
+                               members, a->group_unknown ? "; cannot tell if it holds more: " : "",
+                               a->group_unknown ?: "");
+                if (!streq(act, "claimed") && !streq(act, "as now") && a->message)
+                        printf(": %s", a->message);
+                printf("\n");
+        }
+}
+
+static void json_devices(struct json *j, const struct engine *e, struct next_run *n) {
         json_array_begin(j, "devices");
         for (size_t i = 0; i < e->n_acc; i++) {
                 const struct account *a = e->acc[i];
@@ -189,19 +331,37 @@ static void json_devices(struct json *j, const struct engine *e) {
                         json_object_end(j);
                 }
                 json_array_end(j);
+                json_next_boot(j, n, a->name);
+                json_object_end(j);
+        }
+        /* devices only the next boot concerns: companions it claims along */
+        for (size_t i = 0; n && n->on && i < n->e.n_acc; i++) {
+                const struct account *a = n->e.acc[i];
+                bool seen = false;
+                for (size_t k = 0; k < e->n_acc && !seen; k++)
+                        seen = streq(e->acc[k]->name, a->name);
+                if (seen)
+                        continue;
+                json_object_begin(j, NULL);
+                json_string(j, "device", a->name);
+                json_string(j, "role", role_to_string(a->role));
+                json_bool(j, "present", a->present);
+                json_string(j, "driver", *a->driver ? a->driver : NULL);
+                json_next_boot(j, n, a->name);
                 json_object_end(j);
         }
         json_array_end(j);
 }
 
 /* plan and apply --json: {"changed", "steps", "devices"} */
-static void print_json_run(const struct engine *e, bool with_result) {
+static void print_json_run(const struct engine *e, bool with_result, struct next_run *n) {
         struct json j;
         json_init(&j, stdout);
         json_object_begin(&j, NULL);
         json_bool(&j, "changed", e->n_steps > 0);
+        json_bool(&j, "iommu_active", !n || !n->on);
         json_steps(&j, e, with_result);
-        json_devices(&j, e);
+        json_devices(&j, e, n);
         json_object_end(&j);
         json_finish(&j);
 }
@@ -264,14 +424,34 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
                 return r < 0 ? EXIT_OK : r;
         if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
-        if (ctx->json)
-                print_json_run(&e, false);
-        else {
-                if (e.n_steps == 0)
-                        printf("nothing to write: every present configured device is as configured\n");
-                print_steps(&e, "");
-                print_accounts(&e, "# ");
+        struct next_run nr;
+        r = next_run(c, &nr);
+        if (r < 0) {
+                log_error_errno(r, "cannot evaluate the next boot: %m");
+                next_run_done(&nr);
+                command_teardown(&e);
+                return EXIT_USAGE;
         }
+        if (ctx->json)
+                print_json_run(&e, false, &nr);
+        else {
+                bool all_well = engine_failures(&e) == 0 && engine_deferred(&e) == 0;
+                for (size_t i = 0; i < e.n_acc; i++)
+                        all_well = all_well && !e.acc[i]->refused;
+                if (nr.on)
+                        printf("IOMMU: not active on this boot: apply can claim nothing now; the next boot (with the "
+                               "kernel arguments), IOMMU groups predicted:\n");
+                else if (e.n_steps == 0 && all_well)
+                        printf("nothing to write: every present configured device is as configured\n");
+                else if (e.n_steps == 0)
+                        printf("no write can be made now; not every device is as configured:\n");
+                print_steps(&e, "");
+                if (nr.on)
+                        print_next_boot(&nr, "# ");
+                else
+                        print_accounts(&e, "# ");
+        }
+        next_run_done(&nr);
         command_teardown(&e);
         return EXIT_OK;
 }
@@ -419,7 +599,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                 json_object_begin(&j, NULL);
                 json_bool(&j, "changed", e.n_steps > 0);
                 json_steps(&j, &e, true);
-                json_devices(&j, &e);
+                json_devices(&j, &e, NULL);
                 if (grub && grub_apply_for_apply(c, &j) != EXIT_OK)
                         r = EXIT_PARTIAL;
                 json_object_end(&j);
@@ -661,6 +841,14 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
         if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
         coexistence_warn(&e, &co); /* warnings only: not drift */
+        struct next_run nr;
+        r = next_run(c, &nr);
+        if (r < 0) {
+                log_error_errno(r, "cannot evaluate the next boot: %m");
+                next_run_done(&nr);
+                command_teardown(&e);
+                return EXIT_USAGE;
+        }
         struct boot_view bv;
         boot_view(c, &bv);
         /* ---- issue 13 (cmd-grub.c): what the next boot gets from the boot
@@ -702,7 +890,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 json_object_end(&j);
                 json_bool(&j, "reboot_required", bv.reboot || nb.reboot); /* one member for both */
                 next_boot_json(&j, &nb); /* issue 13 */
-                json_devices(&j, &e);
+                json_devices(&j, &e, &nr);
                 coexistence_json(&j, &co);
                 json_object_end(&j);
                 json_finish(&j);
@@ -755,9 +943,11 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                                a->failed || a->changed || a->refused || a->deferred ? a->message : "");
                         print_vfs(a);
                 }
+                print_next_boot(&nr, "");
         }
         learn_protected(&e);
         next_boot_done(&nb); /* issue 13 */
+        next_run_done(&nr);
         command_teardown(&e);
         return drift ? EXIT_DRIFT : EXIT_OK;
 }
