@@ -577,8 +577,16 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                                 log_full_errno(e.acc[i]->refused ? LOG_WARNING : LOG_NOTICE, 0, "%s: %s",
                                                e.acc[i]->name, e.acc[i]->message);
         mark_deferred(engine_deferred(&e) > 0);
-        if (!early)
+        if (!early) {
+                char why[256];
                 learn_protected(&e);
+                r = iommu_predict_learn(why, sizeof(why));
+                if (r < 0)
+                        log_warning_errno(r, "%s: cannot record the predicted IOMMU groups: %m",
+                                          path_groups_predicted());
+                else
+                        log_debug("predicted IOMMU groups: %s", why);
+        }
         log_refused(&e);
         for (size_t i = 0; i < e.n_acc; i++)
                 if (e.acc[i]->failed)
@@ -849,6 +857,8 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 command_teardown(&e);
                 return EXIT_USAGE;
         }
+        _cleanup_strv_free_ char **mispredicted = NULL;
+        bool prediction_checked = iommu && iommu_prediction_compare(&mispredicted) >= 0;
         struct boot_view bv;
         boot_view(c, &bv);
         /* ---- issue 13 (cmd-grub.c): what the next boot gets from the boot
@@ -890,6 +900,13 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 json_object_end(&j);
                 json_bool(&j, "reboot_required", bv.reboot || nb.reboot); /* one member for both */
                 next_boot_json(&j, &nb); /* issue 13 */
+                json_object_begin(&j, "iommu_prediction"); /* issue 32: the groups predicted before the IOMMU was on */
+                json_bool(&j, "checked", prediction_checked);
+                json_array_begin(&j, "differences");
+                for (char **m = mispredicted; m && *m; m++)
+                        json_string(&j, NULL, *m);
+                json_array_end(&j);
+                json_object_end(&j);
                 json_devices(&j, &e, &nr);
                 coexistence_json(&j, &co);
                 json_object_end(&j);
@@ -915,6 +932,10 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 else
                         printf("initramfs: no record of a build with vfpt's hook for kernel %s\n", bv.kver);
                 next_boot_print(&nb); /* issue 13 */
+                if (prediction_checked && !mispredicted)
+                        printf("IOMMU groups: as predicted before the IOMMU was on (%s)\n", path_groups_predicted());
+                for (char **m = mispredicted; m && *m; m++)
+                        printf("IOMMU groups: NOT as predicted: %s\n", *m);
                 if (bv.reboot)
                         printf("reboot required: this boot's initramfs had another config\n");
                 for (size_t i = 0; i < e.n_acc; i++) {

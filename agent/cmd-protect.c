@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "config.h"
 #include "engine.h"
+#include "iommu-predict.h"
 #include "json.h"
 #include "log.h"
 #include "paths.h"
@@ -188,6 +189,8 @@ int cmd_initramfs_hook(struct context *ctx, int argc, char **argv) {
                 return r == -EINVAL ? EXIT_USAGE : EXIT_PARTIAL;
         }
         learn_ports(c);
+        if (iommu_predict_learn(why, sizeof(why)) < 0) /* issue 32: checked by status after the reboot */
+                log_warning("%s: cannot record the predicted IOMMU groups", path_groups_predicted());
         r = protect_open(false, &p);
         if (r >= 0)
                 r = protect_save(p, why, sizeof(why));

@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "bootcfg.h"
 #include "cmdline.h"
 #include "device.h"
 #include "fileio.h"
 #include "iommu-predict.h"
 #include "paths.h"
 #include "pci.h"
+#include "protect.h"
 
 #define REQ_ACS_FLAGS (PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF)
 #define CONFIG_MAX 8192
@@ -428,7 +430,9 @@ int iommu_prediction_save(const struct iommu_prediction *cp) {
                 free(text);
                 text = t;
         }
-        (void) mkdir(path_state_dir(), 0755);
+        int r = mkdir_p(path_state_dir(), 0755);
+        if (r < 0)
+                return r;
         return atomic_update(path_groups_predicted(), text, strlen(text), 0644);
 }
 
@@ -473,4 +477,28 @@ int iommu_prediction_compare(char ***ret) {
         }
         *ret = TAKE_PTR(diffs);
         return 0;
+}
+
+int iommu_predict_learn(char *why, size_t n) {
+        _cleanup_strv_free_ char **next = NULL;
+        _cleanup_free_ char *source = NULL, *cmd = NULL;
+        _cleanup_prediction_ struct iommu_prediction *p = NULL;
+        int r;
+
+        if (device_iommu_active()) {
+                snprintf(why, n, "the IOMMU is on: the kernel's groups are known");
+                return 0;
+        }
+        if (!may_learn(why, n))
+                return 0;
+        /* pcie_acs_override= as the next boot has it, else as this one */
+        if (bootcfg_next_boot(&next, &source) < 0 && read_file(PROC_CMDLINE, 64 * 1024, &cmd, NULL) >= 0)
+                (void) cmdline_split(cmd, &next);
+        r = iommu_predict(next, &p);
+        if (r < 0)
+                return r;
+        r = iommu_prediction_save(p);
+        if (r >= 0)
+                snprintf(why, n, "%s", r > 0 ? "recorded" : "unchanged");
+        return r;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* IOMMU groups as the kernel will form them when the IOMMU is on, predicted
  * before it is (the first install, before its reboot) from the PCIe
@@ -47,6 +48,10 @@ int iommu_prediction_group(const struct iommu_prediction *p, const char *name, c
  * Written where vfpt learns (apply, the initramfs build) on an up host
  * whose IOMMU is not on yet. 1 written, 0 unchanged, -errno. */
 int iommu_prediction_save(const struct iommu_prediction *p);
+/* Where vfpt learns (apply on the up host, the initramfs build): while the
+ * IOMMU is off, the prediction for the next boot's command line is
+ * recorded; 1 written, 0 not (why says why), -errno. */
+int iommu_predict_learn(char *why, size_t n);
 /* After the reboot, with the IOMMU on: each predicted group that the
  * kernel formed otherwise, one line ("predicted 0000:01:00.0 0000:01:00.1
  * together, the kernel's group 14 holds 0000:01:00.0 only"); *ret NULL
