@@ -593,7 +593,7 @@ static int group_viability(struct engine *e, const struct pci_dev *d, struct acc
 
         if (e->predict) {
                 r = iommu_prediction_group(e->predict, d->name, &members, &g->unknown);
-                for (char **m = members; r >= 0 && a && !a->group_unknown && m && *m; m++)
+                for (char **m = members; r >= 0 && a && m && *m; m++)
                         if (!strv_contains(a->group_members, *m))
                                 r = strv_extend(&a->group_members, *m);
         } else

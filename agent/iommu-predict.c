@@ -261,6 +261,12 @@ static int read_config(struct pdev *d) {
         int r = read_file(p, CONFIG_MAX, &buf, &len);
         if (r < 0)
                 return r;
+        if (device_is_vf(d->name)) {
+                /* a VF's vendor and device registers read ffff (SR-IOV): an
+                 * endpoint the kernel never takes for multifunction */
+                d->cfg = (struct pci_cfg) { .pcie = true, .pcie_type = PCI_EXP_TYPE_ENDPOINT, .ext_known = true };
+                return 0;
+        }
         return pci_cfg_parse((const uint8_t *) buf, len, &d->cfg);
 }
 
@@ -364,7 +370,7 @@ int iommu_predict(char *const *cmdline, struct iommu_prediction **ret) {
                 if (device_read(d->name, &pd, &why) == 0)
                         d->id = pd.id;
                 /* pci_scan_slot(): every function after 0 is multifunction */
-                d->multifunction = (d->readable && d->cfg.multifunction) || d->addr.fn > 0;
+                d->multifunction = !device_is_vf(d->name) && ((d->readable && d->cfg.multifunction) || d->addr.fn > 0);
         }
         for (size_t i = 0; i < p->n; i++)
                 if (*parents[i] && (p->d[i].parent = find(p, parents[i])) < 0)
