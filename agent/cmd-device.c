@@ -195,6 +195,17 @@ static int next_run(const struct config *c, struct next_run *n) {
         return r < 0 ? r : 1;
 }
 
+/* next_run with the error said; on failure nothing is left to free (e neither) */
+static int next_run_or_say(const struct config *c, struct next_run *n, struct engine *e) {
+        int r = next_run(c, n);
+        if (r < 0) {
+                log_error_errno(r, "cannot evaluate the next boot: %m");
+                next_run_done(n);
+                command_teardown(e);
+        }
+        return r;
+}
+
 /* listed by address in [vfio] devices */
 static bool by_address(const struct config *c, const char *name) {
         struct pci_addr a;
@@ -425,13 +436,8 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
         if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
         struct next_run nr;
-        r = next_run(c, &nr);
-        if (r < 0) {
-                log_error_errno(r, "cannot evaluate the next boot: %m");
-                next_run_done(&nr);
-                command_teardown(&e);
+        if (next_run_or_say(c, &nr, &e) < 0)
                 return EXIT_USAGE;
-        }
         if (ctx->json)
                 print_json_run(&e, false, &nr);
         else {
@@ -850,13 +856,8 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 return EXIT_USAGE;
         coexistence_warn(&e, &co); /* warnings only: not drift */
         struct next_run nr;
-        r = next_run(c, &nr);
-        if (r < 0) {
-                log_error_errno(r, "cannot evaluate the next boot: %m");
-                next_run_done(&nr);
-                command_teardown(&e);
+        if (next_run_or_say(c, &nr, &e) < 0)
                 return EXIT_USAGE;
-        }
         _cleanup_strv_free_ char **mispredicted = NULL;
         bool prediction_checked = iommu && iommu_prediction_compare(&mispredicted) >= 0;
         struct boot_view bv;

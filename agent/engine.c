@@ -641,6 +641,13 @@ static void claim_companions(struct engine *e, const struct pci_dev *d, const st
                         continue;
                 account_fill(ca, &c);
                 ca->viable = a->viable;
+                if (a->group_predicted) { /* the next boot: d's predicted group */
+                        ca->group = a->group;
+                        ca->group_predicted = true;
+                        ca->group_unknown = a->group_unknown;
+                        for (char **g = ca->group_members ? NULL : a->group_members; g && *g; g++)
+                                (void) strv_extend(&ca->group_members, *g);
+                }
                 bool wanted = wanted_for_vfio(e, &c);
                 if (!wanted)
                         note(ca, RESULT_INFO, TOPIC_GROUP, NULL, "in %s %d of %s (iommu_group = group)",
