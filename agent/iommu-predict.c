@@ -36,6 +36,10 @@ struct iommu_prediction {
         bool ovr_downstream, ovr_multifunction;
         struct pci_id ovr_ids[16];
         size_t n_ovr_ids;
+        /* disable_acs_redir= or config_acs= (6.11+): ACS control bits the
+         * kernel changes for the devices they name; vfpt does not read the
+         * device lists, so every ACS it would count on is "cannot tell" */
+        const char *acs_param;
 };
 
 struct iommu_prediction *iommu_prediction_free(struct iommu_prediction *p) {
@@ -92,6 +96,10 @@ static void parse_override(struct iommu_prediction *p, char *const *cmdline) {
                         p->ovr_ids[p->n_ovr_ids++] = id;
                 v = v[k] ? v + k + 1 : NULL;
         }
+        if (cmdline && cmdline_find_last(cmdline, "disable_acs_redir") >= 0)
+                p->acs_param = "disable_acs_redir= on the command line may clear its ACS redirect bits";
+        else if (cmdline && cmdline_find_last(cmdline, "config_acs") >= 0)
+                p->acs_param = "config_acs= on the command line may change its ACS control";
 }
 
 /* Multifunction endpoints whose vendors verified they do no peer-to-peer
@@ -189,8 +197,13 @@ static int acs_enabled(const struct iommu_prediction *p, struct pdev *d) {
                 cannot_tell(d, "extended config space unreadable (ACS)");
                 return -1;
         }
-        if (acs_flags_enabled(d, false))
+        if (acs_flags_enabled(d, false)) {
+                if (p->acs_param) {
+                        cannot_tell(d, p->acs_param);
+                        return -1;
+                }
                 return 1;
+        }
         for (size_t i = 0; i < ELEMENTSOF(vendor_quirks); i++)
                 if (d->id.vendor == vendor_quirks[i]) {
                         cannot_tell(d, "no ACS capability, and the kernel has ACS quirks for its vendor that "
