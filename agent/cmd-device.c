@@ -14,12 +14,16 @@
 #include "coexist.h"
 #include "commands.h"
 #include "engine.h"
+#include "bootcfg.h"
 #include "host.h"
 #include "protect.h"
+#include "iommu-predict.h"
 #include "json.h"
+#include "kconfig.h"
 #include "lock.h"
 #include "log.h"
 #include "paths.h"
+#include "protect.h"
 
 #define LOCK_TIMEOUT_SEC 60
 
@@ -149,7 +153,157 @@ static void log_refused(const struct engine *e) {
         }
 }
 
-static void json_devices(struct json *j, const struct engine *e) {
+/* ---- the next boot, while the IOMMU is not on yet (issue 32) ---- */
+
+/* The engine run again as the next boot will run it: the guards as at
+ * boot, each claim judged by the IOMMU group the kernel will form
+ * (predicted). Nothing when the IOMMU is on: the plan is the next boot's. */
+struct next_run {
+        bool on;
+        struct engine e;
+        struct iommu_prediction *predict;
+        bool initramfs;  /* the running kernel's initramfs was built with vfpt's hook */
+};
+
+static void next_run_done(struct next_run *n) {
+        if (n->on)
+                engine_done(&n->e);
+        iommu_prediction_free(n->predict);
+        *n = (struct next_run) {};
+}
+
+static int next_run(const struct config *c, struct next_run *n) {
+        _cleanup_strv_free_ char **next = NULL;
+        _cleanup_free_ char *source = NULL;
+        struct initramfs_record rec;
+        struct utsname u;
+        int r;
+
+        *n = (struct next_run) {};
+        if (device_iommu_active())
+                return 0;
+        /* pcie_acs_override= as the next boot will have it */
+        if (bootcfg_next_boot(&next, &source) < 0 && host_cmdline(&next) < 0)
+                next = NULL;
+        r = iommu_predict(next, &n->predict);
+        if (r < 0)
+                return r;
+        n->initramfs = uname(&u) == 0 && bootstate_read_initramfs(u.release, &rec) == 0;
+        engine_init(&n->e, c, ENGINE_PLAN);
+        n->e.predict = n->predict;
+        n->on = true;
+        r = engine_all(&n->e);
+        return r < 0 ? r : 1;
+}
+
+/* next_run with the error said; on failure nothing is left to free (e neither) */
+static int next_run_or_say(const struct config *c, struct next_run *n, struct engine *e) {
+        int r = next_run(c, n);
+        if (r < 0) {
+                log_error_errno(r, "cannot evaluate the next boot: %m");
+                next_run_done(n);
+                command_teardown(e);
+        }
+        return r;
+}
+
+/* listed by address in [vfio] devices */
+static bool by_address(const struct config *c, const char *name) {
+        struct pci_addr a;
+        const char *why;
+        if (pci_addr_parse(name, &a, &why) < 0)
+                return false;
+        for (size_t i = 0; i < c->n_vfio_devices; i++)
+                if (pci_addr_eq(&c->vfio_devices[i].addr, &a))
+                        return true;
+        return false;
+}
+
+/* A storage or network device matched by ID that the protected set carried
+ * into the initramfs does not hold is deferred there, claimed late. */
+static bool claimed_late(struct next_run *n, const char *name) {
+        struct pci_dev d;
+        const char *bad;
+        size_t k = 0;
+        if (!n->initramfs)
+                return true;
+        if (by_address(n->e.cfg, name) || device_read(name, &d, &bad) < 0)
+                return false;
+        if ((d.class >> 16) != 0x01 && (d.class >> 16) != 0x02)
+                return false;
+        const struct protect_entry *l = n->e.prot ? protect_learnt_entries(n->e.prot, &k) : NULL;
+        for (size_t i = 0; l && i < k; i++)
+                if (streq(l[i].name, name))
+                        return false;
+        return true;
+}
+
+/* what the next boot does to the device: "claimed", "kept", "deferred",
+ * "not claimed", "changed" (SR-IOV), "as now"; *when for a claim */
+static const char *next_action(struct next_run *n, const struct account *a, const char **when) {
+        *when = NULL;
+        if (!a->present)
+                return "not present";
+        if (a->refused)
+                return "kept";
+        if (a->failed)
+                return "not claimed";
+        if (a->deferred)
+                return "deferred";
+        if (!a->changed)
+                return "as now";
+        if (a->role == ROLE_PF)
+                return "changed";
+        *when = claimed_late(n, a->name) ? "late" : "initramfs";
+        return "claimed";
+}
+
+static void json_next_boot(struct json *j, struct next_run *n, const char *name) {
+        const struct account *a = n && n->on ? engine_account(&n->e, name) : NULL;
+        const char *when;
+        if (!a) {
+                json_null(j, "next_boot");
+                return;
+        }
+        json_object_begin(j, "next_boot");
+        json_string(j, "action", next_action(n, a, &when));
+        json_string(j, "when", when);
+        json_string(j, "reason", a->message);
+        if (a->group >= 0) {
+                json_int(j, "group", a->group);
+                json_array_begin(j, "group_members");
+                for (char **m = a->group_members; m && *m; m++)
+                        json_string(j, NULL, *m);
+                json_array_end(j);
+        } else
+                json_null(j, "group");
+        json_bool(j, "predicted", a->group_predicted);
+        json_string(j, "group_cannot_tell", a->group_unknown);
+        json_object_end(j);
+}
+
+/* "# 0000:02:00.0: next boot: claimed from the initramfs (predicted IOMMU group 2: 0000:02:00.0)" */
+static void print_next_boot(struct next_run *n, const char *prefix) {
+        for (size_t i = 0; n->on && i < n->e.n_acc; i++) {
+                const struct account *a = n->e.acc[i];
+                const char *when, *act = next_action(n, a, &when);
+                _cleanup_free_ char *members = a->group_members ? strv_join(a->group_members, " ") : NULL;
+                printf("%s%s: next boot: %s", prefix, a->name, act);
+                if (when)
+                        printf(" %s", streq(when, "late") ? (n->initramfs ? "late (vfpt.service, once the guards see)"
+                                                                          : "late (the initramfs has no vfpt hook yet)")
+                                                          : "from the initramfs");
+                if (a->group >= 0 && members)
+                        printf(" (%sIOMMU group %d: %s%s%s)", a->group_predicted ? "predicted " : "", a->group,
+                               members, a->group_unknown ? "; cannot tell if it holds more: " : "",
+                               a->group_unknown ?: "");
+                if (!streq(act, "claimed") && !streq(act, "as now") && a->message)
+                        printf(": %s", a->message);
+                printf("\n");
+        }
+}
+
+static void json_devices(struct json *j, const struct engine *e, struct next_run *n) {
         json_array_begin(j, "devices");
         for (size_t i = 0; i < e->n_acc; i++) {
                 const struct account *a = e->acc[i];
@@ -189,19 +343,37 @@ static void json_devices(struct json *j, const struct engine *e) {
                         json_object_end(j);
                 }
                 json_array_end(j);
+                json_next_boot(j, n, a->name);
+                json_object_end(j);
+        }
+        /* devices only the next boot concerns: companions it claims along */
+        for (size_t i = 0; n && n->on && i < n->e.n_acc; i++) {
+                const struct account *a = n->e.acc[i];
+                bool seen = false;
+                for (size_t k = 0; k < e->n_acc && !seen; k++)
+                        seen = streq(e->acc[k]->name, a->name);
+                if (seen)
+                        continue;
+                json_object_begin(j, NULL);
+                json_string(j, "device", a->name);
+                json_string(j, "role", role_to_string(a->role));
+                json_bool(j, "present", a->present);
+                json_string(j, "driver", *a->driver ? a->driver : NULL);
+                json_next_boot(j, n, a->name);
                 json_object_end(j);
         }
         json_array_end(j);
 }
 
 /* plan and apply --json: {"changed", "steps", "devices"} */
-static void print_json_run(const struct engine *e, bool with_result) {
+static void print_json_run(const struct engine *e, bool with_result, struct next_run *n) {
         struct json j;
         json_init(&j, stdout);
         json_object_begin(&j, NULL);
         json_bool(&j, "changed", e->n_steps > 0);
+        json_bool(&j, "iommu_active", !n || !n->on);
         json_steps(&j, e, with_result);
-        json_devices(&j, e);
+        json_devices(&j, e, n);
         json_object_end(&j);
         json_finish(&j);
 }
@@ -272,17 +444,32 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
                 return EXIT_USAGE;
         /* what apply would fail at: plan fails too, as apply would (exit 3) */
         unsigned failures = engine_failures(&e);
+        struct next_run nr;
+        if (next_run_or_say(c, &nr, &e) < 0)
+                return EXIT_USAGE;
         if (ctx->json)
-                print_json_run(&e, false);
+                print_json_run(&e, false, &nr);
         else {
-                if (e.n_steps == 0 && !failures)
+                bool all_well = engine_failures(&e) == 0 && engine_deferred(&e) == 0;
+                for (size_t i = 0; i < e.n_acc; i++)
+                        all_well = all_well && !e.acc[i]->refused;
+                if (nr.on)
+                        printf("IOMMU: not active on this boot: apply can claim nothing now; the next boot (with the "
+                               "kernel arguments), IOMMU groups predicted:\n");
+                else if (e.n_steps == 0 && all_well)
                         printf("nothing to write: every present configured device is as configured\n");
-                else if (e.n_steps == 0)
+                else if (e.n_steps == 0 && failures)
                         printf("nothing to write, but apply would fail for %u device%s (FAILED below)\n", failures,
                                failures == 1 ? "" : "s");
+                else if (e.n_steps == 0)
+                        printf("no write can be made now; not every device is as configured:\n");
                 print_steps(&e, "");
-                print_accounts(&e, "# ");
+                if (nr.on)
+                        print_next_boot(&nr, "# ");
+                else
+                        print_accounts(&e, "# ");
         }
+        next_run_done(&nr);
         command_teardown(&e);
         return failures ? EXIT_PARTIAL : EXIT_OK;
 }
@@ -413,8 +600,16 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                  * next run must not take what this one refused */
                 log_notice("not learning the protected set again: an address the config names holds another "
                            "device than learnt ('vfpt protected --save' learns it if that is meant)");
-        else if (!early)
+        else if (!early) {
+                char why[256];
                 learn_protected(&e);
+                r = iommu_predict_learn(why, sizeof(why));
+                if (r < 0)
+                        log_warning_errno(r, "%s: cannot record the predicted IOMMU groups: %m",
+                                          path_groups_predicted());
+                else
+                        log_debug("predicted IOMMU groups: %s", why);
+        }
         log_refused(&e);
         for (size_t i = 0; i < e.n_acc; i++)
                 if (e.acc[i]->failed)
@@ -435,7 +630,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                 json_object_begin(&j, NULL);
                 json_bool(&j, "changed", e.n_steps > 0);
                 json_steps(&j, &e, true);
-                json_devices(&j, &e);
+                json_devices(&j, &e, NULL);
                 if (grub && grub_apply_for_apply(c, &j) != EXIT_OK)
                         r = EXIT_PARTIAL;
                 json_object_end(&j);
@@ -665,9 +860,34 @@ static void boot_view(const struct config *c, struct boot_view *v) {
                 v->reboot = true;
 }
 
+/* kernel_args that the running kernel's config makes its default (and the
+ * next kernel's: the newest /boot/config-*), not undone on the command
+ * line: in effect without being on it (kconfig.c). by_default[i] for
+ * want[i]; *needed: want without them, for the next boot's judgement. */
+static int args_by_default(char *const *want, char *const *have, bool **by_default, char ***needed) {
+        char next[256];
+        struct utsname u;
+        size_t n = strv_length(want);
+        bool have_next = kconfig_next_kernel(next, sizeof(next)) >= 0;
+
+        *by_default = calloc(n + 1, sizeof(bool));
+        if (!*by_default || uname(&u) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                (*by_default)[i] = !cmdline_satisfies(have, want[i]) && kconfig_arg_default(u.release, want[i], have);
+                if (!(*by_default)[i] || (have_next && !kconfig_arg_default(next, want[i], have)))
+                        if (strv_extend(needed, want[i]) < 0)
+                                return -ENOMEM;
+        }
+        if (!*needed)
+                *needed = calloc(1, sizeof(char *));
+        return *needed ? 0 : -ENOMEM;
+}
+
 int cmd_status(struct context *ctx, int argc, char **argv) {
         _cleanup_config_ struct config *c = NULL;
-        _cleanup_strv_free_ char **want = NULL, **have = NULL;
+        _cleanup_strv_free_ char **want = NULL, **have = NULL, **needed = NULL;
+        _cleanup_free_ bool *by_default = NULL;
         _cleanup_(coexist_done) struct coexist co = {};
         struct engine e;
         bool drift = false;
@@ -691,21 +911,30 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 log_error_errno(r, "%s: cannot read: %m", PROC_CMDLINE);
                 return EXIT_USAGE;
         }
+        if (args_by_default(want, have, &by_default, &needed) < 0) {
+                log_error("out of memory");
+                return EXIT_USAGE;
+        }
         bool iommu = device_iommu_active();
         if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
         coexistence_warn(&e, &co); /* warnings only: not drift */
+        struct next_run nr;
+        if (next_run_or_say(c, &nr, &e) < 0)
+                return EXIT_USAGE;
+        _cleanup_strv_free_ char **mispredicted = NULL;
+        bool prediction_checked = iommu && iommu_prediction_compare(&mispredicted) >= 0;
         struct boot_view bv;
         boot_view(c, &bv);
         /* ---- issue 13 (cmd-grub.c): what the next boot gets from the boot
          * configuration, and why the IOMMU is off when the arguments are on ---- */
         struct next_boot nb;
-        next_boot_judge(want, have, iommu, &nb);
+        next_boot_judge(needed, have, iommu, &nb);
         /* ---- */
         drift = !iommu || e.n_steps > 0 || engine_failures(&e) > 0 || engine_deferred(&e) > 0 || bv.rebuild || bv.stale ||
                 bv.reboot || nb.reboot;
-        for (char **w = want; *w; w++)
-                drift = drift || !cmdline_satisfies(have, *w);
+        for (size_t i = 0; want[i]; i++)
+                drift = drift || !(cmdline_satisfies(have, want[i]) || by_default[i]);
         for (size_t i = 0; i < e.n_acc; i++)
                 drift = drift || !e.acc[i]->present;
 
@@ -715,10 +944,11 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 json_object_begin(&j, NULL);
                 json_bool(&j, "drift", drift);
                 json_array_begin(&j, "kernel_args");
-                for (char **w = want; *w; w++) {
+                for (size_t i = 0; want[i]; i++) {
                         json_object_begin(&j, NULL);
-                        json_string(&j, "arg", *w);
-                        json_bool(&j, "in_effect", cmdline_satisfies(have, *w));
+                        json_string(&j, "arg", want[i]);
+                        json_bool(&j, "in_effect", cmdline_satisfies(have, want[i]) || by_default[i]);
+                        json_bool(&j, "by_default", by_default[i]);
                         json_object_end(&j);
                 }
                 json_array_end(&j);
@@ -737,15 +967,25 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 json_object_end(&j);
                 json_bool(&j, "reboot_required", bv.reboot || nb.reboot); /* one member for both */
                 next_boot_json(&j, &nb); /* issue 13 */
-                json_devices(&j, &e);
+                json_object_begin(&j, "iommu_prediction"); /* issue 32: the groups predicted before the IOMMU was on */
+                json_bool(&j, "checked", prediction_checked);
+                json_array_begin(&j, "differences");
+                for (char **m = mispredicted; m && *m; m++)
+                        json_string(&j, NULL, *m);
+                json_array_end(&j);
+                json_object_end(&j);
+                json_devices(&j, &e, &nr);
                 coexistence_json(&j, &co);
                 json_object_end(&j);
                 json_finish(&j);
         } else {
                 printf("kernel command line:");
-                for (char **w = want; *w; w++)
-                        printf(" %s %s%s", *w, cmdline_satisfies(have, *w) ? "(in effect)" : "(MISSING)",
-                               w[1] ? "," : "\n");
+                for (size_t i = 0; want[i]; i++)
+                        printf(" %s %s%s", want[i],
+                               cmdline_satisfies(have, want[i]) ? "(in effect)"
+                               : by_default[i]                  ? "(in effect by default: the kernel's config)"
+                                                                : "(MISSING)",
+                               want[i + 1] ? "," : "\n");
                 printf("IOMMU: %s\n", iommu ? "active" : "NOT active on this boot: vfio-pci cannot take devices");
                 if (*bv.disabled)
                         printf("vfpt: DISABLED on this boot (%s on the kernel command line): no claims, no SR-IOV "
@@ -762,6 +1002,10 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 else
                         printf("initramfs: no record of a build with vfpt's hook for kernel %s\n", bv.kver);
                 next_boot_print(&nb); /* issue 13 */
+                if (prediction_checked && !mispredicted)
+                        printf("IOMMU groups: as predicted before the IOMMU was on (%s)\n", path_groups_predicted());
+                for (char **m = mispredicted; m && *m; m++)
+                        printf("IOMMU groups: NOT as predicted: %s\n", *m);
                 if (bv.reboot)
                         printf("reboot required: this boot's initramfs had another config\n");
                 for (size_t i = 0; i < e.n_acc; i++) {
@@ -791,8 +1035,10 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                                a->failed || a->changed || a->refused || a->deferred ? a->message : "");
                         print_vfs(a);
                 }
+                print_next_boot(&nr, "");
         }
         next_boot_done(&nb); /* issue 13 */
+        next_run_done(&nr);
         command_teardown(&e);
         return drift ? EXIT_DRIFT : EXIT_OK;
 }

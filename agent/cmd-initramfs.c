@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "bootstate.h"
+#include "iommu-predict.h"
 #include "commands.h"
 #include "config.h"
 #include "log.h"
@@ -119,6 +120,9 @@ int cmd_initramfs_hook(struct context *ctx, int argc, char **argv) {
         }
         int ports = learn_ports_now(c, kver, rec.ports);
         int set = learn_set(kver, rec.protected);
+        char pwhy[512];
+        if (iommu_predict_learn(pwhy, sizeof(pwhy)) < 0) /* issue 32: checked by status after the reboot */
+                log_warning("%s: cannot record the predicted IOMMU groups", path_groups_predicted());
         if (ports <= 0)
                 *rec.ports = 0;
         if (set <= 0)

@@ -5,6 +5,7 @@
 #include "disk.h"
 #include "engine.h"
 #include "identity.h"
+#include "iommu-predict.h"
 #include "netguard.h"
 #include "vfionode.h"
 #include "log.h"
@@ -39,6 +40,7 @@ void engine_done(struct engine *e) {
                 free(e->acc[i]->results);
                 free(e->acc[i]->message);
                 free(e->acc[i]->vfs);
+                strv_free(e->acc[i]->group_members);
                 free(e->acc[i]);
         }
         free(e->acc);
@@ -95,6 +97,10 @@ static struct account **slot(struct engine *e, const char *name) {
 
 static struct account *account_find(struct engine *e, const char *name) {
         return e->index_size ? *slot(e, name) : NULL;
+}
+
+struct account *engine_account(struct engine *e, const char *name) {
+        return account_find(e, name);
 }
 
 static struct account *account_for(struct engine *e, const char *name, enum role role) {
@@ -580,6 +586,9 @@ static void node_perms(struct engine *e, int group, struct account *a) {
                      why ?: strerror(-r));
 }
 
+/* how messages name a group: the kernel's, or the one predicted for the next boot */
+#define GROUP_WORD(e) ((e)->predict ? "predicted IOMMU group" : "IOMMU group")
+
 /* The rest of a device's IOMMU group, judged the same way for a device to
  * claim and for one claimed before (an earlier run, the initramfs). */
 struct group_view {
@@ -587,6 +596,7 @@ struct group_view {
         char **offending;  /* keep the group from being viable: "0000:00:1f.3 (snd_hda_intel)" */
         bool blocked;      /* one of them is a device the host needs: the group cannot be made viable */
         bool deferred;     /* one of them may be: nothing of the group is claimed in this run */
+        const char *unknown; /* predicted: why vfpt cannot tell whether the group holds more */
 };
 
 static void group_view_done(struct group_view *g) {
@@ -604,8 +614,14 @@ static int group_companion(struct engine *e, const struct pci_dev *d, struct acc
         enum protect_verdict v = PROTECT_NO;
         struct account *ca;
 
-        if (!config_forced(e->cfg, &c->addr) && !listed(e, c))
+        /* the group is judged whole before any of it is touched: a listed
+         * companion the host needs blocks it too (strict, group); listed, a
+         * companion the guards cannot tell about goes, as it would alone */
+        if (!config_forced(e->cfg, &c->addr) && (!listed(e, c) || e->cfg->iommu_group != GROUP_WARN)) {
                 v = p ? protect_check(p, c, why, sizeof(why)) : PROTECT_UNKNOWN;
+                if (v == PROTECT_UNKNOWN && listed(e, c))
+                        v = PROTECT_NO;
+        }
         if (v == PROTECT_NO)
                 return strv_extend(&g->companions, c->name);
         ca = account_for(e, c->name, ROLE_VFIO);
@@ -617,13 +633,13 @@ static int group_companion(struct engine *e, const struct pci_dev *d, struct acc
                 g->deferred = true;
                 note(ca, RESULT_DEFERRED, TOPIC_GUARD, p ? why : NULL, "deferred: %s",
                      p ? why : "cannot load the protected set");
-                note(a, RESULT_DEFERRED, TOPIC_GROUP, p ? why : NULL, "deferred: IOMMU group %d also holds %s, and %s",
-                     d->group, c->name, p ? why : "the protected set cannot be loaded");
+                note(a, RESULT_DEFERRED, TOPIC_GROUP, p ? why : NULL, "deferred: %s %d also holds %s, and %s",
+                     GROUP_WORD(e), d->group, c->name, p ? why : "the protected set cannot be loaded");
                 return 0;
         }
         g->blocked = true;
-        note(ca, RESULT_FAILED, TOPIC_GUARD, why, "refusing to claim: %s; it is in IOMMU group %d with %s", why,
-             d->group, d->name);
+        note(ca, RESULT_FAILED, TOPIC_GUARD, why, "refusing to claim: %s; it is in %s %d with %s", why,
+             GROUP_WORD(e), d->group, d->name);
         return strv_push(&g->offending, strdupf("%s (the host needs it)", c->name));
 }
 
@@ -636,7 +652,13 @@ static int group_viability(struct engine *e, const struct pci_dev *d, struct acc
         _cleanup_strv_free_ char **members = NULL;
         int r;
 
-        r = device_group_members(d->group, &members);
+        if (e->predict) {
+                r = iommu_prediction_group(e->predict, d->name, &members, &g->unknown);
+                for (char **m = members; r >= 0 && a && m && *m; m++)
+                        if (!strv_contains(a->group_members, *m))
+                                r = strv_extend(&a->group_members, *m);
+        } else
+                r = device_group_members(d->group, &members);
         if (r < 0)
                 return r;
         for (char **m = members; *m && !g->deferred; m++) {
@@ -680,10 +702,17 @@ static void claim_companions(struct engine *e, const struct pci_dev *d, const st
                         continue;
                 account_fill(ca, &c);
                 ca->viable = a->viable;
+                if (a->group_predicted) { /* the next boot: d's predicted group */
+                        ca->group = a->group;
+                        ca->group_predicted = true;
+                        ca->group_unknown = a->group_unknown;
+                        for (char **g = ca->group_members ? NULL : a->group_members; g && *g; g++)
+                                (void) strv_extend(&ca->group_members, *g);
+                }
                 bool wanted = wanted_for_vfio(e, &c);
                 if (!wanted)
-                        note(ca, RESULT_INFO, TOPIC_GROUP, NULL, "in IOMMU group %d of %s (iommu_group = group)",
-                             d->group, d->name);
+                        note(ca, RESULT_INFO, TOPIC_GROUP, NULL, "in %s %d of %s (iommu_group = group)",
+                             GROUP_WORD(e), d->group, d->name);
                 claim_one(e, &c, ca, wanted ? claim_driver(e, &c) : drv);
         }
 }
@@ -693,6 +722,7 @@ static void claim_companions(struct engine *e, const struct pci_dev *d, const st
  * (status shows its viability, apply claims its companions) and its node. */
 static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
         struct account *a = account_for(e, d->name, role);
+        struct pci_dev predicted;
         const char *drv = claim_driver(e, d);
         _cleanup_(group_view_done) struct group_view g = {};
         _cleanup_free_ char *list = NULL;
@@ -701,6 +731,14 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
 
         if (!a)
                 return -ENOMEM;
+        if (d->group < 0 && e->predict) {
+                /* the next boot: the group the kernel will form, as predicted */
+                const char *why;
+                predicted = *d;
+                predicted.group = iommu_prediction_group(e->predict, d->name, NULL, &why);
+                d = &predicted;
+                a->group_predicted = true;
+        }
         account_fill(a, d);
         if (handled(e, d->name))
                 return 0;
@@ -726,6 +764,16 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
                         mark_handled(e, d->name);
                         return 0;
                 }
+                a->group_unknown = g.unknown;
+                if (g.unknown && e->cfg->iommu_group == GROUP_STRICT && !before) {
+                        /* cannot tell is never "alone" */
+                        note(a, RESULT_FAILED, TOPIC_GROUP, g.unknown,
+                             "cannot tell whether %s %d holds more than the devices seen (%s); not claimed "
+                             "(iommu_group = strict)",
+                             GROUP_WORD(e), d->group, g.unknown);
+                        mark_handled(e, d->name);
+                        return -EBUSY;
+                }
                 a->viable = !g.offending;
                 list = strv_join(g.offending, ", ");
                 if (!list)
@@ -734,27 +782,27 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
         if (g.offending && !before) {
                 if (g.blocked) {
                         note(a, RESULT_FAILED, TOPIC_GROUP, list,
-                             "IOMMU group %d cannot be claimed whole: %s; not claimed", d->group, list);
+                             "%s %d cannot be claimed whole: %s; not claimed", GROUP_WORD(e), d->group, list);
                         mark_handled(e, d->name);
                         return -EBUSY;
                 }
                 if (e->cfg->iommu_group == GROUP_STRICT) {
                         note(a, RESULT_FAILED, TOPIC_GROUP, list,
-                             "IOMMU group %d is not viable: %s %s on a host driver; not claimed (list them, or set "
+                             "%s %d is not viable: %s %s on a host driver; not claimed (list them, or set "
                              "iommu_group = group)",
-                             d->group, list, strv_length(g.offending) > 1 ? "are" : "is");
+                             GROUP_WORD(e), d->group, list, strv_length(g.offending) > 1 ? "are" : "is");
                         return -EBUSY;
                 }
         }
         if (g.offending) /* claimed before, or the policy claims it all the same */
                 note(a, RESULT_WARNING, TOPIC_GROUP, list,
-                     "warning: IOMMU group %d is not viable: %s still on a host driver; vfio cannot open it", d->group,
+                     "warning: %s %d is not viable: %s still on a host driver; vfio cannot open it", GROUP_WORD(e), d->group,
                      list);
         if (before)
                 mark_handled(e, d->name);
         else if ((r = claim_one(e, d, a, drv)) != 0)
                 return r < 0 ? r : 0;
-        if (driver_is_vfio(drv)) /* pci-stub gives no /dev/vfio node */
+        if (driver_is_vfio(drv) && !e->predict) /* pci-stub gives no /dev/vfio node */
                 node_perms(e, d->group, a);
         claim_companions(e, d, a, drv, g.companions);
         return 0;

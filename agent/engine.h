@@ -101,6 +101,12 @@ struct account {
         struct vf_net *vfs;   /* PF with VF settings: one a VF */
         size_t n_vfs;
         unsigned vf_drift;    /* settings that differ(ed) from the config, all VFs */
+        /* the next boot, before the IOMMU is on (engine.predict): group is
+         * the predicted one, its members, and why it cannot be told whether
+         * the group holds more (NULL when it can) */
+        bool group_predicted;
+        char **group_members;
+        const char *group_unknown;
 };
 
 struct engine {
@@ -123,6 +129,9 @@ struct engine {
          * times; forgotten when that PF itself is claimed (its driver changes) */
         char rule_pf[PCI_ADDR_MAX];
         const struct sriov_rule *rule_pf_rule;
+        /* PLAN for the next boot while the IOMMU is off: groups as predicted
+         * (iommu-predict.h), not the kernel's; the caller's, not freed */
+        struct iommu_prediction *predict;
 };
 
 void engine_init(struct engine *e, const struct config *cfg, enum engine_mode mode);
@@ -150,6 +159,9 @@ bool engine_uevent_relevant(const struct config *cfg, const char *action, const 
 /* A netlink step's setting as "ip link set" spells it ("spoofchk off"),
  * and its VF; NULL if s is not a netlink step. */
 const char *step_netlink_setting(const struct step *s, unsigned *vf);
+
+/* The account of device name, NULL if it has none. */
+struct account *engine_account(struct engine *e, const char *name);
 
 unsigned engine_failures(const struct engine *e);
 unsigned engine_deferred(const struct engine *e);

@@ -45,6 +45,7 @@ ROOTED(path_crypttab, ETC_CRYPTTAB)
 ROOTED(path_state_dir, VAR_LIB_VFPT)
 ROOTED(path_protected, VAR_LIB_VFPT_PROTECTED)
 ROOTED(path_ports, VAR_LIB_VFPT_PORTS)
+ROOTED(path_groups_predicted, VAR_LIB_VFPT_GROUPS)
 
 /* a NULL-terminated list of host paths */
 #define DIRS(name, ...)                                                   \

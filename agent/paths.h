@@ -59,6 +59,9 @@
 /* the ESPs proxmox-boot-tool keeps in sync: non-empty when it is in use */
 #define ETC_PROXMOX_BOOT_UUIDS "/etc/kernel/proxmox-boot-uuids"
 /* Debian's GRUB: grub.cfg and grubenv below it */
+/* the installed kernels' build configurations: /boot/config-KVER (kconfig.c) */
+#define BOOT_CONFIG_PREFIX "/boot/config-"
+#define BOOT_DIR "/boot"
 #define BOOT_GRUB "/boot/grub"
 #define BOOT_GRUB_CFG BOOT_GRUB "/grub.cfg"
 #define BOOT_GRUB_ENV BOOT_GRUB "/grubenv"
@@ -79,6 +82,8 @@
 #define VAR_LIB_VFPT "/var/lib/vfpt"
 #define VAR_LIB_VFPT_PROTECTED VAR_LIB_VFPT "/protected"
 #define VAR_LIB_VFPT_PORTS VAR_LIB_VFPT "/ports"
+/* the IOMMU groups predicted before the IOMMU was on (iommu-predict.c) */
+#define VAR_LIB_VFPT_GROUPS VAR_LIB_VFPT "/iommu-groups-predicted"
 /* the boot loader tools vfpt runs */
 #define USR_SBIN_UPDATE_GRUB "/usr/sbin/update-grub"
 #define USR_SBIN_GRUB_MKCONFIG "/usr/sbin/grub-mkconfig"
@@ -111,6 +116,8 @@ const char *path_state_dir(void);
 const char *path_protected(void);
 /* /var/lib/vfpt/ports: the interface names learnt for [sriov IFNAME] */
 const char *path_ports(void);
+/* /var/lib/vfpt/iommu-groups-predicted */
+const char *path_groups_predicted(void);
 
 /* Where other network managers keep what they apply to interfaces
  * (coexist.c): the directories each reads, in its own order of precedence,

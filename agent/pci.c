@@ -125,3 +125,56 @@ int pci_addr_add_rid(const struct pci_addr *pf, unsigned delta, struct pci_addr 
                                    (uint8_t) (rid & 7) };
         return 0;
 }
+
+static unsigned cfg16(const uint8_t *b, size_t at) {
+        return (unsigned) b[at] | ((unsigned) b[at + 1] << 8);
+}
+
+static uint32_t cfg32(const uint8_t *b, size_t at) {
+        return (uint32_t) cfg16(b, at) | ((uint32_t) cfg16(b, at + 2) << 16);
+}
+
+int pci_cfg_parse(const uint8_t *buf, size_t len, struct pci_cfg *ret) {
+        struct pci_cfg c = {};
+
+        if (len < 64 || cfg16(buf, 0) == 0xffff)
+                return -EBADMSG;
+        c.multifunction = buf[0x0e] & 0x80;
+        c.bridge = (buf[0x0e] & 0x7f) == 1;
+        if (c.bridge)
+                c.secondary = buf[0x19];
+        /* the capability list (status bit 4), at most 48 entries */
+        if (cfg16(buf, 0x06) & 0x10) {
+                size_t pos = buf[0x34] & 0xfc;
+                for (int i = 0; pos >= 0x40 && i < 48; i++) {
+                        if (pos + 12 > len)
+                                break; /* beyond what could be read: as if absent */
+                        if (buf[pos] == 0x10) {
+                                c.pcie = true;
+                                c.pcie_type = (cfg16(buf, pos + 2) >> 4) & 0xf;
+                                c.flr = cfg32(buf, pos + 4) & (1u << 28);
+                                break;
+                        }
+                        pos = buf[pos + 1] & 0xfc;
+                }
+        }
+        /* the extended capabilities, from 0x100 */
+        if (c.pcie && len >= 4096) {
+                size_t pos = 0x100;
+                c.ext_known = true;
+                for (int i = 0; pos >= 0x100 && pos + 8 <= len && i < 480; i++) {
+                        uint32_t h = cfg32(buf, pos);
+                        if (h == 0 || h == 0xffffffff)
+                                break;
+                        if ((h & 0xffff) == 0x000d) {
+                                c.acs = true;
+                                c.acs_cap = (uint16_t) cfg16(buf, pos + 4);
+                                c.acs_ctrl = (uint16_t) cfg16(buf, pos + 6);
+                                break;
+                        }
+                        pos = (h >> 20) & 0xffc;
+                }
+        }
+        *ret = c;
+        return 0;
+}
