@@ -447,6 +447,10 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
         struct next_run nr;
         if (next_run_or_say(c, &nr, &e) < 0)
                 return EXIT_USAGE;
+        /* before the IOMMU is on, no claim can be made now: what is shown,
+         * and what the exit says, is the next boot's evaluation */
+        if (nr.on)
+                failures = engine_failures(&nr.e);
         if (ctx->json)
                 print_json_run(&e, false, &nr);
         else {
