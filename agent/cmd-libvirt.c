@@ -109,9 +109,10 @@ static void network(const char *indent, const struct pci_dev *pf, const struct s
         if (device_netdev(pf->name, ifname, sizeof(ifname), &ifindex) < 0)
                 *ifname = 0;
         if (*ifname && !xml_safe(ifname)) {
-                snprintf(name, sizeof(name), "%s: interface name '%s' has bytes XML cannot hold: named by address",
+                char says[PCI_ADDR_MAX + sizeof(ifname) + 64];
+                snprintf(says, sizeof(says), "%s: interface name '%s' has bytes XML cannot hold: named by address",
                          pf->name, ifname);
-                xml_comment(indent, name);
+                xml_comment(indent, says);
                 *ifname = 0;
         }
         snprintf(name, sizeof(name), "vfpt-%s", *ifname ? ifname : pf->name);
