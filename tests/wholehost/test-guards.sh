@@ -113,9 +113,12 @@ test_guards_keep_root_and_uplink() {
 	} >"$TMP/plan"
 	boot guards-1-generic || return
 
-	# 2: the protected set learnt on the running host is in the initramfs:
-	# the NVMe spares are claimed before their driver meets them (virtio-pci
-	# is built into Debian's kernel: the spare NIC is always a late claim)
+	# 2: the protected set learnt on the running host is in the initramfs.
+	# QEMU's NVMe and virtio-net have no PCIe serial: the root NVMe and its
+	# spares (and the uplink and its spare) are twins that could have swapped
+	# slots, so the initramfs cannot tell them apart by position (issue 22)
+	# and defers them all; the installed system keeps root and uplink and
+	# takes the spares late (the price vfpt(8) documents for twins)
 	{
 		host_survived $ROOTDISK
 		cat <<-EXP
@@ -123,11 +126,13 @@ test_guards_keep_root_and_uplink() {
 		driver $SPARE1 vfio-pci
 		driver $SPARE2 vfio-pci
 		driver $SPARENIC vfio-pci
-		no_kmsg pci function ($SPARE1|$SPARE2)
-		kmsg vfpt: $ROOTDISK: protected, not claimed: .*\(learnt\)
-		kmsg vfpt: $UPLINK: protected, not claimed: .*\(learnt\)
+		kmsg vfpt: $ROOTDISK: deferred: .*nothing that tells them apart
+		kmsg vfpt: $SPARE1: deferred: .*nothing that tells them apart
+		kmsg vfpt: $UPLINK: deferred: 
+		no_kmsg vfpt: ($ROOTDISK|$UPLINK): claimed
 		DEV
-		count_kmsg 0 'vfpt: ($SPARE1|$SPARE2): late claim'
+		journal '$SPARE1: late claim: was bound to nvme'
+		journal '$UPLINK: protected, not claimed: .*carries the default route'
 		rc 0 vfpt status
 		$(next_cmdline vfpt=off)
 		EXP
