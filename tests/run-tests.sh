@@ -65,7 +65,7 @@ run_list() {
 		fi
 		if [ "${t#san:}" != "$t" ]; then
 			echo "# $t (ASan+UBSan)"
-			out=$(VFPT=$PWD/$SAN/vfpt ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "${t#san:}" 2>&1)
+			out=$(VFPT=$PWD/$SAN/vfpt VFPT_SANITIZED=1 ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "${t#san:}" 2>&1)
 		else
 			echo "# $t"
 			out=$("$t" 2>&1)
