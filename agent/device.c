@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -267,26 +268,92 @@ int driver_probe(const char *name) {
         return write_string_file(SYSFS_PCI_DRIVERS_PROBE, name);
 }
 
-int device_netdev(const char *name, char *ifname, size_t n, int *ifindex) {
+#define DIGITS "0123456789"
+
+/* A switchdev representor hangs under the PF's PCI function too: the
+ * kernel names its port "pf0vf1", "pf0sf2" or, on a multi-host NIC,
+ * "c1pf0vf1" (and "pf0" for a PF's own representor), where the PF's
+ * uplink itself is "p0" (net/core/devlink.c, __devlink_port_phys_port_name_get).
+ * No phys_port_name (most drivers: -EOPNOTSUPP) is no representor. */
+static bool netdev_is_representor(const char *dir, const char *ifname) {
+        _cleanup_free_ char *ppn = NULL;
+        char p[320];
+        const char *s;
+
+        snprintf(p, sizeof(p), "%s/%s/phys_port_name", dir, ifname);
+        if (read_one_line(p, &ppn) < 0)
+                return false;
+        s = ppn;
+        if (*s == 'c') {
+                if (!isdigit((unsigned char) s[1]))
+                        return false;
+                s += 1 + strspn(s + 1, DIGITS);
+        }
+        if (strncmp(s, "pf", 2) != 0 || !isdigit((unsigned char) s[2]))
+                return false;
+        s += 2 + strspn(s + 2, DIGITS);
+        if (*s == '\0')
+                return true;
+        if ((*s == 'v' || *s == 's') && s[1] == 'f' && isdigit((unsigned char) s[2]))
+                return s[2 + strspn(s + 2, DIGITS)] == '\0';
+        return false;
+}
+
+/* dev_port: the port of a function with several (mlx4 has two ports on
+ * one function); absent or unreadable reads as port 0, as iproute2 and
+ * udev's net_id take it */
+static unsigned netdev_dev_port(const char *dir, const char *ifname) {
+        _cleanup_free_ char *v = NULL;
+        char p[320];
+        unsigned u;
+
+        snprintf(p, sizeof(p), "%s/%s/dev_port", dir, ifname);
+        if (read_one_line(p, &v) < 0 || safe_atou(v, &u) < 0)
+                return 0;
+        return u;
+}
+
+/* The PF's own port among its function's interfaces: not a representor,
+ * the lowest dev_port, then the name. Returns how many ports the function
+ * has (callers say which one was taken when there are several), -ENOENT
+ * without one. */
+int device_netdev_ports(const char *name, char *ifname, size_t n, int *ifindex) {
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_free_ char *idx = NULL;
-        char dir[128], p[256];
-        unsigned i;
-        int r;
+        char dir[128], p[320];
+        const char *best = NULL;
+        unsigned i, best_port = 0;
+        int r, ports = 0;
 
         snprintf(dir, sizeof(dir), SYSFS_PCI_DEVICES "/%s/net", name);
         r = names_sorted(dir, &l);
         if (r < 0)
                 return r == -ENOTDIR ? -ENOENT : r;
-        if (!l[0])
+        for (char **s = l; *s; s++) {
+                unsigned port;
+                if (netdev_is_representor(dir, *s))
+                        continue;
+                ports++;
+                port = netdev_dev_port(dir, *s);
+                if (!best || port < best_port) {
+                        best = *s;
+                        best_port = port;
+                }
+        }
+        if (!best)
                 return -ENOENT;
-        snprintf(p, sizeof(p), "%s/%s/ifindex", dir, l[0]);
+        snprintf(p, sizeof(p), "%s/%s/ifindex", dir, best);
         r = read_one_line(p, &idx);
         if (r < 0)
                 return r;
         if (safe_atou(idx, &i) < 0 || i == 0 || i > INT32_MAX)
                 return -EBADMSG;
-        snprintf(ifname, n, "%s", l[0]);
+        snprintf(ifname, n, "%s", best);
         *ifindex = (int) i;
-        return 0;
+        return ports;
+}
+
+int device_netdev(const char *name, char *ifname, size_t n, int *ifindex) {
+        int r = device_netdev_ports(name, ifname, n, ifindex);
+        return r < 0 ? r : 0;
 }

@@ -53,6 +53,9 @@ int driver_unbind(const char *driver, const char *name);
 int driver_probe(const char *name);
 /* The first network interface of the device (its net/ directory) and its
  * ifindex. -ENOENT when it has none (yet). */
+/* the PF's own network port (not a switchdev representor; the lowest
+ * dev_port): 0, or (device_netdev_ports) how many ports the function has */
 int device_netdev(const char *name, char *ifname, size_t n, int *ifindex);
+int device_netdev_ports(const char *name, char *ifname, size_t n, int *ifindex);
 /* libudev context release, for a clean exit under valgrind */
 void device_done(void);

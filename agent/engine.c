@@ -914,7 +914,10 @@ static void vf_net(struct engine *e, const struct pci_dev *pf, const struct srio
 
         if (!config_sriov_has_vf_settings(rule) || n == 0 || !a)
                 return;
-        r = device_netdev(pf->name, a->netdev, sizeof(a->netdev), &ifindex);
+        r = device_netdev_ports(pf->name, a->netdev, sizeof(a->netdev), &ifindex);
+        if (r > 1)
+                note(a, RESULT_INFO, TOPIC_VF_SETTINGS, NULL,
+                     "VF settings through %s, the lowest dev_port of the function's %d ports", a->netdev, r);
         if (r < 0) {
                 /* the netdev is registered in the PF driver's probe, before
                  * the bind event; its own add event comes back here */
