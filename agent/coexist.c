@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "coexist.h"
+#include "yamlfile.h"
 #include "paths.h"
 #include "util.h"
 
@@ -107,6 +108,7 @@ static int cmp_name(const void *a, const void *b) {
 enum {
         FILES_SHADOW = 1 << 0, /* a name in an earlier directory hides it in the later ones */
         FILES_MASK = 1 << 1,   /* an empty file or a link to /dev/null masks its name (systemd) */
+        FILES_PRIVATE = 1 << 2, /* only root's files no one else may read or write (NetworkManager's keyfiles) */
 };
 
 /* The files named *SUFFIX in the host directories DIRS as the tool reads
@@ -160,6 +162,10 @@ static int conf_files(struct scan *s, const char *const *dirs, const char *suffi
                         if ((flags & FILES_MASK) && (S_ISCHR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size == 0)))
                                 continue; /* masked: hides the name, applies nothing */
                         if (!S_ISREG(st.st_mode))
+                                continue;
+                        /* NetworkManager refuses a keyfile of another owner or
+                         * with any group or other permission ("insecure") */
+                        if ((flags & FILES_PRIVATE) && (st.st_uid != 0 || (st.st_mode & 0077)))
                                 continue;
                         if ((r = strv_push(&files, TAKE_PTR(path))) < 0)
                                 return r;
@@ -339,20 +345,77 @@ static const struct ini_entry *ini_last(const struct ini *ini, const char *secti
 
 /* ---- NetworkManager keyfiles ---- */
 
-/* A keyfile string list ("eth*;!eth1;"), NULL if unset or empty. */
-static int nm_list(const struct ini *ini, const char *key, char ***ret) {
-        const struct ini_entry *e = ini_last(ini, "match", key);
+/* A keyfile value as GKeyFile reads it: \s \n \t \r \\ unescaped and, in a
+ * list (sep ';'), the value split at each ';' that is not "\;". NULL if
+ * unset or empty. */
+static int nm_split(const char *value, char sep, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
+        _cleanup_free_ char *item = NULL;
+        size_t n = 0;
+        int r;
 
-        for (const char *p = e ? e->value : ""; *p;) {
-                size_t n = strcspn(p, ";, \t");
-                int r = n ? strv_push(&l, strndup(p, n)) : 0;
-                if (r < 0)
+        if (!(item = malloc(strlen(value) + 1)))
+                return -ENOMEM;
+        for (const char *p = value;; p++) {
+                if (*p == '\\' && p[1]) {
+                        p++;
+                        item[n++] = *p == 's' ? ' ' : *p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p;
+                        continue;
+                }
+                if (*p && *p != sep) {
+                        item[n++] = *p;
+                        continue;
+                }
+                item[n] = 0;
+                if ((n || (*p && sep)) && (r = strv_extend(&l, item)) < 0)
                         return r;
-                p += n + (p[n] != 0);
+                n = 0;
+                if (!*p)
+                        break;
         }
         *ret = TAKE_PTR(l);
         return 0;
+}
+
+/* [match] KEY as a string list ("eth*;!eth1;"), NULL if unset or empty */
+static int nm_list(const struct ini *ini, const char *key, char ***ret) {
+        const struct ini_entry *e = ini_last(ini, "match", key);
+        *ret = NULL;
+        return e ? nm_split(e->value, ';', ret) : 0;
+}
+
+/* a string value, unescaped; NULL if unset or empty */
+static int nm_string(const struct ini *ini, const char *section, const char *key, char **ret) {
+        const struct ini_entry *e = ini_last(ini, section, key);
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        *ret = NULL;
+        if (!e || (r = nm_split(e->value, 0, &l)) < 0)
+                return e ? r : 0;
+        if (l && *l[0])
+                *ret = TAKE_PTR(l[0]);
+        return 0;
+}
+
+/* ethernet.mac-address as NetworkManager reads it: an address
+ * ("3C:FD:FE:AA:BB:CC"), else the old list of six decimal bytes
+ * ("60;253;254;170;187;204;"); false if neither */
+static bool nm_mac(const char *value, uint8_t m[static 6]) {
+        _cleanup_strv_free_ char **l = NULL;
+        size_t i = 0;
+
+        if (hwaddr_parse(value, m))
+                return true;
+        if (nm_split(value, ';', &l) < 0 || strv_length(l) != 6)
+                return false;
+        for (char **b = l; *b; b++) {
+                unsigned v;
+                if (safe_atou(*b, &v) < 0 || v > 255)
+                        return false;
+                m[i++] = (uint8_t) v;
+        }
+        return true;
 }
 
 /* NetworkManager's match patterns: "&P" must match, "!P" must not, the
@@ -398,9 +461,9 @@ static const char *perm_mac(const struct coexist_pf *pf) {
  * to. A profile restricted by none of them names no device of ours. */
 static int nm_profile(struct scan *s, const struct ini *ini) {
         const struct ini_entry *sriov = NULL, *total = ini_last(ini, "sriov", "total-vfs");
-        const struct ini_entry *ifname = ini_last(ini, "connection", "interface-name");
-        const struct ini_entry *mac = ini_last(ini, "ethernet", "mac-address");
         _cleanup_strv_free_ char **names = NULL, **drivers = NULL, **paths = NULL;
+        _cleanup_free_ char *ifname = NULL, *mac = NULL;
+        uint8_t want[6];
         int r;
 
         for (size_t i = 0; i < ini->n && !sriov; i++)
@@ -408,24 +471,25 @@ static int nm_profile(struct scan *s, const struct ini *ini) {
                         sriov = &ini->e[i];
         if (!sriov)
                 return 0;
-        if (!mac)
-                mac = ini_last(ini, "802-3-ethernet", "mac-address");
-        if (ifname && !*ifname->value)
-                ifname = NULL;
-        if (mac && !*mac->value)
-                mac = NULL;
-        if ((r = nm_list(ini, "interface-name", &names)) < 0 || (r = nm_list(ini, "driver", &drivers)) < 0 ||
+        if ((r = nm_string(ini, "connection", "interface-name", &ifname)) < 0 ||
+            (r = nm_string(ini, "ethernet", "mac-address", &mac)) < 0 ||
+            (!mac && (r = nm_string(ini, "802-3-ethernet", "mac-address", &mac)) < 0) ||
+            (r = nm_list(ini, "interface-name", &names)) < 0 || (r = nm_list(ini, "driver", &drivers)) < 0 ||
             (r = nm_list(ini, "path", &paths)) < 0)
                 return r;
         if (!ifname && !mac && !names && !drivers && !paths)
                 return 0;
+        if (mac && !nm_mac(mac, want)) /* NetworkManager refuses the profile */
+                return 0;
         for (size_t i = 0; i < s->n_pfs; i++) {
                 const struct coexist_pf *pf = &s->pfs[i];
+                uint8_t have[6];
                 char path[64];
                 snprintf(path, sizeof(path), "pci-%s", pf->name);
-                if (!*pf->ifname || (ifname && !streq(ifname->value, pf->ifname)) ||
-                    (mac && !hwaddr_equal(mac->value, perm_mac(pf))) || !nm_patterns_match(names, pf->ifname) ||
-                    !nm_patterns_match(drivers, pf->driver) || !nm_patterns_match(paths, path))
+                if (!*pf->ifname || (ifname && !streq(ifname, pf->ifname)) ||
+                    (mac && (!hwaddr_parse(perm_mac(pf), have) || memcmp(have, want, 6) != 0)) ||
+                    !nm_patterns_match(names, pf->ifname) || !nm_patterns_match(drivers, pf->driver) ||
+                    !nm_patterns_match(paths, path))
                         continue;
                 const struct ini_entry *at = total ?: sriov;
                 r = add_finding(s, i, COEXIST_NETWORKMANAGER, ini->files[at->file], at->line, true,
@@ -439,7 +503,7 @@ static int nm_profile(struct scan *s, const struct ini *ini) {
 
 static int scan_networkmanager(struct scan *s) {
         _cleanup_strv_free_ char **files = NULL;
-        int r = conf_files(s, path_networkmanager_dirs(), ".nmconnection", 0, &files);
+        int r = conf_files(s, path_networkmanager_dirs(), ".nmconnection", FILES_PRIVATE, &files);
         for (char **f = files; r >= 0 && f && *f; f++) {
                 struct ini ini = {};
                 r = ini_read(s, &ini, *f, false);
@@ -683,240 +747,8 @@ static int scan_units(struct scan *s, enum coexist_manager m) {
 
 /* ---- netplan ----
  *
- * No YAML library: a line-oriented reader of the block structure, enough for
- * what netplan files hold. It reads block mappings ("key: value", and
- * "key:" opening a more indented block), block sequences ("- item", also
- * "- key: value"), plain, 'single' and "double" quoted scalars on one line,
- * comments, and one-line flow collections of scalars ("[a, b]",
- * "{name: eno1}"). It does not read, and skips without misreading them as
- * keys: block scalars (| and >) and their lines, scalars and flow
- * collections that span lines, nested flow collections, aliases (what an
- * anchor names is not followed; an anchor or a tag before a value is
- * dropped), keys deeper than YAML_DEPTH, lines indented with tabs, and every
- * document after the first. A line it cannot make sense of is skipped. */
-
-#define YAML_DEPTH 16
-
-typedef int (*yaml_fn)(void *userdata, char *const *path, size_t depth, const char *value, unsigned line);
-
-struct yaml {
-        char *keys[YAML_DEPTH]; /* "-" for a sequence item; point into the text */
-        size_t indent[YAML_DEPTH];
-        size_t depth;
-        bool in_block_scalar;
-        size_t block_indent;
-        yaml_fn fn;
-        void *userdata;
-};
-
-static char *skip_blank(char *p) {
-        while (*p == ' ' || *p == '\t')
-                p++;
-        return p;
-}
-
-static bool is_dash(const char *p) {
-        return p[0] == '-' && (!p[1] || p[1] == ' ');
-}
-
-/* A one-line scalar at p, unquoted in place and without a trailing comment;
- * NULL if it is none (an alias, a quote that ends on another line). */
-static char *yaml_scalar(char *p) {
-        if (*p == '"' || *p == '\'') {
-                char q = *p, *w = p, *r = p + 1;
-                for (;; r++) {
-                        if (!*r)
-                                return NULL;
-                        if (*r == q && q == '\'' && r[1] == '\'')
-                                r++;
-                        else if (*r == q)
-                                break;
-                        else if (q == '"' && *r == '\\' && r[1])
-                                r++; /* \" \\: the character itself; other escapes are not in netplan's values */
-                        *w++ = *r;
-                }
-                *w = 0;
-                r = skip_blank(r + 1);
-                return !*r || *r == '#' ? p : NULL;
-        }
-        if (*p == '*' || *p == '|' || *p == '>' || *p == '[' || *p == '{')
-                return NULL;
-        for (char *c = p; *c; c++)
-                if (*c == '#' && c > p && (c[-1] == ' ' || c[-1] == '\t')) {
-                        *c = 0;
-                        break;
-                }
-        return strip(p);
-}
-
-/* Is there a key at p ("key: ...", "key:", "'key': ...")? Its bounds and
- * what follows the colon; nothing is changed. */
-static bool yaml_key(char *p, char **key, size_t *len, char **rest) {
-        char *colon;
-        if (*p == '"' || *p == '\'') {
-                char *e = strchr(p + 1, *p);
-                if (!e || e[1] != ':' || (e[2] && e[2] != ' ' && e[2] != '\t'))
-                        return false;
-                *key = p + 1;
-                *len = (size_t) (e - p - 1);
-                colon = e + 1;
-        } else {
-                if (strchr("#[{&*!|>%@`", *p))
-                        return false;
-                for (colon = p; *colon; colon++) {
-                        if (*colon == ':' && (!colon[1] || colon[1] == ' ' || colon[1] == '\t'))
-                                break;
-                        if (*colon == '#' && colon > p && (colon[-1] == ' ' || colon[-1] == '\t'))
-                                return false;
-                }
-                if (!*colon)
-                        return false;
-                *key = p;
-                *len = (size_t) (colon - p);
-                while (*len && (p[*len - 1] == ' ' || p[*len - 1] == '\t'))
-                        (*len)--;
-        }
-        *rest = colon + 1;
-        return true;
-}
-
-static int yaml_emit(struct yaml *y, const char *key, const char *value, unsigned line) {
-        if (y->depth == YAML_DEPTH)
-                return 0;
-        y->keys[y->depth++] = (char *) key;
-        int r = y->fn(y->userdata, y->keys, y->depth, value, line);
-        y->depth--;
-        return r;
-}
-
-static int yaml_flow_item(struct yaml *y, bool map, char *item, unsigned line) {
-        char *k, *rest, *v;
-        size_t n;
-
-        item = skip_blank(item);
-        if (!*item)
-                return 0;
-        if (!map)
-                return (v = yaml_scalar(item)) ? yaml_emit(y, "-", v, line) : 0;
-        if (!yaml_key(item, &k, &n, &rest))
-                return 0;
-        k[n] = 0;
-        return (v = yaml_scalar(skip_blank(rest))) ? yaml_emit(y, k, v, line) : 0;
-}
-
-/* "[a, 'b']" or "{k: v, k2: "v2"}" on one line, of scalars */
-static int yaml_flow(struct yaml *y, char *v, unsigned line) {
-        bool map = *v == '{';
-        char close = map ? '}' : ']', quote = 0, *end;
-        int r = 0;
-
-        for (end = v + 1; *end && (quote || *end != close); end++)
-                if (quote && *end == quote)
-                        quote = 0;
-                else if (!quote && (*end == '"' || *end == '\''))
-                        quote = *end;
-                else if (!quote && (*end == '[' || *end == '{'))
-                        return 0; /* nested: not read */
-        if (!*end || (*skip_blank(end + 1) && *skip_blank(end + 1) != '#'))
-                return 0; /* goes on on the next line: not read */
-        *end = 0;
-        quote = 0;
-        for (char *item = v + 1, *c = item; r >= 0; c++) {
-                if (quote && *c == quote)
-                        quote = 0;
-                else if (!quote && (*c == '"' || *c == '\''))
-                        quote = *c;
-                else if (!*c || (!quote && *c == ',')) {
-                        bool last = !*c;
-                        *c = 0;
-                        r = yaml_flow_item(y, map, item, line);
-                        if (last)
-                                break;
-                        item = c + 1;
-                }
-        }
-        return r;
-}
-
-/* the value after a key or a dash, of the node at indent */
-static int yaml_value(struct yaml *y, char *v, size_t indent, unsigned line) {
-        v = skip_blank(v);
-        while (*v == '&' || *v == '!') { /* an anchor, a tag */
-                v += strcspn(v, " \t");
-                v = skip_blank(v);
-        }
-        if (!*v || *v == '#')
-                return 0; /* a block follows */
-        if (*v == '|' || *v == '>') {
-                y->in_block_scalar = true;
-                y->block_indent = indent;
-                return 0;
-        }
-        if (*v == '[' || *v == '{')
-                return yaml_flow(y, v, line);
-        char *s = yaml_scalar(v);
-        return s ? y->fn(y->userdata, y->keys, y->depth, s, line) : 0;
-}
-
-static int yaml_node(struct yaml *y, size_t indent, char *p, unsigned line) {
-        char *key, *rest;
-        size_t len;
-
-        while (y->depth > 0 && y->indent[y->depth - 1] >= indent)
-                y->depth--;
-        if (y->depth == YAML_DEPTH)
-                return 0;
-        if (is_dash(p)) {
-                y->keys[y->depth] = (char *) "-";
-                y->indent[y->depth++] = indent;
-                char *q = skip_blank(p + 1);
-                if (!*q || *q == '#')
-                        return 0;
-                if (is_dash(q) || yaml_key(q, &key, &len, &rest))
-                        return yaml_node(y, indent + (size_t) (q - p), q, line);
-                return yaml_value(y, q, indent, line);
-        }
-        if (!yaml_key(p, &key, &len, &rest))
-                return 0; /* a scalar going on from the line before, or beyond this reader */
-        key[len] = 0;
-        y->keys[y->depth] = key;
-        y->indent[y->depth++] = indent;
-        return yaml_value(y, rest, indent, line);
-}
-
-static int yaml_parse(char *text, yaml_fn fn, void *userdata) {
-        struct yaml y = { .fn = fn, .userdata = userdata };
-        bool content = false;
-        unsigned line = 0;
-        int r = 0;
-
-        for (char *p = text; r >= 0 && *p;) {
-                char *l = p, *nl = strchr(p, '\n');
-                p = nl ? (*nl = 0, nl + 1) : l + strlen(l);
-                line++;
-                size_t indent = strspn(l, " ");
-                char *c = l + indent;
-                c[strcspn(c, "\r")] = 0;
-                if (y.in_block_scalar) {
-                        if (!*skip_blank(c) || indent > y.block_indent)
-                                continue;
-                        y.in_block_scalar = false;
-                }
-                if (!*c || *c == '#' || *c == '\t')
-                        continue;
-                if (indent == 0 && (strncmp(c, "---", 3) == 0 || strncmp(c, "...", 3) == 0) &&
-                    (!c[3] || c[3] == ' ')) {
-                        if (content)
-                                break; /* the first document only */
-                        continue;
-                }
-                if (indent == 0 && *c == '%')
-                        continue; /* a directive */
-                content = true;
-                r = yaml_node(&y, indent, c, line);
-        }
-        return r;
-}
+ * Its files are read by libyaml (yamlfile.c), as netplan reads them; a file
+ * libyaml cannot parse is one netplan refuses too: named, left out. */
 
 struct np_value {
         char *value;
@@ -1052,10 +884,21 @@ static int scan_netplan(struct scan *s) {
 
         r = conf_files(s, path_netplan_dirs(), ".yaml", FILES_SHADOW, &files);
         for (char **f = files; r >= 0 && f && *f; f++) {
-                _cleanup_free_ char *text = NULL;
+                _cleanup_free_ char *text = NULL, *error = NULL;
+                size_t len;
                 r = read_host_file(s, *f, &text);
-                if (r == 0 && (r = strv_extend(&np.files, *f)) == 0)
-                        r = yaml_parse(text, netplan_node, &np);
+                if (r != 0)
+                        continue;
+                len = strlen(text);
+                if ((r = strv_extend(&np.files, *f)) < 0)
+                        break;
+                r = yamlfile_walk(text, len, netplan_node, &np, &error);
+                if (r == -EBADMSG)
+                        r = strv_push(&s->out->unreadable, strdupf("%s: not read as netplan reads it: %s", *f, error));
+                else if (r == -ENOPKG)
+                        r = strv_push(&s->out->unreadable,
+                                      strdupf("%s: not read: libyaml (libyaml-0.so.2), which netplan reads it with, "
+                                              "is not installed", *f));
         }
         for (size_t i = 0; r >= 0 && i < s->n_pfs; i++)
                 for (size_t k = 0; r >= 0 && k < np.n; k++)

@@ -2,7 +2,7 @@
 # Installs the Debian packages the build, the tests and the demo need, when
 # something is missing (make deps does the installing). Quiet when all is there.
 missing=""
-for h in ini.h blkid/blkid.h libudev.h libkmod.h libmnl/libmnl.h; do
+for h in ini.h blkid/blkid.h libudev.h libkmod.h libmnl/libmnl.h yaml.h; do
 	[ -e "/usr/include/$h" ] || missing="$missing $h"
 done
 for c in cc clang systemd-analyze mkfs.ext4 objdump shellcheck bc driverctl strace dpkg-buildpackage lintian rpmbuild rpmlint man col git pkg-config umockdev-run valgrind python3 qemu-system-x86_64 dracut mkinitramfs busybox cpio lspci depmod unshare mmdebstrap mkfs.vfat mcopy sfdisk qemu-img ansible-playbook; do
