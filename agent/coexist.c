@@ -69,7 +69,7 @@ static int add_finding(struct scan *s, size_t pf, enum coexist_manager m, const 
         if (!st || !f)
                 return -ENOMEM;
         f += c->n_findings;
-        *f = (struct coexist_finding) { .manager = m, .line = line, .numvfs = numvfs };
+        *f = (struct coexist_finding) { .manager = m, .line = line, .numvfs = numvfs, .found = COEXIST_MATCHED };
         f->pf = strdup(s->pfs[pf].name);
         f->file = strdup(file);
         if (!f->pf || !f->file) {
@@ -711,6 +711,49 @@ static int unit_sriov(const struct ini *u, bool is_link, const struct ini_entry 
 
 /* For each PF, the first unit (by name) whose [Match] it meets is the one
  * that applies; a later one never does. */
+/* The .network file networkd uses for ifindex, from its state of the link:
+ * 1 and *ret, "" when it uses none; 0 when networkd has no state of it (not
+ * running, or not yet): then vfpt matches the files itself. */
+static int networkd_file(struct scan *s, int ifindex, char **ret) {
+        _cleanup_free_ char *path = strdupf(RUN_NETWORKD_LINKS "/%d", ifindex), *rooted = NULL, *text = NULL;
+        int r;
+
+        *ret = NULL;
+        if (!path || !(rooted = path_rooted(path)))
+                return -ENOMEM;
+        r = read_file(rooted, FILE_MAX, &text, NULL);
+        if (r < 0) {
+                r = unreadable(s, path, r);
+                return r < 0 ? r : 0;
+        }
+        for (char *l = text; l && *l;) {
+                char *nl = strchr(l, '\n');
+                if (nl)
+                        *nl = 0;
+                if (strncmp(l, "NETWORK_FILE=", strlen("NETWORK_FILE=")) == 0)
+                        return (*ret = strdup(l + strlen("NETWORK_FILE="))) ? 1 : -ENOMEM;
+                l = nl ? nl + 1 : NULL;
+        }
+        return (*ret = strdup("")) ? 1 : -ENOMEM;
+}
+
+/* The file the tool itself says it applies to PF i: what it sets there. */
+static int unit_said(struct scan *s, size_t i, enum coexist_manager m, const char *file) {
+        bool is_link = m == COEXIST_UDEV;
+        const struct ini_entry *at = NULL;
+        _cleanup_free_ char *setting = NULL;
+        struct ini u = {};
+        int r;
+
+        r = unit_read(s, file, &u);
+        if (r == 0)
+                r = unit_sriov(&u, is_link, &at, &setting);
+        if (r >= 0 && at && (r = add_finding(s, i, m, u.files[at->file], at->line, is_link, strdup(setting))) == 0)
+                s->out->findings[s->out->n_findings - 1].found = COEXIST_TOOL_SAID;
+        ini_done(&u);
+        return r < 0 ? r : 0;
+}
+
 static int scan_units(struct scan *s, enum coexist_manager m) {
         bool is_link = m == COEXIST_UDEV;
         _cleanup_strv_free_ char **files = NULL;
@@ -719,6 +762,25 @@ static int scan_units(struct scan *s, enum coexist_manager m) {
 
         if (!settled)
                 return -ENOMEM;
+        /* an interface the tool has applied a file to: that file, as it says */
+        for (size_t i = 0; i < s->n_pfs; i++) {
+                _cleanup_free_ char *said = NULL;
+                if (!*s->pfs[i].ifname)
+                        continue;
+                if (is_link && !s->pfs[i].link_file)
+                        r = 0;
+                else if (is_link)
+                        r = (said = strdup(s->pfs[i].link_file)) ? 1 : -ENOMEM;
+                else
+                        r = s->pfs[i].ifindex > 0 ? networkd_file(s, s->pfs[i].ifindex, &said) : 0;
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        continue;
+                settled[i] = true;
+                if (*said && (r = unit_said(s, i, m, said)) < 0)
+                        return r;
+        }
         r = conf_files(s, path_systemd_network_dirs(), is_link ? ".link" : ".network", FILES_SHADOW | FILES_MASK,
                        &files);
         for (char **f = files; r >= 0 && f && *f; f++) {

@@ -28,6 +28,18 @@ struct coexist_pf {
         const char *mac;    /* that interface's address as sysfs reads, "" if unknown */
         const char *perm_mac; /* its permanent address (port.h), "" if unknown */
         const char *driver; /* the bound driver, "" if none */
+        int ifindex;        /* that interface's, 0 if none */
+        /* the .link file udev applied to the interface (ID_NET_LINK_FILE in
+         * the udev database), NULL if udev has not said */
+        const char *link_file;
+};
+
+/* how a finding was found */
+enum coexist_found {
+        COEXIST_MATCHED,  /* vfpt matched the file the way the tool matches */
+        COEXIST_TOOL_SAID, /* the tool's own answer: the .link file udev applied,
+                            * the .network file networkd uses (NETWORK_FILE= in
+                            * its state of the link) */
 };
 
 struct coexist_finding {
@@ -37,6 +49,7 @@ struct coexist_finding {
         unsigned line;                /* where the setting is, from 1 */
         char *setting;                /* what it sets there: "SR-IOVVirtualFunctions=4" */
         bool numvfs;                  /* it writes sriov_numvfs; else it configures the VFs vfpt makes */
+        enum coexist_found found;
 };
 
 struct coexist {

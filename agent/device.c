@@ -353,6 +353,25 @@ int device_netdev_ports(const char *name, char *ifname, size_t n, int *ifindex) 
         return ports;
 }
 
+int netdev_udev_property(const char *ifname, const char *key, char **ret) {
+        _cleanup_(udev_device_unrefp) struct udev_device *d = NULL;
+        char p[128];
+        const char *v;
+
+        *ret = NULL;
+        if (!ctx())
+                return -ENOMEM;
+        snprintf(p, sizeof(p), SYSFS_CLASS_NET "/%s", ifname);
+        d = udev_device_new_from_syspath(udev_ctx, p);
+        if (!d)
+                return errno > 0 ? -errno : -ENODEV;
+        v = udev_device_get_property_value(d, key);
+        if (!v || !*v)
+                return 0;
+        *ret = strdup(v);
+        return *ret ? 1 : -ENOMEM;
+}
+
 int device_netdev(const char *name, char *ifname, size_t n, int *ifindex) {
         int r = device_netdev_ports(name, ifname, n, ifindex);
         return r < 0 ? r : 0;

@@ -57,5 +57,9 @@ int driver_probe(const char *name);
  * dev_port): 0, or (device_netdev_ports) how many ports the function has */
 int device_netdev(const char *name, char *ifname, size_t n, int *ifindex);
 int device_netdev_ports(const char *name, char *ifname, size_t n, int *ifindex);
+/* a udev property of a network interface (ID_NET_LINK_FILE: the .link file
+ * udev applied to it): 1 and *ret (free()), 0 if it has none (udev has not
+ * seen it yet), -errno */
+int netdev_udev_property(const char *ifname, const char *key, char **ret);
 /* libudev context release, for a clean exit under valgrind */
 void device_done(void);

@@ -126,6 +126,9 @@ const char *path_groups_predicted(void);
 const char *const *path_networkmanager_dirs(void); /* keyfiles: *.nmconnection */
 const char *const *path_systemd_network_dirs(void); /* *.link, *.network and their drop-ins */
 const char *const *path_netplan_dirs(void);         /* *.yaml */
+/* systemd-networkd's state of each link it knows, by ifindex (NETWORK_FILE=:
+ * the .network file it uses); a host path, as above */
+#define RUN_NETWORKD_LINKS "/run/systemd/netif/links"
 /* Where systemd-boot finds an ESP or XBOOTLDR: /efi, /boot, /boot/efi
  * (bootctl's order), NULL-terminated; host paths as above. */
 const char *const *path_esp_dirs(void);
