@@ -75,7 +75,7 @@ install: $(B)/vfpt
 # Debian 12 packages the build, the tests and the demo need.
 DEB_BUILD := build-essential pkg-config libinih-dev libblkid-dev libudev-dev libkmod-dev libmnl-dev libyaml-dev
 DEB_TEST  := umockdev libumockdev0 valgrind shellcheck python3 util-linux e2fsprogs clang libclang-rt-14-dev binutils bc driverctl strace \
-             debhelper dpkg-dev fakeroot lintian rpm rpmlint man-db groff-base bsdextrautils git systemd
+             debhelper dpkg-dev fakeroot lintian rpm rpmlint man-db groff-base bsdextrautils git systemd netplan.io
 DEB_DEMO  := qemu-system-x86 dracut-core initramfs-tools-core busybox cpio kmod pciutils pci.ids libc6-dev udev
 # the whole-host tests (tests/wholehost): image build, disk, firmware, Ansible
 DEB_WHOLEHOST := mmdebstrap ovmf mtools dosfstools fdisk qemu-utils ansible
