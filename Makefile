@@ -16,10 +16,11 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CPPFLAGS += -D_GNU_SOURCE -DVFPT_VERSION='"$(VERSION)"' $(shell pkg-config --cflags blkid)
 # inih and libblkid are linked statically (not in every initramfs);
-# libudev and libmnl (Debian ships no libmnl.a) dynamically; libkmod (in every udev initramfs too) is dlopen()ed
-# when a module is to be loaded, see agent/module.c.
+# libudev, libmnl (Debian ships no libmnl.a) and libkmod are dlopen()ed when
+# first needed (agent/device.c, netlink.c, module.c): a PCI event that
+# concerns no configured device loads none of them (README, Benchmarks).
 LIBS_STATIC  := -Wl,-Bstatic -linih -lblkid -Wl,-Bdynamic
-LIBS_DYNAMIC := -ludev -lmnl -ldl
+LIBS_DYNAMIC := -ldl
 LDFLAGS ?=
 
 B ?= build

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
+#include <dlfcn.h>
+#include <stdbool.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -9,16 +11,65 @@
 #include "device.h"
 #include "paths.h"
 
+/* libudev is opened when a device is first read, never at exec: a PCI event
+ * that concerns no configured device is decided from the event and the
+ * config alone (see README, Benchmarks); libkmod and libmnl are opened the
+ * same way (module.c, netlink.c). */
+#define UDEV_FUNCS(X) \
+        X(udev_new) \
+        X(udev_unref) \
+        X(udev_device_new_from_syspath) \
+        X(udev_device_unref) \
+        X(udev_device_get_driver) \
+        X(udev_device_get_property_value) \
+        X(udev_device_get_sysattr_value) \
+        X(udev_device_get_syspath)
+
+static struct {
+#define UDEV_FIELD(f) __typeof__(f) *f;
+        UDEV_FUNCS(UDEV_FIELD)
+#undef UDEV_FIELD
+} udev_dl;
+
+static bool udev_load(void) {
+        static int loaded; /* 1 loaded, -1 cannot be */
+        void *h;
+        if (loaded)
+                return loaded > 0;
+        loaded = -1;
+        if (!(h = dlopen("libudev.so.1", RTLD_NOW | RTLD_GLOBAL)))
+                return false;
+#define UDEV_SYM(f)                                                     \
+        if (!(*(void **) &udev_dl.f = dlsym(RTLD_DEFAULT, #f)))         \
+                return false;
+        UDEV_FUNCS(UDEV_SYM)
+#undef UDEV_SYM
+        loaded = 1;
+        return true;
+}
+
+/* from here on, every udev_*() call goes through the table */
+#define UDEV_CALL(f) (*udev_dl.f)
+#define udev_new UDEV_CALL(udev_new)
+#define udev_unref UDEV_CALL(udev_unref)
+#define udev_device_new_from_syspath UDEV_CALL(udev_device_new_from_syspath)
+#define udev_device_unref UDEV_CALL(udev_device_unref)
+#define udev_device_get_driver UDEV_CALL(udev_device_get_driver)
+#define udev_device_get_property_value UDEV_CALL(udev_device_get_property_value)
+#define udev_device_get_sysattr_value UDEV_CALL(udev_device_get_sysattr_value)
+#define udev_device_get_syspath UDEV_CALL(udev_device_get_syspath)
+
 static struct udev *udev_ctx;
 
 static struct udev *ctx(void) {
-        if (!udev_ctx)
+        if (!udev_ctx && udev_load())
                 udev_ctx = udev_new();
         return udev_ctx;
 }
 
 void device_done(void) {
-        udev_ctx = udev_unref(udev_ctx);
+        if (udev_ctx)
+                udev_ctx = udev_unref(udev_ctx);
 }
 
 static void udev_device_unrefp(struct udev_device **d) {

@@ -27,11 +27,16 @@ void log_open(void) {
         }
         if (target == LOG_TARGET_AUTO)
                 target = isatty(STDERR_FILENO) ? LOG_TARGET_STDERR : LOG_TARGET_KMSG;
-        if (target == LOG_TARGET_KMSG && kmsg_fd < 0) {
-                kmsg_fd = open(path_kmsg(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
-                if (kmsg_fd < 0) /* no /dev/kmsg (container, early boot): stderr */
-                        target = LOG_TARGET_STDERR;
-        }
+        /* /dev/kmsg is opened by the first line written: most udev events
+         * say nothing */
+}
+
+static void kmsg_open(void) {
+        if (kmsg_fd >= 0)
+                return;
+        kmsg_fd = open(path_kmsg(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (kmsg_fd < 0) /* no /dev/kmsg (container, early boot): stderr */
+                target = LOG_TARGET_STDERR;
 }
 
 void log_capture_errors(void) { capture = true; }
@@ -69,6 +74,8 @@ int log_internal(int level, int err, const char *fmt, ...) {
         if (level > max_level)
                 goto out;
 
+        if (target == LOG_TARGET_KMSG)
+                kmsg_open();
         if (target == LOG_TARGET_KMSG) {
                 char prefix[16];
                 snprintf(prefix, sizeof(prefix), "<%d>", LOG_DAEMON | level);
