@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "bootstate.h"
 #include "cmd-coexist.h"
@@ -21,6 +22,7 @@
 #include "iommu-predict.h"
 #include "json.h"
 #include "kconfig.h"
+#include "lastapply.h"
 #include "lock.h"
 #include "log.h"
 #include "paths.h"
@@ -515,6 +517,17 @@ static void mark_deferred(bool deferred) {
                 (void) unlink(p);
 }
 
+/* /run/vfpt/last-apply for metrics (e NULL: the devices were not reached) */
+static void record_apply(int exit_code, const struct engine *e, const struct apply_options *o) {
+        struct last_apply a = { .time = (long long) time(NULL), .exit_code = exit_code,
+                                .changes = e ? (unsigned) e->n_steps : 0,
+                                .failures = e ? (unsigned) engine_failures(e) : 0 };
+        snprintf(a.mode, sizeof(a.mode), "%s", o->early ? "early" : o->late ? "late" : "default");
+        int r = last_apply_record(&a);
+        if (r < 0)
+                log_warning_errno(r, "%s/last-apply: cannot record this run: %m", path_runtime_dir());
+}
+
 int cmd_apply(struct context *ctx, int argc, char **argv) {
         _cleanup_config_ struct config *c = NULL;
         _cleanup_close_ int lock = -1;
@@ -589,6 +602,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         lock = lock_take(LOCK_TIMEOUT_SEC);
         if (lock < 0) {
                 log_error_errno(lock, "cannot take the lock in /run/vfpt: %m");
+                record_apply(EXIT_PARTIAL, NULL, &o);
                 return EXIT_PARTIAL;
         }
         engine_init(&e, c, ENGINE_APPLY);
@@ -598,6 +612,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         if (r < 0) {
                 log_error_errno(r, "cannot enumerate PCI devices: %m");
                 command_teardown(&e);
+                record_apply(EXIT_PARTIAL, NULL, &o);
                 return EXIT_PARTIAL;
         }
         if (early) /* no one reads stdout in the initramfs: the kernel log gets the account */
@@ -652,6 +667,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                 if (grub && grub_apply_for_apply(c, NULL) != EXIT_OK)
                         r = EXIT_PARTIAL;
         }
+        record_apply(r, &e, &o);
         command_teardown(&e);
         return r;
 }
