@@ -244,7 +244,7 @@ int cmd_metrics(struct context *ctx, int argc, char **argv) {
                                   "arguments, IOMMU, initramfs, reboot required, the last apply. Exit 0 also\n"
                                   "when the host drifts (vfpt_drift says it); 2 when the config or the host\n"
                                   "cannot be read (the file then says vfpt_up 0).\n"
-                                  "  -o, --output FILE  replace FILE atomically (mode 0644) instead of stdout\n",
+                                  "  --output FILE   replace FILE atomically (mode 0644) instead of writing stdout\n",
                                   extra, on_metrics_option, &o);
         if (r == -1)
                 return EXIT_OK;
