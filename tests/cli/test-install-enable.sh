@@ -58,5 +58,18 @@ test_metrics_units_verify() {
 	[ -z "$ERR" ] || fail "systemd-analyze: $ERR"
 }
 
+test_completion_knows_metrics() {
+	local out
+	out=$(bash -c '
+		_init_completion() { cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
+		_filedir() { COMPREPLY=(FILE); }
+		. "$1"
+		c() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _vfpt; echo "${COMPREPLY[*]}"; }
+		c vfpt met; c vfpt metrics --o; c vfpt metrics --output ""' sh "$TOP/completion/vfpt.bash")
+	[ "$out" = "metrics
+--output
+FILE" ] || fail "completion: $out"
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
 finish
