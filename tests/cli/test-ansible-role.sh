@@ -23,37 +23,44 @@ test_playbook_parses() {
 	fi
 }
 
-# the template rendered for a host of the group and for one with its own
-# variables (a list, a boolean), by Ansible's own template lookup
-render() { # VARS_FILE OUT
-	cat >"$TMP/render.yml" <<-YML
-	- hosts: localhost
-	  gather_facts: false
-	  vars_files: [$1]
-	  tasks:
-	    - ansible.builtin.copy:
-	        content: "{{ lookup('ansible.builtin.template', '$EX/roles/vfpt/templates/vfpt.conf.j2') }}"
-	        dest: $2
-	        mode: "0644"
-	YML
+# the template rendered by Ansible's own template lookup, once for each
+# VARS_FILE (one ansible-playbook run: its start-up is the cost): OUT_i
+render() { # VARS_FILE OUT [VARS_FILE OUT]...
+	: >"$TMP/render.yml"
+	while [ $# -gt 0 ]; do
+		cat >>"$TMP/render.yml" <<-YML
+		- hosts: localhost
+		  gather_facts: false
+		  vars_files: [$1]
+		  tasks:
+		    - ansible.builtin.copy:
+		        content: "{{ lookup('ansible.builtin.template', '$EX/roles/vfpt/templates/vfpt.conf.j2') }}"
+		        dest: $2
+		        mode: "0644"
+		YML
+		shift 2
+	done
 	ansible-playbook -i localhost, -c local "$TMP/render.yml" >"$TMP/render.log" 2>&1 || fail "render: $(tail -5 "$TMP/render.log")"
 }
 
 test_dropin_template_renders_a_valid_config() {
 	command -v ansible-playbook >/dev/null || { fail "ansible-playbook missing"; return; }
-	render "$EX/group_vars/kvm_hosts.yml" "$TMP/group.conf"
-	[ "$(cat "$TMP/group.conf")" = "# Ansible managed: from vfpt_config (the vfpt role)
-
-[sriov 0000:3b:00.1]
-num_vfs = 16
-vf_driver = vfio-pci" ] || fail "group drop-in: $(cat "$TMP/group.conf")"
+	# a host of the group; one with its own variables (a list, a boolean);
+	# the same with the PCI addresses unquoted
 	cat >"$TMP/host.yml" <<-'YML'
 	vfpt_config:
 	  global: {patch_grub: false, iommu_group: strict}
 	  "sriov 0000:3b:00.0": {num_vfs: 2}
 	  vfio: {devices: ["0000:08:00.0", "0000:08:00.1"]}
 	YML
-	render "$TMP/host.yml" "$TMP/host.conf"
+	sed 's/"0000:08:00.\(.\)"/0000:08:00.\1/g' "$TMP/host.yml" >"$TMP/unquoted.yml"
+	render "$EX/group_vars/kvm_hosts.yml" "$TMP/group.conf" "$TMP/host.yml" "$TMP/host.conf" \
+		"$TMP/unquoted.yml" "$TMP/unquoted.conf"
+	[ "$(cat "$TMP/group.conf")" = "# Ansible managed: from vfpt_config (the vfpt role)
+
+[sriov 0000:3b:00.1]
+num_vfs = 16
+vf_driver = vfio-pci" ] || fail "group drop-in: $(cat "$TMP/group.conf")"
 	[ "$(cat "$TMP/host.conf")" = "# Ansible managed: from vfpt_config (the vfpt role)
 
 [global]
@@ -75,8 +82,6 @@ devices = 0000:08:00.0 0000:08:00.1" ] || fail "host drop-in: $(cat "$TMP/host.c
 	expect_rc 0 fx_run "$VFPT" check-config
 	# YAML 1.1 reads an unquoted 0000:08:00.0 as a number (base 60): the
 	# role's validate stops that drop-in before it is in place
-	sed -i 's/"0000:08:00.\(.\)"/0000:08:00.\1/g' "$TMP/host.yml"
-	render "$TMP/host.yml" "$TMP/unquoted.conf"
 	cp "$TMP/unquoted.conf" "$FX/root/etc/vfpt.conf"
 	expect_rc 2 fx_run "$VFPT" check-config
 	[[ $ERR == *"vfpt.conf:11: devices: '480.0': not a PCI address"* ]] || fail "unquoted: $ERR"
