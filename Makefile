@@ -32,7 +32,7 @@ LIB := $(B)/libvfpt.a
 TEST_SRCS := $(wildcard tests/unit/test-*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRCS))
 
-.PHONY: all install deps check asan fuzz bench demo clean
+.PHONY: all install install-enable deps check asan fuzz bench demo clean
 all: $(B)/vfpt
 
 $(B)/obj/%.o: agent/%.c $(wildcard agent/*.h) | $(B)/obj
@@ -62,6 +62,8 @@ install: $(B)/vfpt
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/vfpt-late.service >$(DESTDIR)$(UNITDIR)/vfpt-late.service
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/vfpt-late-retry.service >$(DESTDIR)$(UNITDIR)/vfpt-late-retry.service
 	install -m 0644 systemd/vfpt-late.timer $(DESTDIR)$(UNITDIR)/vfpt-late.timer
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/vfpt-metrics.service >$(DESTDIR)$(UNITDIR)/vfpt-metrics.service
+	install -m 0644 systemd/vfpt-metrics.timer $(DESTDIR)$(UNITDIR)/vfpt-metrics.timer
 	install -Dm0755 initramfs-tools/hook $(DESTDIR)$(INITRAMFSDIR)/hooks/vfpt
 	install -Dm0755 initramfs-tools/script $(DESTDIR)$(INITRAMFSDIR)/scripts/init-top/vfpt
 	install -Dm0644 man/vfpt.8 $(DESTDIR)$(MANDIR)/man8/vfpt.8
@@ -69,9 +71,21 @@ install: $(B)/vfpt
 	install -Dm0644 completion/vfpt.bash $(DESTDIR)$(BASHCOMPDIR)/vfpt
 	install -Dm0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -d $(DESTDIR)$(DOCDIR)/examples
-	install -m0644 examples/* $(DESTDIR)$(DOCDIR)/examples/
+	cd examples && find . -type f | LC_ALL=C sort | while read -r f; do \
+		install -Dm0644 "$$f" "$(DESTDIR)$(DOCDIR)/examples/$${f#./}" || exit 1; done
 	install -d $(DESTDIR)$(DOCDIR)/grub
 	install -m0644 grub/* $(DESTDIR)$(DOCDIR)/grub/
+	@echo
+	@echo "vfpt is installed but not enabled: its boot units run the real-root apply and the claims"
+	@echo "deferred until the network is up. Enable them (or run 'make install-enable'):"
+	@echo "  systemctl $(if $(DESTDIR),--root=$(DESTDIR) )enable $(ENABLE_UNITS)"
+	@echo "Optional, for node_exporter's textfile collector: systemctl enable --now vfpt-metrics.timer"
+
+# The units a host needs enabled (vfpt.service's Also= names vfpt-late.service
+# too); with DESTDIR, in that tree (systemctl --root), else on this system.
+ENABLE_UNITS := vfpt.service vfpt-late.service
+install-enable: install
+	systemctl $(if $(DESTDIR),--root=$(DESTDIR) )enable $(ENABLE_UNITS)
 
 # Debian 12 packages the build, the tests and the demo need.
 DEB_BUILD := build-essential pkg-config libinih-dev libblkid-dev libudev-dev libkmod-dev libmnl-dev libyaml-dev
@@ -80,11 +94,13 @@ DEB_TEST  := umockdev libumockdev0 valgrind shellcheck python3 util-linux e2fspr
 DEB_DEMO  := qemu-system-x86 dracut-core initramfs-tools-core busybox cpio kmod pciutils pci.ids libc6-dev udev
 # the whole-host tests (tests/wholehost): image build, disk, firmware, Ansible
 DEB_WHOLEHOST := mmdebstrap ovmf mtools dosfstools fdisk qemu-utils ansible
+# promtool: the metrics' and the example alert rules' checks (tests/fixture/test-metrics.sh)
+DEB_METRICS := prometheus
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO) $(DEB_WHOLEHOST); \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO) $(DEB_WHOLEHOST) $(DEB_METRICS); \
 	else \
-		echo "run as root: apt-get install --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO) $(DEB_WHOLEHOST)"; exit 1; \
+		echo "run as root: apt-get install --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO) $(DEB_WHOLEHOST) $(DEB_METRICS)"; exit 1; \
 	fi
 
 # The same code built with AddressSanitizer and UndefinedBehaviorSanitizer;

@@ -5,11 +5,13 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "bootstate.h"
 #include "cmd-coexist.h"
 #include "cmd-grub.h"
 #include "cmd-protect.h"
+#include "cmd-status.h"
 #include "cmdline.h"
 #include "coexist.h"
 #include "commands.h"
@@ -20,6 +22,7 @@
 #include "iommu-predict.h"
 #include "json.h"
 #include "kconfig.h"
+#include "lastapply.h"
 #include "lock.h"
 #include "log.h"
 #include "paths.h"
@@ -84,6 +87,13 @@ static const struct {
         { VF_SET_TRUST, "trust" },     { VF_SET_LINK_STATE, "link_state" }, { VF_SET_RATE, "tx_rate" },
         { VF_SET_QUERY_RSS, "query_rss" },
 };
+
+const char *vf_setting_key(unsigned bit) {
+        for (size_t k = 0; k < ELEMENTSOF(vf_keys); k++)
+                if (vf_keys[k].bit == bit)
+                        return vf_keys[k].key;
+        return NULL;
+}
 
 /* "vfs": [{"vf": 1, "mac": {"now": ..., "wanted": ...}, ..., "drift": [...]}] */
 static void json_vfs(struct json *j, const struct account *a) {
@@ -507,6 +517,17 @@ static void mark_deferred(bool deferred) {
                 (void) unlink(p);
 }
 
+/* /run/vfpt/last-apply for metrics (e NULL: the devices were not reached) */
+static void record_apply(int exit_code, const struct engine *e, const struct apply_options *o) {
+        struct last_apply a = { .time = (long long) time(NULL), .exit_code = exit_code,
+                                .changes = e ? (unsigned) e->n_steps : 0,
+                                .failures = e ? (unsigned) engine_failures(e) : 0 };
+        snprintf(a.mode, sizeof(a.mode), "%s", o->early ? "early" : o->late ? "late" : "default");
+        int r = last_apply_record(&a);
+        if (r < 0)
+                log_warning_errno(r, "%s/last-apply: cannot record this run: %m", path_runtime_dir());
+}
+
 int cmd_apply(struct context *ctx, int argc, char **argv) {
         _cleanup_config_ struct config *c = NULL;
         _cleanup_close_ int lock = -1;
@@ -581,6 +602,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         lock = lock_take(LOCK_TIMEOUT_SEC);
         if (lock < 0) {
                 log_error_errno(lock, "cannot take the lock in /run/vfpt: %m");
+                record_apply(EXIT_PARTIAL, NULL, &o);
                 return EXIT_PARTIAL;
         }
         engine_init(&e, c, ENGINE_APPLY);
@@ -590,6 +612,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         if (r < 0) {
                 log_error_errno(r, "cannot enumerate PCI devices: %m");
                 command_teardown(&e);
+                record_apply(EXIT_PARTIAL, NULL, &o);
                 return EXIT_PARTIAL;
         }
         if (early) /* no one reads stdout in the initramfs: the kernel log gets the account */
@@ -644,6 +667,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                 if (grub && grub_apply_for_apply(c, NULL) != EXIT_OK)
                         r = EXIT_PARTIAL;
         }
+        record_apply(r, &e, &o);
         command_teardown(&e);
         return r;
 }
@@ -784,19 +808,6 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
         return EXIT_OK;
 }
 
-/* What the boot records say against the config now. */
-struct boot_view {
-        char disabled[64];      /* "vfpt=off", "rd.vfpt=0" or "" */
-        char kver[65];
-        char tool[32];
-        bool recorded;          /* the initramfs of kver was built with vfpt's hook */
-        bool rebuild;           /* ... from another config */
-        bool stale;             /* ... with another protected set or ports than the up host learns now */
-        char stale_why[256];
-        bool reboot;            /* this boot's initramfs ran another config */
-        const char *command;    /* the rebuild command */
-};
-
 /* Is the protected set and are the ports the initramfs carries what this
  * host learns now? Read-only: learns nothing, writes nothing. */
 static void boot_view_sets(const struct config *c, const struct initramfs_record *rec, struct boot_view *v) {
@@ -888,13 +899,81 @@ static int args_by_default(char *const *want, char *const *have, bool **by_defau
         return *needed ? 0 : -ENOMEM;
 }
 
+bool status_arg_in_effect(const struct status_view *v, size_t i) {
+        return cmdline_satisfies(v->have, v->want[i]) || v->by_default[i];
+}
+
+void status_view_done(struct status_view *v) {
+        next_boot_done(&v->nb); /* issue 13 */
+        if (v->nr)
+                next_run_done(v->nr);
+        free(v->nr);
+        command_teardown(&v->e);
+        strv_free(v->mispredicted);
+        strv_free(v->want);
+        strv_free(v->have);
+        strv_free(v->needed);
+        free(v->by_default);
+        *v = (struct status_view) {};
+}
+
+int status_evaluate(const struct config *c, struct status_view *v) {
+        int r;
+
+        *v = (struct status_view) {};
+        r = host_kernel_args(c, &v->want);
+        if (r < 0) {
+                log_error("kernel_args = auto: cannot tell the CPU vendor from /proc/cpuinfo");
+                goto fail;
+        }
+        r = host_cmdline(&v->have);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot read: %m", PROC_CMDLINE);
+                goto fail;
+        }
+        v->nr = calloc(1, sizeof(*v->nr));
+        if (!v->nr || args_by_default(v->want, v->have, &v->by_default, &v->needed) < 0) {
+                log_error("out of memory");
+                goto fail;
+        }
+        v->iommu = device_iommu_active();
+        if (run_all(&v->e, c, ENGINE_PLAN) < 0)
+                goto fail;
+        if (next_run_or_say(c, v->nr, &v->e) < 0) {
+                free(v->nr); /* next_run_or_say freed what it held, and the engine */
+                v->nr = NULL;
+                v->e = (struct engine) {};
+                goto fail;
+        }
+        v->prediction_checked = v->iommu && iommu_prediction_compare(&v->mispredicted) >= 0;
+        boot_view(c, &v->bv);
+        /* ---- issue 13 (cmd-grub.c): what the next boot gets from the boot
+         * configuration, and why the IOMMU is off when the arguments are on ---- */
+        next_boot_judge(v->needed, v->have, v->iommu, &v->nb);
+        /* ---- */
+        const struct engine *e = &v->e;
+        const struct boot_view *bv = &v->bv;
+        v->drift = !v->iommu || e->n_steps > 0 || engine_failures(e) > 0 || engine_deferred(e) > 0 || bv->rebuild ||
+                   bv->stale || bv->reboot || v->nb.reboot;
+        for (size_t i = 0; v->want[i]; i++)
+                v->drift = v->drift || !status_arg_in_effect(v, i);
+        for (size_t i = 0; i < e->n_acc; i++)
+                v->drift = v->drift || !e->acc[i]->present;
+        return 0;
+fail:
+        strv_free(v->want);
+        strv_free(v->have);
+        strv_free(v->needed);
+        free(v->by_default);
+        free(v->nr);
+        *v = (struct status_view) {};
+        return EXIT_USAGE;
+}
+
 int cmd_status(struct context *ctx, int argc, char **argv) {
         _cleanup_config_ struct config *c = NULL;
-        _cleanup_strv_free_ char **want = NULL, **have = NULL, **needed = NULL;
-        _cleanup_free_ bool *by_default = NULL;
         _cleanup_(coexist_done) struct coexist co = {};
-        struct engine e;
-        bool drift = false;
+        struct status_view v;
         int r;
 
         r = device_command(ctx, argc, argv,
@@ -905,80 +984,52 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                            &c);
         if (r != 0)
                 return r < 0 ? EXIT_OK : r;
-        r = host_kernel_args(c, &want);
-        if (r < 0) {
-                log_error("kernel_args = auto: cannot tell the CPU vendor from /proc/cpuinfo");
-                return EXIT_USAGE;
-        }
-        r = host_cmdline(&have);
-        if (r < 0) {
-                log_error_errno(r, "%s: cannot read: %m", PROC_CMDLINE);
-                return EXIT_USAGE;
-        }
-        if (args_by_default(want, have, &by_default, &needed) < 0) {
-                log_error("out of memory");
-                return EXIT_USAGE;
-        }
-        bool iommu = device_iommu_active();
-        if (run_all(&e, c, ENGINE_PLAN) < 0)
-                return EXIT_USAGE;
-        coexistence_warn(&e, &co); /* warnings only: not drift */
-        struct next_run nr;
-        if (next_run_or_say(c, &nr, &e) < 0)
-                return EXIT_USAGE;
-        _cleanup_strv_free_ char **mispredicted = NULL;
-        bool prediction_checked = iommu && iommu_prediction_compare(&mispredicted) >= 0;
-        struct boot_view bv;
-        boot_view(c, &bv);
-        /* ---- issue 13 (cmd-grub.c): what the next boot gets from the boot
-         * configuration, and why the IOMMU is off when the arguments are on ---- */
-        struct next_boot nb;
-        next_boot_judge(needed, have, iommu, &nb);
-        /* ---- */
-        drift = !iommu || e.n_steps > 0 || engine_failures(&e) > 0 || engine_deferred(&e) > 0 || bv.rebuild || bv.stale ||
-                bv.reboot || nb.reboot;
-        for (size_t i = 0; want[i]; i++)
-                drift = drift || !(cmdline_satisfies(have, want[i]) || by_default[i]);
-        for (size_t i = 0; i < e.n_acc; i++)
-                drift = drift || !e.acc[i]->present;
+        r = status_evaluate(c, &v);
+        if (r != 0)
+                return r;
+        coexistence_warn(&v.e, &co); /* warnings only: not drift */
+        const struct engine *e = &v.e;
+        const struct boot_view *bv = &v.bv;
+        char **want = v.want, **mispredicted = v.mispredicted;
+        bool iommu = v.iommu;
 
         if (ctx->json) {
                 struct json j;
                 json_init(&j, stdout);
                 json_object_begin(&j, NULL);
-                json_bool(&j, "drift", drift);
+                json_bool(&j, "drift", v.drift);
                 json_array_begin(&j, "kernel_args");
                 for (size_t i = 0; want[i]; i++) {
                         json_object_begin(&j, NULL);
                         json_string(&j, "arg", want[i]);
-                        json_bool(&j, "in_effect", cmdline_satisfies(have, want[i]) || by_default[i]);
-                        json_bool(&j, "by_default", by_default[i]);
+                        json_bool(&j, "in_effect", status_arg_in_effect(&v, i));
+                        json_bool(&j, "by_default", v.by_default[i]);
                         json_object_end(&j);
                 }
                 json_array_end(&j);
                 json_bool(&j, "iommu_active", iommu);
-                json_string(&j, "disabled", *bv.disabled ? bv.disabled : NULL);
+                json_string(&j, "disabled", *bv->disabled ? bv->disabled : NULL);
                 json_object_begin(&j, "initramfs");
-                json_string(&j, "kernel", bv.kver);
-                json_string(&j, "built_with", *bv.tool ? bv.tool : NULL);
-                if (bv.recorded)
-                        json_bool(&j, "has_current_config", !bv.rebuild);
+                json_string(&j, "kernel", bv->kver);
+                json_string(&j, "built_with", *bv->tool ? bv->tool : NULL);
+                if (bv->recorded)
+                        json_bool(&j, "has_current_config", !bv->rebuild);
                 else
                         json_null(&j, "has_current_config");
-                json_bool(&j, "stale", bv.stale);
-                json_string(&j, "stale_reason", bv.stale ? bv.stale_why : NULL);
-                json_string(&j, "rebuild_command", bv.rebuild || bv.stale ? bv.command : NULL);
+                json_bool(&j, "stale", bv->stale);
+                json_string(&j, "stale_reason", bv->stale ? bv->stale_why : NULL);
+                json_string(&j, "rebuild_command", bv->rebuild || bv->stale ? bv->command : NULL);
                 json_object_end(&j);
-                json_bool(&j, "reboot_required", bv.reboot || nb.reboot); /* one member for both */
-                next_boot_json(&j, &nb); /* issue 13 */
+                json_bool(&j, "reboot_required", bv->reboot || v.nb.reboot); /* one member for both */
+                next_boot_json(&j, &v.nb); /* issue 13 */
                 json_object_begin(&j, "iommu_prediction"); /* issue 32: the groups predicted before the IOMMU was on */
-                json_bool(&j, "checked", prediction_checked);
+                json_bool(&j, "checked", v.prediction_checked);
                 json_array_begin(&j, "differences");
                 for (char **m = mispredicted; m && *m; m++)
                         json_string(&j, NULL, *m);
                 json_array_end(&j);
                 json_object_end(&j);
-                json_devices(&j, &e, &nr);
+                json_devices(&j, e, v.nr);
                 coexistence_json(&j, &co);
                 json_object_end(&j);
                 json_finish(&j);
@@ -986,37 +1037,37 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 printf("kernel command line:");
                 for (size_t i = 0; want[i]; i++)
                         printf(" %s %s%s", want[i],
-                               cmdline_satisfies(have, want[i]) ? "(in effect)"
-                               : by_default[i]                  ? "(in effect by default: the kernel's config)"
-                                                                : "(MISSING)",
+                               cmdline_satisfies(v.have, want[i]) ? "(in effect)"
+                               : v.by_default[i]                  ? "(in effect by default: the kernel's config)"
+                                                                  : "(MISSING)",
                                want[i + 1] ? "," : "\n");
                 printf("IOMMU: %s\n", iommu ? "active" : "NOT active on this boot: vfio-pci cannot take devices");
-                if (*bv.disabled)
+                if (*bv->disabled)
                         printf("vfpt: DISABLED on this boot (%s on the kernel command line): no claims, no SR-IOV "
-                               "changes%s\n", bv.disabled,
-                               strncmp(bv.disabled, "rd.", 3) == 0 ? " in the initramfs" : "");
-                if (bv.rebuild)
+                               "changes%s\n", bv->disabled,
+                               strncmp(bv->disabled, "rd.", 3) == 0 ? " in the initramfs" : "");
+                if (bv->rebuild)
                         printf("initramfs: built from another config (kernel %s): rebuild it with '%s', then "
-                               "reboot\n", bv.kver, bv.command);
-                else if (bv.stale)
-                        printf("initramfs stale: rebuild with %s, then reboot (kernel %s): %s\n", bv.command, bv.kver,
-                               bv.stale_why);
-                else if (bv.recorded)
-                        printf("initramfs: carries the config now in /etc (kernel %s, %s)\n", bv.kver, bv.tool);
+                               "reboot\n", bv->kver, bv->command);
+                else if (bv->stale)
+                        printf("initramfs stale: rebuild with %s, then reboot (kernel %s): %s\n", bv->command,
+                               bv->kver, bv->stale_why);
+                else if (bv->recorded)
+                        printf("initramfs: carries the config now in /etc (kernel %s, %s)\n", bv->kver, bv->tool);
                 else
-                        printf("initramfs: no record of a build with vfpt's hook for kernel %s\n", bv.kver);
-                next_boot_print(&nb); /* issue 13 */
-                if (prediction_checked && !mispredicted)
+                        printf("initramfs: no record of a build with vfpt's hook for kernel %s\n", bv->kver);
+                next_boot_print(&v.nb); /* issue 13 */
+                if (v.prediction_checked && !mispredicted)
                         printf("IOMMU groups: as predicted before the IOMMU was on (%s)\n", path_groups_predicted());
                 for (char **m = mispredicted; m && *m; m++)
                         printf("IOMMU groups: NOT as predicted: %s\n", *m);
-                if (bv.reboot)
+                if (bv->reboot)
                         printf("reboot required: this boot's initramfs had another config\n");
-                for (size_t i = 0; i < e.n_acc; i++) {
-                        const struct account *a = e.acc[i];
+                for (size_t i = 0; i < e->n_acc; i++) {
+                        const struct account *a = e->acc[i];
                         printf("%s %s:", a->name, role_to_string(a->role));
                         if (!a->present) {
-                                printf(" %s\n", a->role == ROLE_VF && e.acc[i]->changed ? "to be created" : "not present");
+                                printf(" %s\n", a->role == ROLE_VF && a->changed ? "to be created" : "not present");
                                 continue;
                         }
                         printf(" driver=%s", *a->driver ? a->driver : "(none)");
@@ -1039,11 +1090,10 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                                a->failed || a->changed || a->refused || a->deferred ? a->message : "");
                         print_vfs(a);
                 }
-                print_next_boot(&nr, "");
+                print_next_boot(v.nr, "");
         }
-        next_boot_done(&nb); /* issue 13 */
-        next_run_done(&nr);
-        command_teardown(&e);
+        bool drift = v.drift;
+        status_view_done(&v);
         return drift ? EXIT_DRIFT : EXIT_OK;
 }
 

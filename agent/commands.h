@@ -25,6 +25,7 @@ int cmd_plan(struct context *ctx, int argc, char **argv);
 int cmd_apply(struct context *ctx, int argc, char **argv);
 int cmd_udev(struct context *ctx, int argc, char **argv);
 int cmd_status(struct context *ctx, int argc, char **argv);
+int cmd_metrics(struct context *ctx, int argc, char **argv);
 int cmd_grub(struct context *ctx, int argc, char **argv);
 int cmd_libvirt(struct context *ctx, int argc, char **argv);
 int cmd_protected(struct context *ctx, int argc, char **argv);

@@ -199,3 +199,21 @@ int atomic_update(const char *path, const char *content, size_t len, mode_t mode
         int r = atomic_replace(path, content, len, NULL);
         return r < 0 ? r : 1;
 }
+
+int atomic_write(const char *path, const char *content, size_t len, mode_t mode) {
+        _cleanup_free_ char *d = strdup(path), *b = strdup(path);
+        if (!d || !b)
+                return -ENOMEM;
+        const char *dir = dirname(d), *base = basename(b);
+        if (!*base || streq(base, ".") || streq(base, "..") || streq(base, "/"))
+                return -EISDIR;
+        _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return -errno;
+        /* the new file's mode and owner: mode, this process's */
+        struct stat st = { .st_mode = mode, .st_uid = geteuid(), .st_gid = getegid() };
+        int r = replace_in(dirfd, base, content, len, &st, -1);
+        if (r < 0)
+                return r;
+        return fileio_ops.fsync(dirfd) < 0 ? -errno : 0;
+}

@@ -24,6 +24,14 @@ int atomic_replace_full(const char *path, const char *content, size_t len, const
  * written when it holds content already, 1 when written, -errno. */
 int atomic_update(const char *path, const char *content, size_t len, mode_t mode);
 
+/* A file whose readers must never see it half-written (a textfile
+ * collector's .prom file): the content in a temporary file in the same
+ * directory with mode, fsync, renamed over path (a symlink there is
+ * replaced, not followed), fsync of the directory. Created if need be; an
+ * existing file's mode and owner are not kept. 0 or -errno; no temporary
+ * file remains. */
+int atomic_write(const char *path, const char *content, size_t len, mode_t mode);
+
 /* The system calls atomic_replace makes, through one table so that tests
  * can make each fail in turn (fault injection). */
 struct fileio_ops {

@@ -31,6 +31,7 @@ static const struct command {
         { "apply", cmd_apply, "bring every configured device to its desired state now (coldplug)" },
         { "udev", cmd_udev, "handle the one uevent described by the environment; used by the rules" },
         { "status", cmd_status, "kernel arguments, IOMMU state, each configured device: now vs wanted" },
+        { "metrics", cmd_metrics, "[--output FILE]: status as Prometheus text (node_exporter textfile collector)" },
         { "grub", cmd_grub, "grub check|apply [--file PATH] [--no-update]: kernel_args where the boot loader reads them" },
         { "bootloader", cmd_grub, "the same as grub (GRUB, systemd-boot, kernel-install, proxmox-boot-tool)" },
         { "protected", cmd_protected, "the devices the host needs (never claimed), now and as learnt for the boot" },

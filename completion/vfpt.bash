@@ -2,7 +2,7 @@
 _vfpt() {
 	local cur prev words cword
 	_init_completion || return
-	local commands="check-config plan apply udev status grub bootloader libvirt version help"
+	local commands="check-config plan apply udev status metrics grub bootloader libvirt version help"
 	local global="--config --json --verbose --quiet --help --version"
 	local cmd="" verb="" i
 	for ((i = 1; i < cword; i++)); do
@@ -15,7 +15,7 @@ _vfpt() {
 		esac
 	done
 	case $prev in
-	--config | -c | --file)
+	--config | -c | --file | --output)
 		_filedir
 		return
 		;;
@@ -38,6 +38,7 @@ _vfpt() {
 		fi
 		;;
 	apply) mapfile -t COMPREPLY < <(compgen -W "--early --json --help" -- "$cur") ;;
+	metrics) mapfile -t COMPREPLY < <(compgen -W "--output --help" -- "$cur") ;;
 	*) mapfile -t COMPREPLY < <(compgen -W "--json --help" -- "$cur") ;;
 	esac
 }

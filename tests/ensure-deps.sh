@@ -5,7 +5,7 @@ missing=""
 for h in ini.h blkid/blkid.h libudev.h libkmod.h libmnl/libmnl.h yaml.h; do
 	[ -e "/usr/include/$h" ] || missing="$missing $h"
 done
-for c in cc clang systemd-analyze mkfs.ext4 objdump shellcheck bc driverctl strace dpkg-buildpackage lintian rpmbuild rpmlint man col git pkg-config umockdev-run valgrind python3 qemu-system-x86_64 dracut mkinitramfs busybox cpio lspci depmod unshare mmdebstrap mkfs.vfat mcopy sfdisk qemu-img ansible-playbook netplan; do
+for c in cc clang systemd-analyze mkfs.ext4 objdump shellcheck bc driverctl strace dpkg-buildpackage lintian rpmbuild rpmlint man col git pkg-config umockdev-run valgrind python3 qemu-system-x86_64 dracut mkinitramfs busybox cpio lspci depmod unshare mmdebstrap mkfs.vfat mcopy sfdisk qemu-img ansible-playbook netplan promtool; do
 	command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
 done
 [ -e /usr/lib/x86_64-linux-gnu/libumockdev-preload.so.0 ] || missing="$missing libumockdev-preload"

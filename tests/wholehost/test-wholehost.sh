@@ -245,7 +245,7 @@ test_initramfs_tools() {
 	boot itools-1
 }
 
-# Scenario 6: examples/ansible-playbook.yml for real (Debian's ansible),
+# Scenario 6: examples/ansible/site.yml (the vfpt role) for real (Debian's ansible),
 # twice, against the installed image through Ansible's chroot connection
 # (community.general.chroot: Ansible against an image, as before a first boot)
 test_ansible_example() {
@@ -257,7 +257,7 @@ test_ansible_example() {
 	local a=$WDIR/ansible initrd sum0 sum1 sum2
 	cat >"$a/hosts" <<-INV
 	[kvm_hosts]
-	image ansible_host=$WH_TREE ansible_connection=community.general.chroot ansible_python_interpreter=/usr/bin/python3
+	image ansible_host=$WH_TREE ansible_connection=community.general.chroot ansible_python_interpreter=/usr/bin/python3 vfpt_package=''
 	INV
 	initrd=$(ls "$WH_TREE"/boot/initrd.img-*)
 	sum0=$(sha256sum <"$initrd")
@@ -265,14 +265,15 @@ test_ansible_example() {
 	local run
 	for run in 1 2; do
 		local start=$SECONDS
-		wh_chroot_env "$WH_TREE" ansible-playbook -i "$a/hosts" "$TOP/examples/ansible-playbook.yml" >"$a/run$run.log" 2>&1 ||
+		wh_chroot_env "$WH_TREE" ansible-playbook -i "$a/hosts" "$TOP/examples/ansible/site.yml" >"$a/run$run.log" 2>&1 ||
 			{ fail "run $run: ansible-playbook failed: $(grep -E 'fatal|FAILED|msg' "$a/run$run.log" | head -5 | tr '\n' '|')"; return; }
 		echo "# ansible run $run: $((SECONDS - start))s; $(grep -E '^image +:' "$a/run$run.log" | tr -s ' ')"
 		[ $run = 1 ] && sum1=$(sha256sum <"$initrd")
 	done
 	grep -qE '^image +: ok=[0-9]+ +changed=[1-9]' "$a/run1.log" || fail "run 1 changed nothing"
-	grep -q 'RUNNING HANDLER \[rebuild initramfs\]' "$a/run1.log" || fail "run 1: the initramfs was not rebuilt after the config changed"
+	grep -q 'RUNNING HANDLER \[vfpt : Rebuild the initramfs\]' "$a/run1.log" || fail "run 1: the initramfs was not rebuilt after the config changed"
 	[ -e "$WH_TREE/etc/vfpt.conf.d/50-ansible.conf" ] || fail "run 1: no drop-in"
+	[ -L "$WH_TREE/etc/systemd/system/multi-user.target.wants/vfpt.service" ] || fail "run 1: vfpt.service not enabled"
 	[ "$sum0" != "$sum1" ] || fail "run 1: initramfs unchanged"
 	grep -qE '^image +: ok=[0-9]+ +changed=0 ' "$a/run2.log" || fail "run 2 reports changes: $(grep -E '^(changed|image)' "$a/run2.log" | tr '\n' '|')"
 	grep -q 'RUNNING HANDLER' "$a/run2.log" && fail "run 2 ran a handler"
