@@ -326,7 +326,9 @@ test_iommu_groups_as_predicted() {
 	# two functions together); a PCIe-to-PCI bridge with two conventional
 	# devices (the bridge's group); the two functions of a multifunction
 	# root port (ACS: apart); a multifunction integrated device on the root
-	# complex and q35's own ICH9 functions (together).
+	# complex and q35's own ICH9 functions (together); a switch whose
+	# downstream ports lack ACS in QEMU 7.2 (each port with what is below
+	# it, a multifunction endpoint included).
 	local rng=0000:01:00.0 mf0=0000:02:00.0 mf1=0000:02:00.1 br=0000:03:00.0 e1000=0000:04:01.0
 	local testdev=0000:04:02.0 d b1 b2 t0=$SECONDS
 	local topo="-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4 -device virtio-rng-pci,bus=rp1 \
@@ -336,7 +338,11 @@ test_iommu_groups_as_predicted() {
 -device e1000,bus=br3,addr=0x1 -device pci-testdev,bus=br3,addr=0x2 \
 -device pcie-root-port,id=rp4,bus=pcie.0,chassis=4,addr=0x7.0,multifunction=on \
 -device pcie-root-port,id=rp5,bus=pcie.0,chassis=5,addr=0x7.1 -device virtio-rng-pci,bus=rp5 \
--device virtio-rng-pci,bus=pcie.0,addr=0x9.0,multifunction=on -device virtio-rng-pci,bus=pcie.0,addr=0x9.1"
+-device virtio-rng-pci,bus=pcie.0,addr=0x9.0,multifunction=on -device virtio-rng-pci,bus=pcie.0,addr=0x9.1 \
+-device pcie-root-port,id=rp6,bus=pcie.0,chassis=6,addr=0x8 -device x3130-upstream,id=up6,bus=rp6 \
+-device xio3130-downstream,id=dn1,bus=up6,addr=0x0,chassis=7 -device virtio-rng-pci,bus=dn1 \
+-device xio3130-downstream,id=dn2,bus=up6,addr=0x1,chassis=8 \
+-device virtio-rng-pci,bus=dn2,addr=0x0.0,multifunction=on -device virtio-rng-pci,bus=dn2,addr=0x0.1"
 	local ov=$TMP/nb-overlay
 	mkdir -p "$ov/etc"
 	cp "$TOP/tests/qemu/guest/nextboot-groups.sh" "$ov/etc/nextboot-groups.sh"
@@ -371,7 +377,7 @@ test_iommu_groups_as_predicted() {
 		fail "the kernel's groups are not the predicted ones: $(tr '\n' ' ' <"$TMP/nb-diff")"
 	# the cases the topology is for, in the kernel's groups
 	for d in "$rng " "0000:00:04.0 " "$mf0 $mf1 " "$br $e1000 $testdev " "0000:00:07.0 " "0000:00:07.1 " \
-		"0000:00:09.0 0000:00:09.1 "; do
+		"0000:00:09.0 0000:00:09.1 " "0000:08:00.0 0000:09:00.0 " "0000:08:01.0 0000:0a:00.0 0000:0a:00.1 "; do
 		grep -qx -- "$d" "$TMP/nb-kernel" || fail "no kernel group of exactly: $d"
 	done
 	# plan before the reboot showed, for each listed device, the group it
