@@ -19,6 +19,7 @@
 #include "bootcfg.h"
 #include "host.h"
 #include "protect.h"
+#include "argchange.h"
 #include "iommu-predict.h"
 #include "json.h"
 #include "kconfig.h"
@@ -173,12 +174,16 @@ struct next_run {
         struct engine e;
         struct iommu_prediction *predict;
         bool initramfs;  /* the running kernel's initramfs was built with vfpt's hook */
+        struct arg_changes args; /* the next boot's IOMMU arguments against this boot's */
+        char *source;            /* where they were read, NULL if unknown */
 };
 
 static void next_run_done(struct next_run *n) {
         if (n->on)
                 engine_done(&n->e);
         iommu_prediction_free(n->predict);
+        arg_changes_done(&n->args);
+        free(n->source);
         *n = (struct next_run) {};
 }
 
@@ -190,10 +195,30 @@ static int next_run(const struct config *c, struct next_run *n) {
         int r;
 
         *n = (struct next_run) {};
-        if (device_iommu_active())
+        /* the next boot's arguments: what they change, and whether it will
+         * have an IOMMU at all (it may be on now and off then) */
+        if (bootcfg_next_boot(&next, &source) >= 0) {
+                _cleanup_strv_free_ char **want = NULL, **have = NULL, **needed = NULL;
+                char kver[256];
+                r = 0; /* cannot tell: nothing said */
+                if (host_kernel_args(c, &want) >= 0 && host_cmdline(&have) >= 0) {
+                        /* those the next kernel does not have by default */
+                        if (kconfig_next_kernel(kver, sizeof(kver)) < 0)
+                                snprintf(kver, sizeof(kver), "%s", uname(&u) == 0 ? u.release : "");
+                        for (char **w = want; r >= 0 && *w; w++)
+                                if (!kconfig_arg_default(kver, *w, next))
+                                        r = strv_extend(&needed, *w);
+                        if (r >= 0)
+                                r = arg_changes_judge(want, needed, have, next, &n->args);
+                }
+                if (r < 0)
+                        return r;
+                n->source = TAKE_PTR(source);
+        }
+        if (device_iommu_active() && !n->args.no_iommu)
                 return 0;
         /* pcie_acs_override= as the next boot will have it */
-        if (bootcfg_next_boot(&next, &source) < 0 && host_cmdline(&next) < 0)
+        if (!next && host_cmdline(&next) < 0)
                 next = NULL;
         r = iommu_predict(next, &n->predict);
         if (r < 0)
@@ -201,6 +226,7 @@ static int next_run(const struct config *c, struct next_run *n) {
         n->initramfs = uname(&u) == 0 && bootstate_read_initramfs(u.release, &rec) == 0;
         engine_init(&n->e, c, ENGINE_PLAN);
         n->e.predict = n->predict;
+        n->e.no_iommu = n->args.no_iommu;
         n->on = true;
         r = engine_all(&n->e);
         return r < 0 ? r : 1;
@@ -313,6 +339,32 @@ static void print_next_boot(struct next_run *n, const char *prefix) {
         }
 }
 
+/* "the next boot (/boot/grub/grub.cfg) changes the IOMMU arguments: iommu=pt added" */
+static void print_arg_changes(const struct next_run *n) {
+        if (n->args.changes) {
+                _cleanup_free_ char *l = strv_join(n->args.changes, ", ");
+                printf("the next boot (%s) changes the IOMMU arguments: %s%s\n", n->source, l ?: "?",
+                       n->args.no_iommu ? ""
+                       : n->args.groups_may_change ? " (IOMMU groups may change)"
+                                                   : " (IOMMU groups and claims as they are)");
+        }
+        if (n->args.no_iommu)
+                printf("IOMMU: the next boot will have NONE (%s, %s): no device can be claimed there\n",
+                       n->args.no_iommu, n->source);
+}
+
+static void json_arg_changes(struct json *j, const struct next_run *n) {
+        json_object_begin(j, "next_boot_arguments");
+        json_string(j, "source", n->source);
+        json_array_begin(j, "changes");
+        for (char **m = n->args.changes; m && *m; m++)
+                json_string(j, NULL, *m);
+        json_array_end(j);
+        json_string(j, "no_iommu", n->args.no_iommu);
+        json_bool(j, "groups_may_change", n->args.groups_may_change);
+        json_object_end(j);
+}
+
 static void json_devices(struct json *j, const struct engine *e, struct next_run *n) {
         json_array_begin(j, "devices");
         for (size_t i = 0; i < e->n_acc; i++) {
@@ -381,7 +433,9 @@ static void print_json_run(const struct engine *e, bool with_result, struct next
         json_init(&j, stdout);
         json_object_begin(&j, NULL);
         json_bool(&j, "changed", e->n_steps > 0);
-        json_bool(&j, "iommu_active", !n || !n->on);
+        json_bool(&j, "iommu_active", !n || !n->on || (n->args.no_iommu && device_iommu_active()));
+        if (n)
+                json_arg_changes(&j, n);
         json_steps(&j, e, with_result);
         json_devices(&j, e, n);
         json_object_end(&j);
@@ -467,7 +521,10 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
                 bool all_well = engine_failures(&e) == 0 && engine_deferred(&e) == 0;
                 for (size_t i = 0; i < e.n_acc; i++)
                         all_well = all_well && !e.acc[i]->refused;
-                if (nr.on)
+                print_arg_changes(&nr);
+                if (nr.on && nr.args.no_iommu)
+                        printf("the next boot, without an IOMMU:\n");
+                else if (nr.on)
                         printf("IOMMU: not active on this boot: apply can claim nothing now; the next boot (with the "
                                "kernel arguments), IOMMU groups predicted:\n");
                 else if (e.n_steps == 0 && all_well)
@@ -953,7 +1010,7 @@ int status_evaluate(const struct config *c, struct status_view *v) {
         /* ---- */
         const struct engine *e = &v->e;
         const struct boot_view *bv = &v->bv;
-        v->drift = !v->iommu || e->n_steps > 0 || engine_failures(e) > 0 || engine_deferred(e) > 0 || bv->rebuild ||
+        v->drift = !v->iommu || v->nr->args.no_iommu || e->n_steps > 0 || engine_failures(e) > 0 || engine_deferred(e) > 0 || bv->rebuild ||
                    bv->stale || bv->reboot || v->nb.reboot;
         for (size_t i = 0; v->want[i]; i++)
                 v->drift = v->drift || !status_arg_in_effect(v, i);
@@ -1022,6 +1079,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 json_object_end(&j);
                 json_bool(&j, "reboot_required", bv->reboot || v.nb.reboot); /* one member for both */
                 next_boot_json(&j, &v.nb); /* issue 13 */
+                json_arg_changes(&j, v.nr);
                 json_object_begin(&j, "iommu_prediction"); /* issue 32: the groups predicted before the IOMMU was on */
                 json_bool(&j, "checked", v.prediction_checked);
                 json_array_begin(&j, "differences");
@@ -1057,6 +1115,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 else
                         printf("initramfs: no record of a build with vfpt's hook for kernel %s\n", bv->kver);
                 next_boot_print(&v.nb); /* issue 13 */
+                print_arg_changes(v.nr);
                 if (v.prediction_checked && !mispredicted)
                         printf("IOMMU groups: as predicted before the IOMMU was on (%s)\n", path_groups_predicted());
                 for (char **m = mispredicted; m && *m; m++)

@@ -731,7 +731,11 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
 
         if (!a)
                 return -ENOMEM;
-        if (d->group < 0 && e->predict) {
+        if (e->no_iommu) { /* the next boot, without an IOMMU: no group, nothing bound yet */
+                predicted = *d;
+                predicted.group = -1;
+                d = &predicted;
+        } else if (d->group < 0 && e->predict) {
                 /* the next boot: the group the kernel will form, as predicted */
                 const char *why;
                 predicted = *d;
@@ -742,10 +746,15 @@ static int claim(struct engine *e, const struct pci_dev *d, enum role role) {
         account_fill(a, d);
         if (handled(e, d->name))
                 return 0;
-        before = streq(d->driver, drv) && streq(d->override, drv);
+        before = !e->no_iommu && streq(d->driver, drv) && streq(d->override, drv);
         if (!before && pci_dev_is_bridge(d)) {
                 note(a, RESULT_FAILED, TOPIC_CLAIM, "a PCI bridge", "is a PCI bridge; %s does not take bridges", drv);
                 return -EINVAL;
+        }
+        if (!before && d->group < 0 && e->no_iommu) {
+                note(a, RESULT_FAILED, TOPIC_GROUP, "no IOMMU at the next boot",
+                     "no IOMMU group at the next boot: it will have no IOMMU (%s); not claimed", e->no_iommu);
+                return -ENODEV;
         }
         if (!before && d->group < 0) {
                 note(a, RESULT_FAILED, TOPIC_GROUP, "no IOMMU group",

@@ -132,6 +132,9 @@ struct engine {
         /* PLAN for the next boot while the IOMMU is off: groups as predicted
          * (iommu-predict.h), not the kernel's; the caller's, not freed */
         struct iommu_prediction *predict;
+        /* PLAN for a next boot without an IOMMU although it is on now (issue
+         * 32): why ("intel_iommu=off on its command line"); no claim there */
+        const char *no_iommu;
 };
 
 void engine_init(struct engine *e, const struct config *cfg, enum engine_mode mode);

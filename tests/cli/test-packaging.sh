@@ -88,6 +88,12 @@ test_deb_builds_lints_installs() {
 	done
 	[ "$(in_clone chroot "$TMP/clone" dpkg-query -W -f='${Status}' vfpt)" = "install ok installed" ] || fail "not installed in dpkg's database"
 	[ "$(in_clone chroot "$TMP/clone" /usr/sbin/vfpt version)" = "vfpt 0.1.0" ] || fail "installed binary"
+	# the package enables the boot-time units (never starts them) and leaves
+	# the metrics timer to the admin
+	in_clone sh -c 'ls "$1"/etc/systemd/system/*.wants/ 2>/dev/null' sh "$TMP/clone" >"$TMP/deb/wants"
+	grep -qx vfpt.service "$TMP/deb/wants" && grep -qx vfpt-late.service "$TMP/deb/wants" ||
+		fail "units not enabled by the .deb: $(tr '\n' ' ' <"$TMP/deb/wants")"
+	! grep -q vfpt-metrics "$TMP/deb/wants" || fail "metrics timer enabled by the .deb"
 	in_clone dpkg --root="$TMP/clone" -P vfpt >"$TMP/deb/purge.log" 2>&1 || fail "dpkg -P: $(tail -3 "$TMP/deb/purge.log")"
 	in_clone_present >"$TMP/deb/present"
 	[ ! -s "$TMP/deb/present" ] || fail "left after purge: $(tr '\n' ' ' <"$TMP/deb/present")"

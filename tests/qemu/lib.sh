@@ -15,6 +15,7 @@
 #   qemu_boot NAME CONF EXPECT [APPEND] [SMP] [MACHINE]
 #                             boot with CONF as /etc/vfpt.conf and EXPECT as the
 #                             guest's expectations; serial log in $QDIR/NAME.log
+#                             (QEMU_IOMMU_ARGS: the IOMMU arguments, "intel_iommu=on iommu=pt" if unset)
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=SCRIPTDIR/../apt-mirror.sh
@@ -147,7 +148,7 @@ qemu_boot() {
 		-nographic -no-reboot -nic none -monitor none -serial stdio \
 		"${devices[@]}" \
 		-kernel "$KERNEL" -initrd "$dir/initrd.img" \
-		-append "console=ttyS0 quiet loglevel=4 intel_iommu=on iommu=pt panic=-1 rd.shell=0 rd.emergency=poweroff $append" \
+		-append "console=ttyS0 quiet loglevel=4 ${QEMU_IOMMU_ARGS-intel_iommu=on iommu=pt} panic=-1 rd.shell=0 rd.emergency=poweroff $append" \
 		</dev/null >"$QDIR/$name.log" 2>&1
 	local rc=$?
 	BOOT_SECONDS=$((SECONDS - start))

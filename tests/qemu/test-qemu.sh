@@ -315,6 +315,94 @@ test_bad_config_boot_goes_on() {
 	boot bad-config
 }
 
+test_iommu_groups_as_predicted() {
+	# Issue 32: one host booted twice. First without the IOMMU (no
+	# intel-iommu device, no intel_iommu=): no groups, so vfpt predicts
+	# them, as its initramfs hook records them before the reboot that
+	# turns the IOMMU on, and plans the next boot. Then with the IOMMU on:
+	# the kernel's groups must be the predicted ones, and vfpt status must
+	# say so. The topology: a root port with ACS and one endpoint behind it
+	# (alone); a multifunction endpoint without ACS behind a root port (its
+	# two functions together); a PCIe-to-PCI bridge with two conventional
+	# devices (the bridge's group); the two functions of a multifunction
+	# root port (ACS: apart); a multifunction integrated device on the root
+	# complex and q35's own ICH9 functions (together); a switch whose
+	# downstream ports lack ACS in QEMU 7.2 (each port with what is below
+	# it, a multifunction endpoint included).
+	local rng=0000:01:00.0 mf0=0000:02:00.0 mf1=0000:02:00.1 br=0000:03:00.0 e1000=0000:04:01.0
+	local testdev=0000:04:02.0 d b1 b2 t0=$SECONDS
+	local topo="-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4 -device virtio-rng-pci,bus=rp1 \
+-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x5 \
+-device virtio-rng-pci,bus=rp2,addr=0x0.0,multifunction=on -device virtio-rng-pci,bus=rp2,addr=0x0.1 \
+-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x6 -device pcie-pci-bridge,id=br3,bus=rp3 \
+-device e1000,bus=br3,addr=0x1 -device pci-testdev,bus=br3,addr=0x2 \
+-device pcie-root-port,id=rp4,bus=pcie.0,chassis=4,addr=0x7.0,multifunction=on \
+-device pcie-root-port,id=rp5,bus=pcie.0,chassis=5,addr=0x7.1 -device virtio-rng-pci,bus=rp5 \
+-device virtio-rng-pci,bus=pcie.0,addr=0x9.0,multifunction=on -device virtio-rng-pci,bus=pcie.0,addr=0x9.1 \
+-device pcie-root-port,id=rp6,bus=pcie.0,chassis=6,addr=0x8 -device x3130-upstream,id=up6,bus=rp6 \
+-device xio3130-downstream,id=dn1,bus=up6,addr=0x0,chassis=7 -device virtio-rng-pci,bus=dn1 \
+-device xio3130-downstream,id=dn2,bus=up6,addr=0x1,chassis=8 \
+-device virtio-rng-pci,bus=dn2,addr=0x0.0,multifunction=on -device virtio-rng-pci,bus=dn2,addr=0x0.1"
+	local ov=$TMP/nb-overlay
+	mkdir -p "$ov/etc"
+	cp "$TOP/tests/qemu/guest/nextboot-groups.sh" "$ov/etc/nextboot-groups.sh"
+	cat >"$TMP/conf" <<-CONF
+	[vfio]
+	devices = $rng $mf0 $testdev
+	CONF
+	cat >"$TMP/expect" <<-EXP
+	run sh /etc/nextboot-groups.sh before
+	EXP
+	b1=$QDIR/nextboot-1.txt b2=$QDIR/nextboot-2.txt
+	QEMU_OVERLAY=$ov QEMU_IOMMU_ARGS="" QEMU_DEVICES_OVERRIDE="$topo" boot nextboot-1
+	grep '^VFPT-PLANTEXT ' "$b1" | sed 's/^VFPT-PLANTEXT /#   plan: /'
+	grep '^VFPT-PREDICTED ' "$b1" | sed 's/^VFPT-PREDICTED /#   predicted: /'
+	grep -q '^VFPT-PREDICTED ' "$b1" || { fail "no prediction recorded before the IOMMU was on: $(grep -E '^VFPT-(NB|HOOK)' "$b1" | tr '\n' ' ')"; return; }
+	# the second boot: the same host with the IOMMU on, the prediction in
+	# /var/lib/vfpt as the up host kept it
+	mkdir -p "$ov/var/lib/vfpt"
+	sed -n 's/^VFPT-PREDICTED //p' "$b1" >"$ov/var/lib/vfpt/iommu-groups-predicted"
+	cat >"$TMP/expect" <<-EXP
+	run sh /etc/nextboot-groups.sh after
+	EXP
+	QEMU_OVERLAY=$ov QEMU_DEVICES_OVERRIDE="-device intel-iommu,intremap=on $topo" boot nextboot-2
+	grep '^VFPT-GROUP ' "$b2" | sed 's/^VFPT-GROUP /#   kernel group: /'
+	grep '^VFPT-STATUS .*IOMMU groups' "$b2" | sed 's/^VFPT-STATUS /#   status: /'
+	# groups as sets of members, one a line, sorted
+	sets() { sed -n "s/^$1 //p" "$2" | while read -r -a m; do printf '%s\n' "${m[@]}" | sort | tr '\n' ' '; echo; done | sort; }
+	sets VFPT-PREDICTED "$b1" >"$TMP/nb-predicted"
+	sets VFPT-GROUP "$b2" >"$TMP/nb-kernel"
+	[ -s "$TMP/nb-kernel" ] || fail "the kernel formed no IOMMU group with the IOMMU on"
+	diff "$TMP/nb-predicted" "$TMP/nb-kernel" >"$TMP/nb-diff" ||
+		fail "the kernel's groups are not the predicted ones: $(tr '\n' ' ' <"$TMP/nb-diff")"
+	# the cases the topology is for, in the kernel's groups
+	for d in "$rng " "0000:00:04.0 " "$mf0 $mf1 " "$br $e1000 $testdev " "0000:00:07.0 " "0000:00:07.1 " \
+		"0000:00:09.0 0000:00:09.1 " "0000:08:00.0 0000:09:00.0 " "0000:08:01.0 0000:0a:00.0 0000:0a:00.1 "; do
+		grep -qx -- "$d" "$TMP/nb-kernel" || fail "no kernel group of exactly: $d"
+	done
+	# plan before the reboot showed, for each listed device, the group it
+	# would be in (predicted), and that group is the kernel's
+	sed -n 's/^VFPT-PLAN //p' "$b1" >"$TMP/nb-plan.json"
+	python3 - "$TMP/nb-kernel" "$TMP/nb-plan.json" "$rng" "$mf0" "$testdev" >"$TMP/nb-plan" 2>&1 <<-'PY' ||
+	import json, sys
+	kernel = {tuple(sorted(l.split())) for l in open(sys.argv[1])}
+	devs = {d["device"]: d for d in json.load(open(sys.argv[2]))["devices"]}
+	bad = []
+	for name in sys.argv[3:]:
+	    nb = (devs.get(name) or {}).get("next_boot") or {}
+	    m = tuple(sorted(nb.get("group_members") or []))
+	    if not nb.get("predicted") or m not in kernel:
+	        bad.append("%s: next_boot %s" % (name, json.dumps(nb)))
+	print("; ".join(bad))
+	sys.exit(1 if bad else 0)
+	PY
+		fail "plan --json before the reboot: $(cat "$TMP/nb-plan")"
+	grep -q '^VFPT-STATUS IOMMU groups: as predicted' "$b2" ||
+		fail "vfpt status with the IOMMU on does not say the groups are as predicted: $(grep -E '^VFPT-STATUS .*(IOMMU|predicted)' "$b2" | tr '\n' ' ')"
+	! grep -q '^VFPT-STATUS IOMMU groups: NOT as predicted' "$b2" || fail "vfpt status reports a misprediction"
+	echo "# the two boots took $((SECONDS - t0)) s"
+}
+
 # QEMU_TESTS="test_a test_b": only those
 for t in ${QEMU_TESTS:-$(declare -F | awk '$3 ~ /^test_/ {print $3}')}; do run_test "$t"; done
 finish

@@ -212,11 +212,19 @@ test_grub_life_cycle() {
 	rc 1 grep 'linux.*/vmlinuz.*intel_iommu=off' /boot/grub/grub.cfg
 	rc 1 vfpt status
 	says 'reboot required: the next boot adds intel_iommu=on'
+	rc 0 sh -c 'vfpt plan; true'
+	says 'IOMMU groups predicted'
+	says '$NV2: next boot: claimed .*\(predicted IOMMU group [0-9]+: $NV2\)'
+	no_says 'will have NONE'
+	rc 0 test -s /var/lib/vfpt/iommu-groups-predicted
 	EXP
 	boot grub-1 || return
 	{
 		plan_devices
 		cat <<-EXP
+		rc 1 vfpt status
+		says 'IOMMU groups: as predicted before the IOMMU was on'
+		no_says 'NOT as predicted'
 		no_cmdline 'intel_iommu=off'
 		rc 0 vfpt grub check
 		snap /etc/default/grub /etc/default/grub.d/99-cloud.cfg /etc/default/grub.d/99-cloud.cfg.vfpt.bak
