@@ -162,7 +162,7 @@ static bool parse_driver(const char *s, char out[static UNDO_DRIVER_MAX], bool d
                 out[0] = '\0';
                 return true;
         }
-        if (!pci_driver_name_valid(s) || strlen(s) >= UNDO_DRIVER_MAX)
+        if (streq(s, "-") || !pci_driver_name_valid(s) || strlen(s) >= UNDO_DRIVER_MAX)
                 return false;
         memcpy(out, s, strlen(s) + 1);
         return true;
