@@ -993,6 +993,15 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
         bool iommu = device_iommu_active();
         if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
+        /* what vfpt took and the config no longer names: drift, apply gives it back */
+        _cleanup_(undo_record_free) struct undo_record rec = {};
+        char rwhy[256];
+        r = undo_record_load(&rec, rwhy, sizeof(rwhy));
+        if (r < 0)
+                log_warning("%s: %s: cannot tell what vfpt took", undo_record_path(),
+                            r == -EBADMSG ? rwhy : strerror(-r));
+        else if (giveback_run(&e, &rec) < 0)
+                log_warning("out of memory: what vfpt took is not shown");
         coexistence_warn(&e, &co); /* warnings only: not drift */
         struct next_run nr;
         if (next_run_or_say(c, &nr, &e) < 0)
