@@ -16,6 +16,7 @@
 #include "coexist.h"
 #include "commands.h"
 #include "engine.h"
+#include "giveback.h"
 #include "bootcfg.h"
 #include "host.h"
 #include "protect.h"
@@ -448,8 +449,9 @@ static void print_steps(const struct engine *e, const char *prefix) {
                 if (s->netlink)
                         printf("%snetlink %s: ip link set %s%s%s\n", prefix, s->path, s->value,
                                s->result < 0 ? ": " : "", s->result < 0 ? strerror(-s->result) : "");
-                else if (s->path)
-                        printf("%swrite %s = %s%s%s\n", prefix, s->path, s->value, s->result < 0 ? ": " : "",
+                else if (s->path) /* "\n" clears driver_override: shown as "" */
+                        printf("%swrite %s = %s%s%s\n", prefix, s->path, streq(s->value, "\n") ? "\"\"" : s->value,
+                               s->result < 0 ? ": " : "",
                                s->result < 0 ? strerror(-s->result) : "");
                 else
                         printf("%sload module %s%s%s\n", prefix, s->value, s->result < 0 ? ": " : "",
@@ -492,6 +494,51 @@ static int run_all(struct engine *e, const struct config *c, enum engine_mode mo
         return r;
 }
 
+/* The record of what vfpt took (undo-record.h), for a run that gives back:
+ * 0 loaded (empty when there is none), else the one-line error said and
+ * EXIT_USAGE: a record that cannot be trusted is "cannot tell" */
+static int load_record(struct undo_record *rec) {
+        char why[256];
+        int r = undo_record_load(rec, why, sizeof(why));
+        if (r == -EBADMSG) {
+                log_error("%s: %s: cannot tell what vfpt took; nothing given back, nothing changed (remove the file "
+                          "to start a new record: what it held is then never given back)",
+                          undo_record_path(), why);
+                return EXIT_USAGE;
+        }
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot read what vfpt took: %m; nothing changed", undo_record_path());
+                return EXIT_USAGE;
+        }
+        return 0;
+}
+
+/* What the engine did in this run, added to what vfpt took before: every
+ * run that acts records. A record that cannot be trusted is left as it is
+ * (nothing given back from it later) and not added to. */
+static void record_steps(const struct engine *e, struct undo_record *rec, bool loaded) {
+        _cleanup_(undo_record_free) struct undo_record own = {};
+        char why[256];
+        int r;
+        if (e->n_steps == 0)
+                return;
+        if (!loaded) {
+                r = undo_record_load(&own, why, sizeof(why));
+                if (r < 0) {
+                        log_warning("%s: %s: what this run took is not recorded, and will not be given back "
+                                    "without a reboot", undo_record_path(), r == -EBADMSG ? why : strerror(-r));
+                        return;
+                }
+                rec = &own;
+        }
+        r = giveback_note_steps(e, rec);
+        if (r >= 0)
+                r = undo_record_save(rec);
+        if (r < 0)
+                log_warning_errno(r, "%s: cannot record what vfpt took: %m; it will not be given back without a "
+                                  "reboot", undo_record_path());
+}
+
 int cmd_plan(struct context *ctx, int argc, char **argv) {
         _cleanup_config_ struct config *c = NULL;
         struct engine e;
@@ -504,8 +551,17 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
                            &c);
         if (r != 0)
                 return r < 0 ? EXIT_OK : r;
+        _cleanup_(undo_record_free) struct undo_record rec = {};
+        if ((r = load_record(&rec)) != 0)
+                return r;
         if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
+        /* what apply would give back: said, and counted, as apply would */
+        if (giveback_run(&e, &rec) < 0) {
+                log_error("out of memory");
+                command_teardown(&e);
+                return EXIT_USAGE;
+        }
         /* what apply would fail at: plan fails too, as apply would (exit 3) */
         unsigned failures = engine_failures(&e);
         struct next_run nr;
@@ -662,6 +718,10 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                 record_apply(EXIT_PARTIAL, NULL, &o);
                 return EXIT_PARTIAL;
         }
+        /* the initramfs's run has nothing to give back: it starts the record */
+        _cleanup_(undo_record_free) struct undo_record rec = {};
+        if (!early && (r = load_record(&rec)) != 0)
+                return r;
         engine_init(&e, c, ENGINE_APPLY);
         e.early = early;
         e.late = o.late;
@@ -672,6 +732,15 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                 record_apply(EXIT_PARTIAL, NULL, &o);
                 return EXIT_PARTIAL;
         }
+        if (!early) {
+                size_t before = rec.n_claims + rec.n_vfs + rec.n_vfsets;
+                if (giveback_run(&e, &rec) < 0)
+                        log_error("out of memory: nothing given back");
+                else if (rec.n_claims + rec.n_vfs + rec.n_vfsets != before && e.n_steps == 0 &&
+                         (r = undo_record_save(&rec)) < 0)
+                        log_warning_errno(r, "%s: cannot update what vfpt took: %m", undo_record_path());
+        }
+        record_steps(&e, &rec, !early);
         if (early) /* no one reads stdout in the initramfs: the kernel log gets the account */
                 for (size_t i = 0; i < e.n_acc; i++)
                         if (!e.acc[i]->failed && (e.acc[i]->changed || e.acc[i]->late || e.acc[i]->refused ||
@@ -774,6 +843,7 @@ static int udev_net(struct context *ctx, const char *devpath) {
         struct engine e;
         engine_init(&e, c, ENGINE_APPLY);
         engine_netdev(&e, name);
+        record_steps(&e, NULL, false);
         log_accounts(&e);
         command_teardown(&e);
         return EXIT_OK;
@@ -858,6 +928,7 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
         struct engine e;
         engine_init(&e, c, ENGINE_APPLY);
         engine_uevent(&e, action, name, getenv("DRIVER"));
+        record_steps(&e, NULL, false);
         if (engine_deferred(&e))
                 mark_deferred(true);
         log_accounts(&e);
@@ -996,6 +1067,17 @@ int status_evaluate(const struct config *c, struct status_view *v) {
         v->iommu = device_iommu_active();
         if (run_all(&v->e, c, ENGINE_PLAN) < 0)
                 goto fail;
+        {
+                /* what vfpt took and the config no longer names: drift, apply gives it back */
+                _cleanup_(undo_record_free) struct undo_record rec = {};
+                char rwhy[256];
+                int k = undo_record_load(&rec, rwhy, sizeof(rwhy));
+                if (k < 0)
+                        log_warning("%s: %s: cannot tell what vfpt took", undo_record_path(),
+                                    k == -EBADMSG ? rwhy : strerror(-k));
+                else if (giveback_run(&v->e, &rec) < 0)
+                        log_warning("out of memory: what vfpt took is not shown");
+        }
         if (next_run_or_say(c, v->nr, &v->e) < 0) {
                 free(v->nr); /* next_run_or_say freed what it held, and the engine */
                 v->nr = NULL;

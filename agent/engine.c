@@ -4,6 +4,7 @@
 
 #include "disk.h"
 #include "engine.h"
+#include "giveback.h"
 #include "identity.h"
 #include "iommu-predict.h"
 #include "netguard.h"
@@ -158,6 +159,7 @@ const char *result_topic_to_string(enum result_topic t) {
                 [TOPIC_DEVICE] = "device",         [TOPIC_GUARD] = "guard", [TOPIC_GROUP] = "iommu_group",
                 [TOPIC_CLAIM] = "claim",           [TOPIC_VFIO_NODE] = "vfio_node", [TOPIC_SRIOV] = "sriov",
                 [TOPIC_VF_SETTINGS] = "vf_settings", [TOPIC_IDENTITY] = "identity",
+                [TOPIC_GIVEBACK] = "giveback",
         };
         return names[t];
 }
@@ -1064,6 +1066,17 @@ bool engine_netdev_relevant(const struct config *cfg, const char *name) {
         return false;
 }
 
+/* A change of sriov_numvfs removes every VF (nonzero -> other goes through
+ * 0): never one a guest holds (giveback.h). 0, or -EBUSY said. */
+static int sriov_in_use(const struct pci_dev *pf, struct account *a, unsigned n) {
+        char why[512];
+        int r = giveback_vfs_held(pf, why, sizeof(why));
+        if (r == 0)
+                return 0;
+        note(a, RESULT_FAILED, TOPIC_SRIOV, why, "refusing to change sriov_numvfs %u -> %u: %s", pf->numvfs, n, why);
+        return -EBUSY;
+}
+
 static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_rule *rule) {
         struct account *a = account_for(e, pf->name, ROLE_PF);
         unsigned n = rule->num_vfs;
@@ -1102,6 +1115,8 @@ static int sriov(struct engine *e, const struct pci_dev *pf, const struct sriov_
                         return -EBUSY;
                 }
         }
+        if (pf->numvfs != n && pf->numvfs != 0 && (r = sriov_in_use(pf, a, n)) < 0)
+                return r;
         if (pf->numvfs != n) {
                 if (!*pf->driver) {
                         note(a, e->early ? RESULT_INFO : RESULT_FAILED, TOPIC_SRIOV, "no driver bound",
@@ -1350,4 +1365,37 @@ int engine_uevent(struct engine *e, const char *action, const char *name, const 
                         claim(e, &d, d.is_vf ? ROLE_VF : ROLE_VFIO);
         }
         return 0;
+}
+
+/* ---- for giveback.c ---- */
+
+struct account *engine_account_add(struct engine *e, const char *name, enum role role, const struct pci_dev *d) {
+        struct account *a = account_for(e, name, role);
+        if (a && d)
+                account_fill(a, d);
+        return a;
+}
+
+void engine_note(struct account *a, enum result_kind kind, enum result_topic topic, const char *reason,
+                 const char *text) {
+        note(a, kind, topic, reason, "%s", text);
+}
+
+int engine_write(struct engine *e, const char *dev, const char *attr, const char *value) {
+        return write_attr(e, dev, attr, value);
+}
+
+int engine_unbind(struct engine *e, const char *dev, const char *driver) {
+        return unbind(e, dev, driver);
+}
+
+int engine_probe(struct engine *e, const char *dev) {
+        return probe(e, dev);
+}
+
+int engine_load(struct engine *e, const char *driver) {
+        if (driver_ready(e, driver))
+                return 0;
+        int r = load_driver(e, driver);
+        return r < 0 ? r : 0;
 }

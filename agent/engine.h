@@ -64,6 +64,7 @@ enum result_topic {
         TOPIC_VFIO_NODE,   /* /dev/vfio/N: owner, group, mode */
         TOPIC_SRIOV,       /* sriov_numvfs, sriov_drivers_autoprobe, its VFs */
         TOPIC_VF_SETTINGS, /* per-VF MAC, VLAN, spoofchk... through rtnetlink */
+        TOPIC_GIVEBACK,    /* given back: a device or VFs vfpt took that the config no longer wants */
 };
 
 struct result {
@@ -165,6 +166,19 @@ const char *step_netlink_setting(const struct step *s, unsigned *vf);
 
 /* The account of device name, NULL if it has none. */
 struct account *engine_account(struct engine *e, const char *name);
+
+/* For giveback.c, which gives back what the config no longer wants in the
+ * same run and account: a device's account (made if it has none), a result
+ * on it (text: one clause), and the writes as the engine makes them (in PLAN
+ * mode recorded only). */
+struct account *engine_account_add(struct engine *e, const char *name, enum role role, const struct pci_dev *d);
+void engine_note(struct account *a, enum result_kind kind, enum result_topic topic, const char *reason,
+                 const char *text);
+int engine_write(struct engine *e, const char *dev, const char *attr, const char *value);
+int engine_unbind(struct engine *e, const char *dev, const char *driver);
+int engine_probe(struct engine *e, const char *dev);
+/* loads a driver's module unless it is registered: 0, -errno */
+int engine_load(struct engine *e, const char *driver);
 
 unsigned engine_failures(const struct engine *e);
 unsigned engine_deferred(const struct engine *e);

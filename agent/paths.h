@@ -18,6 +18,9 @@
 #define SYSFS_PCI_DRIVERS_PROBE "/sys/bus/pci/drivers_probe"
 #define SYSFS_IOMMU_GROUPS "/sys/kernel/iommu_groups"
 #define PROC_CMDLINE "/proc/cmdline"
+/* every process: PID/fd/ (who holds /dev/vfio/N open), PID/comm; with
+ * the slash, as umockdev's preload library redirects "/proc/..." alone */
+#define PROC_DIR "/proc/"
 #define PROC_CPUINFO "/proc/cpuinfo"
 #define PROC_MOUNTINFO "/proc/self/mountinfo"
 #define PROC_SWAPS "/proc/swaps"
