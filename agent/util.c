@@ -271,3 +271,10 @@ int mkdir_p(const char *path, mode_t mode) {
                 *s = c;
         }
 }
+
+bool hex_lower(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        return true;
+}

@@ -58,6 +58,9 @@ int safe_atou(const char *s, unsigned *ret);
  * is never read as octal 8). -EINVAL / -ERANGE; *ret untouched then. */
 int parse_decimal(const char *s, unsigned *ret);
 
+/* Are the n bytes at s all lowercase hex digits? */
+bool hex_lower(const char *s, size_t n);
+
 bool utf8_is_valid(const char *s, size_t len);
 /* Length of the valid UTF-8 sequence at s (1 to 4), 0 if s[0] does not
  * start one; at most len bytes are looked at. */
