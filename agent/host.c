@@ -14,10 +14,7 @@ static int host_cpu_vendor(char *buf, unsigned n) {
         int r = read_file(PROC_CPUINFO, 16 * 1024 * 1024, &s, NULL);
         if (r < 0)
                 return r;
-        for (char *l = s; l && *l;) {
-                char *nl = strchr(l, '\n');
-                if (nl)
-                        *nl = 0;
+        for (char *c = s, *l; (l = line_next(&c));) {
                 if (strncmp(l, "vendor_id", 9) == 0) {
                         char *v = strchr(l, ':');
                         if (v) {
@@ -27,7 +24,6 @@ static int host_cpu_vendor(char *buf, unsigned n) {
                                 return 0;
                         }
                 }
-                l = nl ? nl + 1 : NULL;
         }
         return -ENOENT;
 }

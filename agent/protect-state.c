@@ -162,10 +162,8 @@ static int parse_state(struct state *p, char *text, size_t len) {
         for (const char *c = text; *c; c++)
                 if ((unsigned char) *c < 0x20 && *c != '\n')
                         return refuse(p, "%s holds a control character: not used; %s", file, RELEARN);
-        l = strchr(l, '\n') + 1, line++;
-        for (; *l; line++) {
-                char *nl = strchr(l, '\n');
-                *nl = 0;
+        char *next = strchr(l, '\n') + 1;
+        for (line++; (l = line_next(&next)); line++) {
                 if (!*host) { /* the host line follows the version line */
                         if (strncmp(l, "host ", 5) != 0 || !host_identity_valid(l + 5))
                                 return refuse(p, "%s:%u: not the host line ('host dmi:UUID' or 'host machine-id:ID'): "
@@ -187,7 +185,6 @@ static int parse_state(struct state *p, char *text, size_t len) {
                         }
                         p->e[p->n++] = e;
                 }
-                l = nl + 1;
         }
         if (!*host)
                 return refuse(p, "%s has no host line: not used; %s", file, RELEARN);

@@ -278,3 +278,14 @@ bool hex_lower(const char *s, size_t n) {
                         return false;
         return true;
 }
+
+char *line_next(char **cursor) {
+        char *l = *cursor, *nl;
+        if (!l || !*l)
+                return NULL;
+        nl = strchr(l, '\n');
+        if (nl)
+                *nl = 0;
+        *cursor = nl ? nl + 1 : NULL;
+        return l;
+}

@@ -47,6 +47,10 @@ char *strdupf(const char *fmt, ...) _printf_(1, 2);
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 int read_fd(int fd, size_t max, char **ret, size_t *ret_len);
 int read_one_line(const char *path, char **ret);
+/* The lines of a text read whole (read_file), one at a time: the line at
+ * *cursor, NUL-terminated in place, *cursor moved past it; NULL at the end
+ * (a last newline starts no empty line). for (char *c = text, *l; (l = line_next(&c));) */
+char *line_next(char **cursor);
 int write_string_file(const char *path, const char *s);
 
 /* Parse an unsigned integer in base 0 (decimal, 0x-hex), whole string, with
