@@ -96,7 +96,7 @@ const char *protect_learnt_why_not(const struct protect *p) {
 
 /* What the live guards see: 1 with why, 0, or DISK_CANNOT_TELL with why
  * (the disk guard cannot see all the host needs) */
-static int live(const struct pci_dev *d, char *why, size_t n) {
+static int in_use_now(const struct pci_dev *d, char *why, size_t n) {
         char p[128];
         _cleanup_free_ char *vga = NULL;
         int r;
@@ -193,9 +193,9 @@ static void serial_says_nothing(const struct protect *p, const struct pci_dev *d
 }
 
 /* The learnt verdict for d: YES/NO with its basis, or UNKNOWN with why. */
-static enum protect_verdict lookup(struct protect *p, const struct pci_dev *d, enum protect_basis *basis, char *why,
-                                   size_t n) {
-        const struct protect_entry *m, *here = NULL;
+enum protect_verdict protect_learnt_verdict(struct protect *p, const struct pci_dev *d, enum protect_basis *basis,
+                                            char *why, size_t n) {
+        const struct protect_entry *by_serial, *at_addr = NULL;
         char nothing[160];
         struct config_ident id;
         size_t twins = 0, twins_protected = 0;
@@ -206,14 +206,15 @@ static enum protect_verdict lookup(struct protect *p, const struct pci_dev *d, e
                 return PROTECT_UNKNOWN;
         }
         identity_read_config(d->name, &id);
-        serial_says_nothing(p, d, &id, &m, nothing, sizeof(nothing));
-        if (m) {
+        serial_says_nothing(p, d, &id, &by_serial, nothing, sizeof(nothing));
+        if (by_serial) {
                 *basis = PROTECT_BASIS_SERIAL;
-                if (m->protected)
-                        snprintf(why, n, "%s (learnt at %s, serial %s)", m->reason, m->name, id.dsn);
+                if (by_serial->protected)
+                        snprintf(why, n, "%s (learnt at %s, serial %s)", by_serial->reason, by_serial->name, id.dsn);
                 else
-                        snprintf(why, n, "learnt at %s, serial %s, function %u", m->name, id.dsn, fn_of(d->name));
-                return m->protected ? PROTECT_YES : PROTECT_NO;
+                        snprintf(why, n, "learnt at %s, serial %s, function %u", by_serial->name, id.dsn,
+                                 fn_of(d->name));
+                return by_serial->protected ? PROTECT_YES : PROTECT_NO;
         }
         if (!*nothing) {
                 snprintf(why, n, "its serial number %s (function %u, %04x:%04x) was not seen when the protected set "
@@ -223,20 +224,20 @@ static enum protect_verdict lookup(struct protect *p, const struct pci_dev *d, e
         /* without a serial that tells it apart: its position, where that is proof */
         for (size_t i = 0; i < p->n; i++) {
                 if (streq(p->e[i].name, d->name))
-                        here = &p->e[i];
+                        at_addr = &p->e[i];
                 if (pci_id_eq(&p->e[i].id, &d->id)) {
                         twins++;
                         twins_protected += p->e[i].protected;
                 }
         }
-        if (!here) {
+        if (!at_addr) {
                 snprintf(why, n, "it was not there when the protected set was learnt");
                 return PROTECT_UNKNOWN;
         }
-        if (!pci_id_eq(&here->id, &d->id) || !streq(here->dsn, id.dsn) || !streq(here->subsys, id.subsys)) {
+        if (!pci_id_eq(&at_addr->id, &d->id) || !streq(at_addr->dsn, id.dsn) || !streq(at_addr->subsys, id.subsys)) {
                 snprintf(why, n, "the protected set learnt another device at this address (%04x:%04x%s%s%s%s)",
-                         here->id.vendor, here->id.device, *here->subsys ? " subsystem " : "", here->subsys,
-                         *here->dsn ? " serial " : "", here->dsn);
+                         at_addr->id.vendor, at_addr->id.device, *at_addr->subsys ? " subsystem " : "", at_addr->subsys,
+                         *at_addr->dsn ? " serial " : "", at_addr->dsn);
                 return PROTECT_UNKNOWN;
         }
         if (load_current(p) < 0 || !same_places(p, &d->id)) {
@@ -251,19 +252,14 @@ static enum protect_verdict lookup(struct protect *p, const struct pci_dev *d, e
                 return PROTECT_UNKNOWN;
         }
         *basis = PROTECT_BASIS_POSITION;
-        if (here->protected)
-                snprintf(why, n, "%s (learnt%s)", here->reason, twins > 1 ? "; so was every twin" : "");
+        if (at_addr->protected)
+                snprintf(why, n, "%s (learnt%s)", at_addr->reason, twins > 1 ? "; so was every twin" : "");
         else if (twins > 1)
                 snprintf(why, n, "none of the %zu devices %04x:%04x was protected, and they are where they were learnt",
                          twins, d->id.vendor, d->id.device);
         else
                 snprintf(why, n, "the only %04x:%04x, where it was learnt", d->id.vendor, d->id.device);
-        return here->protected ? PROTECT_YES : PROTECT_NO;
-}
-
-enum protect_verdict protect_learnt_verdict(struct protect *p, const struct pci_dev *d, enum protect_basis *basis,
-                                            char *why, size_t n) {
-        return lookup(p, d, basis, why, n);
+        return at_addr->protected ? PROTECT_YES : PROTECT_NO;
 }
 
 int protect_present(struct protect *p, const struct pci_dev **ret, size_t *n) {
@@ -280,24 +276,24 @@ const char *protect_host_key(const struct protect *p) {
 }
 
 enum protect_verdict protect_check(struct protect *p, const struct pci_dev *d, char *why, size_t n) {
-        char lwhy[384];
-        int l = live(d, why, n);
+        char learnt_why[384];
+        int in_use = in_use_now(d, why, n);
 
-        if (l == 1)
+        if (in_use == 1)
                 return PROTECT_YES;
         if (d->is_vf && (class_kind(d->class) != KIND_NET || protect_net_sees(p))) /* a VF NIC may carry the network */
                 return PROTECT_NO;
         enum protect_basis basis;
-        enum protect_verdict v = lookup(p, d, &basis, lwhy, sizeof(lwhy));
+        enum protect_verdict v = protect_learnt_verdict(p, d, &basis, learnt_why, sizeof(learnt_why));
         if (v == PROTECT_YES) {
-                snprintf(why, n, "%s", lwhy);
+                snprintf(why, n, "%s", learnt_why);
                 return v;
         }
         enum kind k = class_kind(d->class);
         /* the disk guard cannot tell (an fstab source on no block device
          * yet): deferred, whatever was learnt; in the initramfs, where no
          * disk is seen, the learnt set speaks (below) */
-        if (k == KIND_DISK && l == DISK_CANNOT_TELL && protect_disk_sees(p))
+        if (k == KIND_DISK && in_use == DISK_CANNOT_TELL && protect_disk_sees(p))
                 return PROTECT_UNKNOWN;
         if (k == KIND_OTHER || (k == KIND_DISK && protect_disk_sees(p)))
                 return PROTECT_NO;
@@ -307,13 +303,13 @@ enum protect_verdict protect_check(struct protect *p, const struct pci_dev *d, c
                 return PROTECT_NO;
         if (k == KIND_DISK)
                 snprintf(why, n, "cannot tell yet whether it holds a disk the host needs (no block devices in "
-                         "the initramfs) and %s", lwhy);
+                         "the initramfs) and %s", learnt_why);
         else if (p->initrd && p->netroot)
                 snprintf(why, n, "cannot tell yet whether it carries the network root the kernel command line or "
                          "the firmware (NBFT) asks for");
         else
                 snprintf(why, n, "cannot tell yet whether it carries the host's network (no default route yet%s) "
-                         "and %s", p->late ? " in any table, nor a learnt uplink up with its address" : "", lwhy);
+                         "and %s", p->late ? " in any table, nor a learnt uplink up with its address" : "", learnt_why);
         return PROTECT_UNKNOWN;
 }
 
@@ -335,7 +331,7 @@ int protect_scan(struct protect *p, struct protect_entry **ret, size_t *n) {
                 identity_read_config(d->name, &id);
                 memcpy(e->dsn, id.dsn, sizeof(e->dsn));
                 memcpy(e->subsys, id.subsys, sizeof(e->subsys));
-                e->protected = live(d, e->reason, sizeof(e->reason)) > 0;
+                e->protected = in_use_now(d, e->reason, sizeof(e->reason)) > 0;
                 if (!e->protected)
                         *e->reason = 0;
         }
