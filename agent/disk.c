@@ -327,11 +327,9 @@ static int each_line(const char *path, int (*fn)(struct needs *, char **f, size_
         int r = read_file(path, 4 * 1024 * 1024, &t, NULL);
         if (r < 0)
                 return r;
-        for (char *l = t, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+        for (char *c = t, *l; (l = line_next(&c));) {
                 char *f[4] = {}, *save = NULL;
                 size_t n = 0;
-                if ((nl = strchr(l, '\n')))
-                        *nl = 0;
                 for (char *w = strtok_r(l, " \t", &save); w && n < ELEMENTSOF(f); w = strtok_r(NULL, " \t", &save))
                         f[n++] = unoctal(w);
                 if (n == 0 || f[0][0] == '#')
@@ -435,12 +433,10 @@ static int mounts(struct needs *nd, bool *root) {
         int r = read_file(PROC_MOUNTINFO, 16 * 1024 * 1024, &t, NULL);
         if (r < 0)
                 return r;
-        for (char *l = t, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+        for (char *c = t, *l; (l = line_next(&c));) {
                 char majmin[32], mnt[401], fstype[64], source[PATH_MAX], what[600];
                 const char *sep;
                 dev_t dev;
-                if ((nl = strchr(l, '\n')))
-                        *nl = 0;
                 if (sscanf(l, "%*s %*s %31s %*s %400s", majmin, mnt) != 2 || parse_devnum(majmin, &dev) < 0 ||
                     !(sep = strstr(l, " - ")) || sscanf(sep + 3, "%63s %4095s", fstype, source) != 2)
                         continue;
@@ -513,11 +509,9 @@ static int zfs_pools(struct needs *nd) {
                 snprintf(what, sizeof(what), "is in ZFS pool %s, which %s", nd->pools[i], nd->pools_what[i]);
                 /* the config section: NAME STATE ...; vdevs are full paths */
                 bool config = false;
-                for (char *l = out, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+                for (char *c = out, *l; (l = line_next(&c));) {
                         char first[PATH_MAX];
                         dev_t dev;
-                        if ((nl = strchr(l, '\n')))
-                                *nl = 0;
                         if (sscanf(l, "%4095s", first) != 1)
                                 continue;
                         if (streq(first, "config:"))

@@ -12,15 +12,15 @@ static uint32_t le32(const unsigned char *p) {
 }
 
 /* 00-00-... and ff-ff-...: no serial (firmware that set none) */
-static bool serial_is_none(const char *s) {
+bool identity_serial_is_none(const char *s) {
         return !*s || strspn(s, "0-") == strlen(s) || strspn(s, "fF-") == strlen(s);
 }
 
-void identity_read_serial(const char *name, char serial[static SERIAL_MAX]) {
+void identity_read_config(const char *name, struct config_ident *ret) {
         char p[128];
         unsigned char cfg[4096];
 
-        *serial = 0;
+        *ret = (struct config_ident) {};
         if ((size_t) snprintf(p, sizeof(p), SYSFS_PCI_DEVICES "/%s/config", name) >= sizeof(p))
                 return;
         int fd = open(p, O_RDONLY | O_CLOEXEC);
@@ -28,17 +28,20 @@ void identity_read_serial(const char *name, char serial[static SERIAL_MAX]) {
                 return;
         ssize_t len = pread(fd, cfg, sizeof(cfg), 0);
         close(fd);
+        if (len >= 0x30 && (cfg[0x0e] & 0x7f) == 0) {
+                unsigned sv = cfg[0x2c] | cfg[0x2d] << 8, sd = cfg[0x2e] | cfg[0x2f] << 8;
+                if ((sv || sd) && !(sv == 0xffff && sd == 0xffff))
+                        snprintf(ret->subsys, sizeof(ret->subsys), "%04x:%04x", sv, sd);
+        }
         for (unsigned off = 0x100, hops = 0; len >= 0 && off + 12 <= (size_t) len && hops < 64; hops++) {
                 uint32_t h = le32(cfg + off);
                 if (h == 0 || h == 0xffffffff)
                         return;
                 if ((h & 0xffff) == 3) {
                         uint32_t lo = le32(cfg + off + 4), hi = le32(cfg + off + 8);
-                        snprintf(serial, SERIAL_MAX, "%02x-%02x-%02x-%02x-%02x-%02x-%02x-%02x", hi >> 24,
+                        snprintf(ret->dsn, sizeof(ret->dsn), "%02x-%02x-%02x-%02x-%02x-%02x-%02x-%02x", hi >> 24,
                                  (hi >> 16) & 0xff, (hi >> 8) & 0xff, hi & 0xff, lo >> 24, (lo >> 16) & 0xff,
                                  (lo >> 8) & 0xff, lo & 0xff);
-                        if (serial_is_none(serial))
-                                *serial = 0;
                         return;
                 }
                 if ((h >> 20) < 0x100 || (h >> 20) <= off)
@@ -48,13 +51,16 @@ void identity_read_serial(const char *name, char serial[static SERIAL_MAX]) {
 }
 
 void identity_of_device(const struct pci_dev *d, struct identity *ret) {
+        struct config_ident ci;
         *ret = (struct identity) { .id = d->id, .class = d->class };
-        identity_read_serial(d->name, ret->serial);
+        identity_read_config(d->name, &ci);
+        if (!identity_serial_is_none(ci.dsn))
+                memcpy(ret->serial, ci.dsn, sizeof(ret->serial));
 }
 
 void identity_of_entry(const struct protect_entry *e, struct identity *ret) {
         *ret = (struct identity) { .id = e->id, .class = e->class };
-        if (!serial_is_none(e->dsn))
+        if (!identity_serial_is_none(e->dsn))
                 snprintf(ret->serial, sizeof(ret->serial), "%s", e->dsn);
 }
 

@@ -22,9 +22,17 @@ struct identity {
         char serial[SERIAL_MAX]; /* "52-54-00-..."; "" when none (00...00 and ff...ff are none) */
 };
 
-/* The PCIe Device Serial Number of a device from its config space
- * (extended capability 3); "" when it has none or it reads 00..00/ff..ff. */
-void identity_read_serial(const char *name, char serial[static SERIAL_MAX]);
+/* What config space says a device is, readable before any driver binds: the
+ * PCI Express Device Serial Number (extended capability 3) as it reads,
+ * 00..00 and ff..ff included, "" when the device has none; and the subsystem
+ * IDs of a type 0 header, "" when none are set. */
+struct config_ident {
+        char dsn[SERIAL_MAX];
+        char subsys[10];
+};
+void identity_read_config(const char *name, struct config_ident *ret);
+/* No serial: "", or 00-00-... or ff-ff-... (what firmware writes when it has none) */
+bool identity_serial_is_none(const char *s);
 void identity_of_device(const struct pci_dev *d, struct identity *ret);
 void identity_of_entry(const struct protect_entry *e, struct identity *ret);
 bool identity_same(const struct identity *a, const struct identity *b);

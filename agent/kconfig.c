@@ -25,12 +25,9 @@ static int kconfig_is_set(const char *kver, const char *name) {
         if (r < 0)
                 return r;
         size_t n = strlen(name);
-        for (char *l = s; l && *l;) {
-                char *nl = strchr(l, '\n');
+        for (char *c = s, *l; (l = line_next(&c));)
                 if (strncmp(l, name, n) == 0 && l[n] == '=')
                         return l[n + 1] == 'y' || l[n + 1] == 'm';
-                l = nl ? nl + 1 : NULL;
-        }
         return 0;
 }
 

@@ -50,11 +50,8 @@ static int load(const char *path, struct ports *p) {
                 return 0;
         if (r < 0)
                 return r;
-        for (char *l = text, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+        for (char *c = text, *l; (l = line_next(&c));) {
                 struct port_entry e = {};
-                nl = strchr(l, '\n');
-                if (nl)
-                        *nl = 0;
                 if (strncmp(l, "port ", 5) != 0 || parse_line(l, &e) < 0)
                         continue; /* comments; a line this version cannot read counts as not learnt */
                 struct port_entry *m = realloc(p->e, (p->n + 1) * sizeof(*m));

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "device.h"
+#include "host.h"
 
 /* The protected set: the PCI devices this host needs to boot and be reached
  * (the controllers beneath /, /usr, /boot, swap and resume=, and what
@@ -93,16 +94,3 @@ const struct protect_entry *protect_learnt_entries(const struct protect *p, size
 const char *protect_learnt_why_not(const struct protect *p);
 /* The host identity the set is tied to ("dmi:UUID", "machine-id:ID"), "" if none. */
 const char *protect_host_key(const struct protect *p);
-
-/* Is this the host that boots, up: not the initramfs, not a chroot, in PID
- * 1's mount, PID and network namespaces, and that PID namespace the
- * kernel's first? false with the reason in why. */
-bool may_learn(char *why, size_t n);
-/* Are this process's mnt, pid and net namespaces PID 1's, and the PID
- * namespace the kernel's initial one? 1 yes, 0 no (why), -errno when
- * /proc/1/ns cannot be read (why). */
-int host_namespaces(char *why, size_t n);
-/* Is this process in a chroot (its / is not PID 1's)? -errno if it cannot tell. */
-int running_in_chroot(void);
-/* In the initramfs (/etc/initrd-release)? */
-bool in_initrd(void);

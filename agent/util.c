@@ -271,3 +271,21 @@ int mkdir_p(const char *path, mode_t mode) {
                 *s = c;
         }
 }
+
+bool hex_lower(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        return true;
+}
+
+char *line_next(char **cursor) {
+        char *l = *cursor, *nl;
+        if (!l || !*l)
+                return NULL;
+        nl = strchr(l, '\n');
+        if (nl)
+                *nl = 0;
+        *cursor = nl ? nl + 1 : NULL;
+        return l;
+}

@@ -47,6 +47,10 @@ char *strdupf(const char *fmt, ...) _printf_(1, 2);
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 int read_fd(int fd, size_t max, char **ret, size_t *ret_len);
 int read_one_line(const char *path, char **ret);
+/* The lines of a text read whole (read_file), one at a time: the line at
+ * *cursor, NUL-terminated in place, *cursor moved past it; NULL at the end
+ * (a last newline starts no empty line). for (char *c = text, *l; (l = line_next(&c));) */
+char *line_next(char **cursor);
 int write_string_file(const char *path, const char *s);
 
 /* Parse an unsigned integer in base 0 (decimal, 0x-hex), whole string, with
@@ -57,6 +61,9 @@ int safe_atou(const char *s, unsigned *ret);
  * sign, blank or newline, no leading zero but in "0" itself (so that 010
  * is never read as octal 8). -EINVAL / -ERANGE; *ret untouched then. */
 int parse_decimal(const char *s, unsigned *ret);
+
+/* Are the n bytes at s all lowercase hex digits? */
+bool hex_lower(const char *s, size_t n);
 
 bool utf8_is_valid(const char *s, size_t len);
 /* Length of the valid UTF-8 sequence at s (1 to 4), 0 if s[0] does not
