@@ -17,6 +17,10 @@
 #define SYSFS_PCI_DRIVERS "/sys/bus/pci/drivers"
 #define SYSFS_PCI_DRIVERS_PROBE "/sys/bus/pci/drivers_probe"
 #define SYSFS_IOMMU_GROUPS "/sys/kernel/iommu_groups"
+/* physical slots the firmware names: N/address is DOMAIN:BUS:DEV */
+#define SYSFS_PCI_SLOTS "/sys/bus/pci/slots"
+/* physical memory map: which driver holds which range (boot framebuffers) */
+#define PROC_IOMEM "/proc/iomem"
 #define PROC_CMDLINE "/proc/cmdline"
 #define PROC_CPUINFO "/proc/cpuinfo"
 #define PROC_MOUNTINFO "/proc/self/mountinfo"

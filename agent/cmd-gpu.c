@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* GPU hosts (issue 27): reset methods and boot framebuffers of the devices
+ * the config claims, as vfpt groups and status show them (gpu.h). */
+#include <stdio.h>
+
+#include "config.h"
+#include "framebuffer.h"
+#include "gpu.h"
+#include "json.h"
+#include "reset.h"
+
+unsigned gpu_print_device(const struct config *c, const char *name, const char *prefix) {
+        struct reset_info ri;
+        struct fb_hold *h = NULL;
+        size_t n = 0;
+        unsigned warnings = 0;
+        int r = reset_read(c, name, &ri);
+
+        if (r < 0)
+                printf("%s%s: reset: cannot read its reset methods: %s\n", prefix, name, strerror(-r));
+        else {
+                _cleanup_free_ char *m = ri.methods ? strv_join(ri.methods, " ") : NULL;
+                _cleanup_free_ char *w = reset_warning(&ri);
+                if (w) {
+                        printf("%s%s: reset: WARNING: %s\n", prefix, name, w);
+                        warnings++;
+                } else if (ri.known)
+                        printf("%s%s: reset: %s\n", prefix, name, m ? m : "");
+                else
+                        printf("%s%s: reset: cannot tell (no reset_method: kernel before 5.15)\n", prefix, name);
+                reset_info_done(&ri);
+        }
+        r = framebuffer_holders(name, &h, &n);
+        if (r < 0 && r != -ENOENT)
+                printf("%s%s: boot framebuffer: cannot tell (%s, %s: %s)\n", prefix, name, "/proc/iomem", "resource",
+                       strerror(-r));
+        for (size_t i = 0; i < n; i++, warnings++)
+                printf("%s%s: boot framebuffer: %s holds BAR %d (%#llx-%#llx): vfio-pci cannot reserve it; "
+                       "%s releases it at the next boot: %s\n",
+                       prefix, name, h[i].holder, h[i].bar, h[i].start, h[i].end, h[i].arg, h[i].what);
+        free(h);
+        return warnings;
+}
+
+void gpu_json_device(struct json *j, const struct config *c, const char *name) {
+        struct reset_info ri;
+        struct fb_hold *h = NULL;
+        size_t n = 0;
+        int r = reset_read(c, name, &ri);
+
+        json_object_begin(j, NULL);
+        json_string(j, "device", name);
+        json_object_begin(j, "reset");
+        if (r >= 0) {
+                _cleanup_free_ char *w = reset_warning(&ri);
+                json_bool(j, "known", ri.known);
+                json_array_begin(j, "methods");
+                for (char **m = ri.methods; m && *m; m++)
+                        json_string(j, NULL, *m);
+                json_array_end(j);
+                json_bool(j, "flr", ri.flr);
+                json_string(j, "bus_reset_by", *ri.bridge ? ri.bridge : NULL);
+                json_array_begin(j, "bus_reset_also");
+                for (char **m = ri.bus_also; m && *m; m++)
+                        json_string(j, NULL, *m);
+                json_array_end(j);
+                json_string(j, "warning", w);
+                reset_info_done(&ri);
+        } else
+                json_string(j, "error", strerror(-r));
+        json_object_end(j);
+        r = framebuffer_holders(name, &h, &n);
+        json_array_begin(j, "framebuffers");
+        for (size_t i = 0; i < n; i++) {
+                char range[64];
+                json_object_begin(j, NULL);
+                json_string(j, "holder", h[i].holder);
+                json_int(j, "bar", h[i].bar);
+                snprintf(range, sizeof(range), "%#llx-%#llx", h[i].start, h[i].end);
+                json_string(j, "range", range);
+                json_string(j, "release_arg", h[i].arg);
+                json_string(j, "release_does", h[i].what);
+                json_object_end(j);
+        }
+        json_array_end(j);
+        json_string(j, "framebuffers_error", r < 0 && r != -ENOENT ? strerror(-r) : NULL);
+        free(h);
+        json_object_end(j);
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* GPU hosts (issue 27), as the commands show them: a listed device's reset
+ * methods and the boot framebuffer over its BARs (cmd-gpu.c). */
+
+struct config;
+struct json;
+
+/* One line each, prefixed: "PREFIX0000:01:00.0: reset: ..." and
+ * "PREFIX0000:01:00.0: boot framebuffer: ..."; returns the number of
+ * warnings printed (no FLR, a framebuffer holding a BAR). */
+unsigned gpu_print_device(const struct config *c, const char *name, const char *prefix);
+/* The same as one JSON object {"device", "reset", "framebuffers"} */
+void gpu_json_device(struct json *j, const struct config *c, const char *name);
