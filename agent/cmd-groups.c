@@ -37,12 +37,14 @@ struct group {
         struct iommu_break *breaks;
         size_t n_breaks;
         bool blocked;
+        char *mispredicted; /* the IOMMU on: the topology predicts these, not the kernel's group */
 };
 
 static void group_done(struct group *g) {
         strv_free(g->listed);
         free(g->m);
         free(g->breaks);
+        free(g->mispredicted);
 }
 
 /* The offending list of the account's group result: "0000:00:1f.3 (snd_hda_intel), ..." */
@@ -153,8 +155,22 @@ static int load_group(struct engine *e, struct iommu_prediction *p, struct group
                 judge_member(e, g, m);
                 g->blocked = g->blocked || streq(m->role, "blocks");
         }
-        /* where it breaks: only when the group holds more than it */
-        if (p && g->n_m > 1 && iommu_prediction_explain(p, g->a->name, &g->breaks, &g->n_breaks) < 0)
+        /* where it breaks: only when the group holds more than it, and
+         * (the IOMMU on) the prediction forms the kernel's group */
+        if (g->n_m <= 1)
+                return 0;
+        if (!g->predicted) {
+                _cleanup_strv_free_ char **want = NULL;
+                bool same = iommu_prediction_group(p, g->a->name, &want, &why) >= 0 &&
+                            strv_length(want) == strv_length(names);
+                for (char **w = want; same && *w; w++)
+                        same = strv_contains(names, *w);
+                if (!same) {
+                        g->mispredicted = want ? strv_join(want, " ") : NULL;
+                        return 0;
+                }
+        }
+        if (iommu_prediction_explain(p, g->a->name, &g->breaks, &g->n_breaks) < 0)
                 g->n_breaks = 0;
         return 0;
 }
@@ -279,6 +295,10 @@ static void print_group(const struct group *g, const struct iommu_port *ports, s
         }
         if (g->n_m <= 1)
                 printf("  isolated: it is alone in its group\n");
+        if (g->mispredicted)
+                printf("  isolation breaks: not explained: the topology and ACS predict a group of %s, the "
+                       "kernel formed another (quirks vfpt does not carry, or pcie_acs_override=)\n",
+                       g->mispredicted);
         for (size_t i = 0; i < g->n_breaks; i++)
                 printf("  isolation breaks: %s\n", g->breaks[i].text);
         print_help(g, ports, n_ports);
@@ -322,6 +342,7 @@ static void json_group(struct json *j, const struct group *g, const struct iommu
                 json_object_end(j);
         }
         json_array_end(j);
+        json_string(j, "not_explained", g->mispredicted);
         json_help(j, g, ports, n_ports);
         json_array_begin(j, "devices");
         for (char **l = g->listed; l && *l; l++)

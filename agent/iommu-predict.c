@@ -608,6 +608,13 @@ static int add_break(struct iommu_break **b, size_t *n, enum iommu_break_kind ki
         for (size_t i = 0; i < *n; i++)
                 if ((*b)[i].kind == kind && streq((*b)[i].at, at))
                         return 0;
+        char text[sizeof((*b)->text)];
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        for (size_t i = 0; i < *n; i++)
+                if (streq((*b)[i].text, text))
+                        return 0;
         struct iommu_break *t = realloc(*b, (*n + 1) * sizeof(**b));
         if (!t)
                 return -ENOMEM;
@@ -615,9 +622,7 @@ static int add_break(struct iommu_break **b, size_t *n, enum iommu_break_kind ki
         t += (*n)++;
         *t = (struct iommu_break) { .kind = kind };
         snprintf(t->at, sizeof(t->at), "%s", at);
-        va_start(ap, fmt);
-        vsnprintf(t->text, sizeof(t->text), fmt, ap);
-        va_end(ap);
+        memcpy(t->text, text, sizeof(text));
         return 0;
 }
 
