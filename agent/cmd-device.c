@@ -14,6 +14,7 @@
 #include "coexist.h"
 #include "commands.h"
 #include "engine.h"
+#include "gpu.h"
 #include "bootcfg.h"
 #include "host.h"
 #include "protect.h"
@@ -980,6 +981,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 json_object_end(&j);
                 json_devices(&j, &e, &nr);
                 coexistence_json(&j, &co);
+                gpu_status_json(&j, &e); /* issue 27: reset methods, boot framebuffers */
                 json_object_end(&j);
                 json_finish(&j);
         } else {
@@ -1039,6 +1041,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                                a->failed || a->changed || a->refused || a->deferred ? a->message : "");
                         print_vfs(a);
                 }
+                gpu_status_print(&e); /* issue 27: reset methods, boot framebuffers */
                 print_next_boot(&nr, "");
         }
         next_boot_done(&nb); /* issue 13 */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "engine.h"
 #include "framebuffer.h"
 #include "gpu.h"
 #include "json.h"
@@ -86,4 +87,22 @@ void gpu_json_device(struct json *j, const struct config *c, const char *name) {
         json_string(j, "framebuffers_error", r < 0 && r != -ENOENT ? strerror(-r) : NULL);
         free(h);
         json_object_end(j);
+}
+
+static bool shown(const struct account *a) {
+        return a->present && a->role == ROLE_VFIO;
+}
+
+void gpu_status_print(const struct engine *e) {
+        for (size_t i = 0; i < e->n_acc; i++)
+                if (shown(e->acc[i]))
+                        (void) gpu_print_device(e->cfg, e->acc[i]->name, "");
+}
+
+void gpu_status_json(struct json *j, const struct engine *e) {
+        json_array_begin(j, "gpu");
+        for (size_t i = 0; i < e->n_acc; i++)
+                if (shown(e->acc[i]))
+                        gpu_json_device(j, e->cfg, e->acc[i]->name);
+        json_array_end(j);
 }

@@ -13,3 +13,9 @@ struct json;
 unsigned gpu_print_device(const struct config *c, const char *name, const char *prefix);
 /* The same as one JSON object {"device", "reset", "framebuffers"} */
 void gpu_json_device(struct json *j, const struct config *c, const char *name);
+
+/* status: the lines above for every configured device the engine claims or
+ * would claim (ROLE_VFIO, present); JSON: a "gpu" array of the objects */
+struct engine;
+void gpu_status_print(const struct engine *e);
+void gpu_status_json(struct json *j, const struct engine *e);
