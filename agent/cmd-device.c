@@ -443,6 +443,7 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
                 return r < 0 ? EXIT_OK : r;
         if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
+        (void) gpu_framebuffer_warn(&e); /* issue 27: boot framebuffers over BARs */
         /* what apply would fail at: plan fails too, as apply would (exit 3) */
         unsigned failures = engine_failures(&e);
         struct next_run nr;

@@ -8,6 +8,8 @@
 #include "framebuffer.h"
 #include "gpu.h"
 #include "json.h"
+#include "log.h"
+#include "paths.h"
 #include "reset.h"
 
 unsigned gpu_print_device(const struct config *c, const char *name, const char *prefix) {
@@ -105,4 +107,31 @@ void gpu_status_json(struct json *j, const struct engine *e) {
                 if (shown(e->acc[i]))
                         gpu_json_device(j, e->cfg, e->acc[i]->name);
         json_array_end(j);
+}
+
+static bool boot_vga(const char *name) {
+        _cleanup_free_ char *p = strdupf(SYSFS_PCI_DEVICES "/%s/boot_vga", name), *v = NULL;
+        return p && read_one_line(p, &v) >= 0 && streq(v, "1");
+}
+
+unsigned gpu_framebuffer_warn(const struct engine *e) {
+        unsigned warnings = 0;
+        for (size_t i = 0; i < e->n_acc; i++) {
+                const struct account *a = e->acc[i];
+                struct fb_hold *h = NULL;
+                size_t n = 0;
+                if (!shown(a) || a->refused || framebuffer_holders(a->name, &h, &n) < 0)
+                        continue;
+                bool console = n > 0 && boot_vga(a->name);
+                for (size_t k = 0; k < n; k++, warnings++)
+                        log_warning("%s: boot framebuffer %s holds BAR %d (%#llx-%#llx): vfio-pci cannot reserve it "
+                                    "(\"BAR %d: can't reserve\"); %s releases it at the next boot (%s)%s",
+                                    a->name, h[k].holder, h[k].bar, h[k].start, h[k].end, h[k].bar, h[k].arg,
+                                    h[k].what,
+                                    console ? "; it is the host's console GPU (boot_vga=1): the host has no "
+                                              "console on it after that"
+                                            : "");
+                free(h);
+        }
+        return warnings;
 }

@@ -19,3 +19,8 @@ void gpu_json_device(struct json *j, const struct config *c, const char *name);
 struct engine;
 void gpu_status_print(const struct engine *e);
 void gpu_status_json(struct json *j, const struct engine *e);
+/* check-config and plan: a warning (stderr) for each boot framebuffer over
+ * a BAR of a device the engine claims or would claim, naming the argument
+ * that releases it; for the console GPU (boot_vga) that it is the host's
+ * console too. The number of warnings. */
+unsigned gpu_framebuffer_warn(const struct engine *e);
