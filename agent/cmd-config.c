@@ -323,6 +323,9 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                         if (k < 0 && r != -ENOMEM)
                                 r = k;
                         (void) gpu_framebuffer_warn(&e); /* issue 27 */
+                        k = gpu_release_check(c);
+                        if (k != 0 && r != -ENOMEM)
+                                r = k < 0 ? k : -EINVAL;
                 }
                 coexistence_warn(&e, &co);
                 command_teardown(&e);

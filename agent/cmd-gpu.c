@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "device.h"
 #include "engine.h"
 #include "framebuffer.h"
 #include "gpu.h"
@@ -134,4 +135,23 @@ unsigned gpu_framebuffer_warn(const struct engine *e) {
                 free(h);
         }
         return warnings;
+}
+
+int gpu_release_check(struct config *c) {
+        _cleanup_strv_free_ char **names = NULL;
+        if (!c->release_framebuffer || device_enumerate(&names) < 0)
+                return 0;
+        for (char **n = names; *n; n++) {
+                struct pci_addr a;
+                const char *why;
+                if (!boot_vga(*n) || pci_addr_parse(*n, &a, &why) < 0 || config_forced(c, &a))
+                        continue;
+                int r = strv_push(&c->errors,
+                                  strdupf("%s: release_framebuffer: %s is the host's console GPU (boot_vga=1) and not "
+                                          "in [vfio] force: releasing its boot framebuffer leaves the host without "
+                                          "its console; list it in [vfio] force if that is meant",
+                                          c->release_framebuffer_origin, *n));
+                return r < 0 ? r : 1;
+        }
+        return 0;
 }

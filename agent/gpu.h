@@ -24,3 +24,7 @@ void gpu_status_json(struct json *j, const struct engine *e);
  * that releases it; for the console GPU (boot_vga) that it is the host's
  * console too. The number of warnings. */
 unsigned gpu_framebuffer_warn(const struct engine *e);
+/* check-config: [vfio] release_framebuffer while the console GPU
+ * (boot_vga=1) is not in [vfio] force: one error into c->errors
+ * ("FILE:LINE: ..."); 1 when added, 0, -ENOMEM. */
+int gpu_release_check(struct config *c);
