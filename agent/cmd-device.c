@@ -444,6 +444,7 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
         if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
         (void) gpu_framebuffer_warn(&e); /* issue 27: boot framebuffers over BARs */
+        (void) gpu_reset_apply(&e, false); /* issue 27: [vfio] reset_method */
         /* what apply would fail at: plan fails too, as apply would (exit 3) */
         unsigned failures = engine_failures(&e);
         struct next_run nr;
@@ -600,6 +601,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                                                   e.acc[i]->deferred))
                                 log_full_errno(e.acc[i]->refused ? LOG_WARNING : LOG_NOTICE, 0, "%s: %s",
                                                e.acc[i]->name, e.acc[i]->message);
+        unsigned reset_failed = gpu_reset_apply(&e, true); /* issue 27: [vfio] reset_method */
         mark_deferred(engine_deferred(&e) > 0);
         if (!early && engine_identity_refusals(&e))
                 /* the set keeps the identity learnt at those addresses: the
@@ -620,7 +622,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         for (size_t i = 0; i < e.n_acc; i++)
                 if (e.acc[i]->failed)
                         log_error("%s: %s", e.acc[i]->name, e.acc[i]->message);
-        r = engine_failures(&e) ? EXIT_PARTIAL : EXIT_OK;
+        r = engine_failures(&e) || reset_failed ? EXIT_PARTIAL : EXIT_OK;
         /* patch_grub: only on the installed system, never from the initramfs
          * (its /etc/default/grub, if any, is not the one the next boot reads) */
         bool grub = false;

@@ -10,6 +10,7 @@
 #include "gpu.h"
 #include "json.h"
 #include "log.h"
+#include "module.h"
 #include "paths.h"
 #include "reset.h"
 
@@ -154,4 +155,60 @@ int gpu_release_check(struct config *c) {
                 return r < 0 ? r : 1;
         }
         return 0;
+}
+
+/* vendor-reset (github.com/gnif/vendor-reset) registers its device-specific
+ * resets for AMD GPUs through a kernel hook: module vendor_reset */
+static void vendor_reset_check(const char *name) {
+        char release[128] = "";
+        if (access(SYSFS_MODULE "/vendor_reset", F_OK) == 0) {
+                log_notice("%s: reset_method device_specific: vendor-reset is loaded; it is an out-of-tree module "
+                           "(it taints the kernel, and with Secure Boot it loads only when signed with a key the "
+                           "kernel trusts)", name);
+                return;
+        }
+        int k = module_exists("vendor_reset", release, sizeof(release));
+        log_warning("%s: reset_method device_specific: the vendor-reset module (vendor_reset) is not loaded%s; "
+                    "without it the kernel has no device-specific reset for most GPUs. It is an out-of-tree module: "
+                    "it taints the kernel, and with Secure Boot on it loads only when signed with a key the kernel "
+                    "trusts (a MOK)",
+                    name, k > 0 ? " (installed: load it at boot, modules-load.d)" : k == 0 ? " and not installed for this kernel" : "");
+}
+
+unsigned gpu_reset_apply(const struct engine *e, bool write) {
+        unsigned failed = 0;
+        for (size_t i = 0; i < e->cfg->n_reset; i++) {
+                const struct reset_setting *s = &e->cfg->reset[i];
+                char name[PCI_ADDR_MAX];
+                pci_addr_format(&s->addr, name);
+                const struct account *a = engine_account((struct engine *) e, name);
+                if (!a || !shown(a) || a->refused || a->failed)
+                        continue; /* not claimed: the host's device keeps its methods */
+                if (strstr(s->methods, "device_specific"))
+                        vendor_reset_check(name);
+                _cleanup_free_ char *p = strdupf(SYSFS_PCI_DEVICES "/%s/reset_method", name), *now = NULL;
+                if (!p || read_one_line(p, &now) < 0) {
+                        if (write) {
+                                log_error("%s: cannot set reset_method = %s: no reset_method (kernel 5.15 or later, "
+                                          "and a device with a reset method)", name, s->methods);
+                                failed++;
+                        } else
+                                printf("%s: reset_method = %s cannot be written: no reset_method (kernel 5.15 or "
+                                       "later)\n", name, s->methods);
+                        continue;
+                }
+                if (streq(now, s->methods))
+                        continue;
+                if (!write) {
+                        printf("%s: would write reset_method = %s (now %s)\n", name, s->methods, now);
+                        continue;
+                }
+                int r = device_write(name, "reset_method", s->methods);
+                if (r < 0) {
+                        log_error_errno(r, "%s: cannot set reset_method = %s (%s): %m", name, s->methods, s->origin);
+                        failed++;
+                } else
+                        log_info("%s: reset_method = %s (was %s)", name, s->methods, now);
+        }
+        return failed;
 }

@@ -14,6 +14,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "reset.h"
 #include "paths.h"
 
 #define CONFIG_MAX_FILE (1024 * 1024)
@@ -905,6 +906,55 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                 free(c->vfio_driver_origin);
                 if (!(c->vfio_driver_origin = strdupf("%s:%u", ctx->name, ctx->line)))
                         goto oom;
+        } else if (streq(key, "reset_method")) {
+                _cleanup_strv_free_ char **w = NULL;
+                if (strv_split_ws(value, &w) < 0)
+                        goto oom;
+                for (size_t i = 0; i < c->n_reset; i++)
+                        free(c->reset[i].origin);
+                free(c->reset);
+                c->reset = NULL;
+                c->n_reset = 0;
+                for (char **x = w; x && *x; x++) {
+                        char *eq = strchr(*x, '=');
+                        struct reset_setting rs = {};
+                        if (!eq) {
+                                ctx_error(ctx, "reset_method: '%s' is not ADDRESS=METHOD[,METHOD]", *x);
+                                continue;
+                        }
+                        *eq = 0;
+                        if (pci_addr_parse(*x, &rs.addr, &why) < 0) {
+                                ctx_error(ctx, "reset_method: '%s': %s", *x, why);
+                                continue;
+                        }
+                        bool ok = eq[1] != 0;
+                        size_t k = 0;
+                        for (char *m = eq + 1, *comma; ok && m; m = comma) {
+                                comma = strchr(m, ',');
+                                if (comma)
+                                        *comma++ = 0;
+                                if (!reset_method_valid(m)) {
+                                        ctx_error(ctx, "reset_method: '%s' is not one of device_specific, acpi, flr, "
+                                                       "af_flr, pm, bus, cxl_bus", m);
+                                        ok = false;
+                                } else
+                                        k += (size_t) snprintf(rs.methods + k, sizeof(rs.methods) - k, "%s%s",
+                                                               k ? " " : "", m);
+                        }
+                        if (!ok || k >= sizeof(rs.methods)) {
+                                if (ok)
+                                        ctx_error(ctx, "reset_method: too many methods for %s", *x);
+                                continue;
+                        }
+                        struct reset_setting *t = realloc(c->reset, (c->n_reset + 1) * sizeof(*t));
+                        if (!t)
+                                goto oom;
+                        c->reset = t;
+                        rs.origin = strdupf("%s:%u", ctx->name, ctx->line);
+                        if (!rs.origin)
+                                goto oom;
+                        c->reset[c->n_reset++] = rs;
+                }
         } else if (streq(key, "release_framebuffer")) {
                 _cleanup_strv_free_ char **w = NULL;
                 if (strv_split_ws(value, &w) < 0)
@@ -932,7 +982,7 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                         c->vfio_mode = (int) m;
         } else
                 ctx_error(ctx, "unknown key '%s' in [vfio] (known: devices, ids, force, driver, owner, group, mode, "
-                               "release_framebuffer)", key);
+                               "release_framebuffer, reset_method)", key);
         return;
 oom:
         ctx->oom = -ENOMEM;
@@ -946,6 +996,7 @@ static const char *key_in_continuation(const char *value) {
                 "mac",         "spoofchk",   "trust",       "vlan",      "qos",       "vlan_proto",
                 "link_state",  "min_tx_rate", "max_tx_rate", "query_rss", "devices",  "ids",
                 "force",       "driver",     "owner",       "group",     "mode",      "release_framebuffer",
+                "reset_method",
         };
         size_t n = strcspn(value, " \t=");
         if (*skip_blank(value + n) != '=')
@@ -1450,6 +1501,9 @@ struct config *config_free(struct config *c) {
         free(c->vfio_driver_origin);
         strv_free(c->release_framebuffer);
         free(c->release_framebuffer_origin);
+        for (size_t i = 0; i < c->n_reset; i++)
+                free(c->reset[i].origin);
+        free(c->reset);
         for (size_t i = 0; i < c->n_origins; i++) {
                 free(c->origins[i].section);
                 free(c->origins[i].key);

@@ -130,6 +130,12 @@ struct vfio_device {
         struct pin pin;
 };
 
+struct reset_setting {
+        struct pci_addr addr;
+        char methods[128]; /* as the kernel takes them: "device_specific bus" */
+        char *origin;
+};
+
 struct vfio_id {
         struct pci_id id;
         char *origin;
@@ -165,6 +171,10 @@ struct config {
          * arguments join kernel_args (GPU hosts): "efifb", "vesafb", "sysfb" */
         char **release_framebuffer;
         char *release_framebuffer_origin;
+        /* [vfio] reset_method = ADDR=METHOD[,METHOD]...: written to the
+         * device's reset_method when vfpt claims it */
+        struct reset_setting *reset;
+        size_t n_reset;
 
         struct config_origin *origins; /* every key given, in the order first given */
         size_t n_origins;

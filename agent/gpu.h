@@ -28,3 +28,9 @@ unsigned gpu_framebuffer_warn(const struct engine *e);
  * (boot_vga=1) is not in [vfio] force: one error into c->errors
  * ("FILE:LINE: ..."); 1 when added, 0, -ENOMEM. */
 int gpu_release_check(struct config *c);
+/* [vfio] reset_method for each configured device the engine claims (or,
+ * PLAN, would claim): APPLY writes it where it differs, PLAN prints the
+ * write on stdout ("ADDR: would write reset_method = ..."); both warn when
+ * device_specific is asked for and the vendor-reset module is not loaded
+ * (an out-of-tree module). The number of writes that failed. */
+unsigned gpu_reset_apply(const struct engine *e, bool write);

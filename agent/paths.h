@@ -21,6 +21,8 @@
 #define SYSFS_PCI_SLOTS "/sys/bus/pci/slots"
 /* physical memory map: which driver holds which range (boot framebuffers) */
 #define PROC_IOMEM "/proc/iomem"
+/* loaded modules: /sys/module/NAME */
+#define SYSFS_MODULE "/sys/module"
 #define PROC_CMDLINE "/proc/cmdline"
 #define PROC_CPUINFO "/proc/cpuinfo"
 #define PROC_MOUNTINFO "/proc/self/mountinfo"
