@@ -13,6 +13,7 @@
 #include "module.h"
 #include "paths.h"
 #include "reset.h"
+#include "uki.h"
 
 unsigned gpu_print_device(const struct config *c, const char *name, const char *prefix) {
         struct reset_info ri;
@@ -97,13 +98,27 @@ static bool shown(const struct account *a) {
         return a->present && a->role == ROLE_VFIO;
 }
 
+static char *uki_line(void) {
+        struct uki_state u;
+        if (uki_detect(&u) < 0)
+                return NULL;
+        char *v = uki_verdict(&u);
+        uki_state_done(&u);
+        return v;
+}
+
 void gpu_status_print(const struct engine *e) {
+        _cleanup_free_ char *uki = uki_line();
+        if (uki)
+                printf("boot: %s\n", uki);
         for (size_t i = 0; i < e->n_acc; i++)
                 if (shown(e->acc[i]))
                         (void) gpu_print_device(e->cfg, e->acc[i]->name, "");
 }
 
 void gpu_status_json(struct json *j, const struct engine *e) {
+        _cleanup_free_ char *uki = uki_line();
+        json_string(j, "uki", uki);
         json_array_begin(j, "gpu");
         for (size_t i = 0; i < e->n_acc; i++)
                 if (shown(e->acc[i]))

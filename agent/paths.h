@@ -21,6 +21,13 @@
 #define SYSFS_PCI_SLOTS "/sys/bus/pci/slots"
 /* physical memory map: which driver holds which range (boot framebuffers) */
 #define PROC_IOMEM "/proc/iomem"
+/* kernel-install's configuration: layout=uki (unified kernel images) */
+#define ETC_KERNEL_INSTALL_CONF "/etc/kernel/install.conf"
+#define USR_LIB_KERNEL_INSTALL_CONF "/usr/lib/kernel/install.conf"
+/* unified kernel images below an ESP (path_esp_dirs()) */
+#define EFI_LINUX "/EFI/Linux"
+/* the firmware's Secure Boot state: 4 bytes of attributes, then 0 or 1 */
+#define SYSFS_EFIVAR_SECUREBOOT "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
 /* loaded modules: /sys/module/NAME */
 #define SYSFS_MODULE "/sys/module"
 #define PROC_CMDLINE "/proc/cmdline"
