@@ -444,7 +444,7 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
         if (run_all(&e, c, ENGINE_PLAN) < 0)
                 return EXIT_USAGE;
         (void) gpu_framebuffer_warn(&e); /* issue 27: boot framebuffers over BARs */
-        (void) gpu_reset_apply(&e, false); /* issue 27: [vfio] reset_method */
+        (void) gpu_reset_apply(&e, false, !ctx->json); /* issue 27: [vfio] reset_method */
         /* what apply would fail at: plan fails too, as apply would (exit 3) */
         unsigned failures = engine_failures(&e);
         struct next_run nr;
@@ -601,7 +601,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                                                   e.acc[i]->deferred))
                                 log_full_errno(e.acc[i]->refused ? LOG_WARNING : LOG_NOTICE, 0, "%s: %s",
                                                e.acc[i]->name, e.acc[i]->message);
-        unsigned reset_failed = gpu_reset_apply(&e, true); /* issue 27: [vfio] reset_method */
+        unsigned reset_failed = gpu_reset_apply(&e, true, false); /* issue 27: [vfio] reset_method */
         mark_deferred(engine_deferred(&e) > 0);
         if (!early && engine_identity_refusals(&e))
                 /* the set keeps the identity learnt at those addresses: the

@@ -190,7 +190,7 @@ static void vendor_reset_check(const char *name) {
                     name, k > 0 ? " (installed: load it at boot, modules-load.d)" : k == 0 ? " and not installed for this kernel" : "");
 }
 
-unsigned gpu_reset_apply(const struct engine *e, bool write) {
+unsigned gpu_reset_apply(const struct engine *e, bool write, bool print) {
         unsigned failed = 0;
         for (size_t i = 0; i < e->cfg->n_reset; i++) {
                 const struct reset_setting *s = &e->cfg->reset[i];
@@ -207,7 +207,7 @@ unsigned gpu_reset_apply(const struct engine *e, bool write) {
                                 log_error("%s: cannot set reset_method = %s: no reset_method (kernel 5.15 or later, "
                                           "and a device with a reset method)", name, s->methods);
                                 failed++;
-                        } else
+                        } else if (print)
                                 printf("%s: reset_method = %s cannot be written: no reset_method (kernel 5.15 or "
                                        "later)\n", name, s->methods);
                         continue;
@@ -215,7 +215,8 @@ unsigned gpu_reset_apply(const struct engine *e, bool write) {
                 if (streq(now, s->methods))
                         continue;
                 if (!write) {
-                        printf("%s: would write reset_method = %s (now %s)\n", name, s->methods, now);
+                        if (print)
+                                printf("%s: would write reset_method = %s (now %s)\n", name, s->methods, now);
                         continue;
                 }
                 int r = device_write(name, "reset_method", s->methods);

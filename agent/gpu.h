@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+
 /* GPU hosts (issue 27), as the commands show them: a listed device's reset
  * methods and the boot framebuffer over its BARs (cmd-gpu.c). */
 
@@ -29,8 +31,8 @@ unsigned gpu_framebuffer_warn(const struct engine *e);
  * ("FILE:LINE: ..."); 1 when added, 0, -ENOMEM. */
 int gpu_release_check(struct config *c);
 /* [vfio] reset_method for each configured device the engine claims (or,
- * PLAN, would claim): APPLY writes it where it differs, PLAN prints the
- * write on stdout ("ADDR: would write reset_method = ..."); both warn when
+ * PLAN, would claim): APPLY writes it where it differs, PLAN prints (print:
+ * not under --json) the write on stdout ("ADDR: would write reset_method = ..."); both warn when
  * device_specific is asked for and the vendor-reset module is not loaded
  * (an out-of-tree module). The number of writes that failed. */
-unsigned gpu_reset_apply(const struct engine *e, bool write);
+unsigned gpu_reset_apply(const struct engine *e, bool write, bool print);
