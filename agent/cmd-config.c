@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "device.h"
 #include "engine.h"
+#include "gpu.h"
 #include "module.h"
 #include "paths.h"
 #include "port.h"
@@ -321,6 +322,10 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                         k = check_shared_macs(&e, c);
                         if (k < 0 && r != -ENOMEM)
                                 r = k;
+                        (void) gpu_framebuffer_warn(&e); /* issue 27 */
+                        k = gpu_release_check(c);
+                        if (k != 0 && r != -ENOMEM)
+                                r = k < 0 ? k : -EINVAL;
                 }
                 coexistence_warn(&e, &co);
                 command_teardown(&e);

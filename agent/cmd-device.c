@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "giveback.h"
+#include "gpu.h"
 #include "bootcfg.h"
 #include "host.h"
 #include "protect.h"
@@ -562,6 +563,8 @@ int cmd_plan(struct context *ctx, int argc, char **argv) {
                 command_teardown(&e);
                 return EXIT_USAGE;
         }
+        (void) gpu_framebuffer_warn(&e); /* issue 27: boot framebuffers over BARs */
+        (void) gpu_reset_apply(&e, false, !ctx->json); /* issue 27: [vfio] reset_method */
         /* what apply would fail at: plan fails too, as apply would (exit 3) */
         unsigned failures = engine_failures(&e);
         struct next_run nr;
@@ -747,6 +750,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
                                                   e.acc[i]->deferred))
                                 log_full_errno(e.acc[i]->refused ? LOG_WARNING : LOG_NOTICE, 0, "%s: %s",
                                                e.acc[i]->name, e.acc[i]->message);
+        unsigned reset_failed = gpu_reset_apply(&e, true, false); /* issue 27: [vfio] reset_method */
         mark_deferred(engine_deferred(&e) > 0);
         if (!early && engine_identity_refusals(&e))
                 /* the set keeps the identity learnt at those addresses: the
@@ -767,7 +771,7 @@ int cmd_apply(struct context *ctx, int argc, char **argv) {
         for (size_t i = 0; i < e.n_acc; i++)
                 if (e.acc[i]->failed)
                         log_error("%s: %s", e.acc[i]->name, e.acc[i]->message);
-        r = engine_failures(&e) ? EXIT_PARTIAL : EXIT_OK;
+        r = engine_failures(&e) || reset_failed ? EXIT_PARTIAL : EXIT_OK;
         /* patch_grub: only on the installed system, never from the initramfs
          * (its /etc/default/grub, if any, is not the one the next boot reads) */
         bool grub = false;
@@ -1171,6 +1175,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                 json_object_end(&j);
                 json_devices(&j, e, v.nr);
                 coexistence_json(&j, &co);
+                gpu_status_json(&j, e); /* issue 27: reset methods, boot framebuffers */
                 json_object_end(&j);
                 json_finish(&j);
         } else {
@@ -1231,6 +1236,7 @@ int cmd_status(struct context *ctx, int argc, char **argv) {
                                a->failed || a->changed || a->refused || a->deferred ? a->message : "");
                         print_vfs(a);
                 }
+                gpu_status_print(e); /* issue 27: reset methods, boot framebuffers */
                 print_next_boot(v.nr, "");
         }
         bool drift = v.drift;

@@ -30,6 +30,7 @@ int cmd_grub(struct context *ctx, int argc, char **argv);
 int cmd_libvirt(struct context *ctx, int argc, char **argv);
 int cmd_protected(struct context *ctx, int argc, char **argv);
 int cmd_initramfs_hook(struct context *ctx, int argc, char **argv);
+int cmd_groups(struct context *ctx, int argc, char **argv);
 
 /* Shared by the commands: parse the options every command takes (--config,
  * --json, --verbose, --quiet, --help) plus extra ones; returns the index of

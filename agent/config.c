@@ -14,6 +14,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "reset.h"
 #include "paths.h"
 
 #define CONFIG_MAX_FILE (1024 * 1024)
@@ -905,6 +906,69 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                 free(c->vfio_driver_origin);
                 if (!(c->vfio_driver_origin = strdupf("%s:%u", ctx->name, ctx->line)))
                         goto oom;
+        } else if (streq(key, "reset_method")) {
+                _cleanup_strv_free_ char **w = NULL;
+                if (strv_split_ws(value, &w) < 0)
+                        goto oom;
+                for (size_t i = 0; i < c->n_reset; i++)
+                        free(c->reset[i].origin);
+                free(c->reset);
+                c->reset = NULL;
+                c->n_reset = 0;
+                for (char **x = w; x && *x; x++) {
+                        char *eq = strchr(*x, '=');
+                        struct reset_setting rs = {};
+                        if (!eq) {
+                                ctx_error(ctx, "reset_method: '%s' is not ADDRESS=METHOD[,METHOD]", *x);
+                                continue;
+                        }
+                        *eq = 0;
+                        if (pci_addr_parse(*x, &rs.addr, &why) < 0) {
+                                ctx_error(ctx, "reset_method: '%s': %s", *x, why);
+                                continue;
+                        }
+                        bool ok = eq[1] != 0;
+                        size_t k = 0;
+                        for (char *m = eq + 1, *comma; ok && m; m = comma) {
+                                comma = strchr(m, ',');
+                                if (comma)
+                                        *comma++ = 0;
+                                if (!reset_method_valid(m)) {
+                                        ctx_error(ctx, "reset_method: '%s' is not one of device_specific, acpi, flr, "
+                                                       "af_flr, pm, bus, cxl_bus", m);
+                                        ok = false;
+                                } else
+                                        k += (size_t) snprintf(rs.methods + k, sizeof(rs.methods) - k, "%s%s",
+                                                               k ? " " : "", m);
+                        }
+                        if (!ok || k >= sizeof(rs.methods)) {
+                                if (ok)
+                                        ctx_error(ctx, "reset_method: too many methods for %s", *x);
+                                continue;
+                        }
+                        struct reset_setting *t = realloc(c->reset, (c->n_reset + 1) * sizeof(*t));
+                        if (!t)
+                                goto oom;
+                        c->reset = t;
+                        rs.origin = strdupf("%s:%u", ctx->name, ctx->line);
+                        if (!rs.origin)
+                                goto oom;
+                        c->reset[c->n_reset++] = rs;
+                }
+        } else if (streq(key, "release_framebuffer")) {
+                _cleanup_strv_free_ char **w = NULL;
+                if (strv_split_ws(value, &w) < 0)
+                        goto oom;
+                for (char **x = w; x && *x; x++)
+                        if (!config_framebuffer_arg(*x)) {
+                                ctx_error(ctx, "release_framebuffer: '%s' is not efifb, vesafb or sysfb", *x);
+                                return;
+                        }
+                strv_free(c->release_framebuffer);
+                c->release_framebuffer = TAKE_PTR(w);
+                free(c->release_framebuffer_origin);
+                if (!(c->release_framebuffer_origin = strdupf("%s:%u", ctx->name, ctx->line)))
+                        goto oom;
         } else if (streq(key, "mode")) {
                 char *end;
                 long m = strtol(value, &end, 8);
@@ -917,7 +981,8 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                 else
                         c->vfio_mode = (int) m;
         } else
-                ctx_error(ctx, "unknown key '%s' in [vfio] (known: devices, ids, force, driver, owner, group, mode)", key);
+                ctx_error(ctx, "unknown key '%s' in [vfio] (known: devices, ids, force, driver, owner, group, mode, "
+                               "release_framebuffer, reset_method)", key);
         return;
 oom:
         ctx->oom = -ENOMEM;
@@ -930,7 +995,8 @@ static const char *key_in_continuation(const char *value) {
                 "kernel_args", "patch_grub", "iommu_group", "num_vfs",   "vf_driver", "vf_mac_base",
                 "mac",         "spoofchk",   "trust",       "vlan",      "qos",       "vlan_proto",
                 "link_state",  "min_tx_rate", "max_tx_rate", "query_rss", "devices",  "ids",
-                "force",       "driver",     "owner",       "group",     "mode",
+                "force",       "driver",     "owner",       "group",     "mode",      "release_framebuffer",
+                "reset_method",
         };
         size_t n = strcspn(value, " \t=");
         if (*skip_blank(value + n) != '=')
@@ -1433,6 +1499,11 @@ struct config *config_free(struct config *c) {
         free(c->vfio_owner);
         free(c->vfio_group);
         free(c->vfio_driver_origin);
+        strv_free(c->release_framebuffer);
+        free(c->release_framebuffer_origin);
+        for (size_t i = 0; i < c->n_reset; i++)
+                free(c->reset[i].origin);
+        free(c->reset);
         for (size_t i = 0; i < c->n_origins; i++) {
                 free(c->origins[i].section);
                 free(c->origins[i].key);
@@ -1646,8 +1717,25 @@ int config_kernel_args(const struct config *c, const char *cpu_vendor, char ***r
                 return -EOPNOTSUPP;
         if (r < 0)
                 return r;
+        for (char **f = c->release_framebuffer; f && *f; f++) {
+                const char *a = config_framebuffer_arg(*f);
+                if (a && !strv_contains(l, a) && (r = strv_extend(&l, a)) < 0)
+                        return r;
+        }
         if (!l && strv_split_ws("", &l) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(l);
         return 0;
+}
+
+/* what each argument does: framebuffer.c (drivers/firmware/sysfb.c,
+ * drivers/video/fbdev/efifb.c, vesafb.c, kernels 6.1 to 6.12) */
+const char *config_framebuffer_arg(const char *name) {
+        if (streq(name, "efifb"))
+                return "video=efifb:off";
+        if (streq(name, "vesafb"))
+                return "video=vesafb:off";
+        if (streq(name, "sysfb"))
+                return "initcall_blacklist=sysfb_init";
+        return NULL;
 }

@@ -130,6 +130,12 @@ struct vfio_device {
         struct pin pin;
 };
 
+struct reset_setting {
+        struct pci_addr addr;
+        char methods[128]; /* as the kernel takes them: "device_specific bus" */
+        char *origin;
+};
+
 struct vfio_id {
         struct pci_id id;
         char *origin;
@@ -161,6 +167,14 @@ struct config {
         int vfio_mode;                 /* -1: leave */
         char vfio_driver[65];          /* [vfio] driver: claims [vfio] devices and ids (vfio-pci) */
         char *vfio_driver_origin;      /* "FILE:LINE" of [vfio] driver, NULL if not given */
+        /* [vfio] release_framebuffer: the boot framebuffers whose release
+         * arguments join kernel_args (GPU hosts): "efifb", "vesafb", "sysfb" */
+        char **release_framebuffer;
+        char *release_framebuffer_origin;
+        /* [vfio] reset_method = ADDR=METHOD[,METHOD]...: written to the
+         * device's reset_method when vfpt claims it */
+        struct reset_setting *reset;
+        size_t n_reset;
 
         struct config_origin *origins; /* every key given, in the order first given */
         size_t n_origins;
@@ -241,5 +255,10 @@ const char *config_claim_driver(const struct config *c, const struct pci_addr *a
 /* "driver=" and a 64-byte name, or an address, ID, MAC or name, and the NUL */
 #define SELECTOR_MAX (7 + 64 + 1)
 const char *selector_format(const struct selector *s, char *buf, size_t n);
-/* kernel_args resolved: "auto" looks at the CPU vendor (Intel or AMD) */
+/* The kernel argument that releases a boot framebuffer named in [vfio]
+ * release_framebuffer (efifb: video=efifb:off, vesafb: video=vesafb:off,
+ * sysfb: initcall_blacklist=sysfb_init); NULL for another name */
+const char *config_framebuffer_arg(const char *name);
+/* kernel_args resolved: "auto" looks at the CPU vendor (Intel or AMD); and
+ * the release_framebuffer arguments after them */
 int config_kernel_args(const struct config *c, const char *cpu_vendor, char ***ret);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* IOMMU group prediction before the IOMMU is on (iommu-predict.h). */
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -27,6 +28,10 @@ struct pdev {
         int up;             /* union-find */
         const char *why;    /* cannot tell, and why */
         char why_buf[160];
+        /* why it is in the group it is in (iommu_prediction_explain) */
+        int alias_at;       /* the topmost bridge whose requester ID it takes, -1 none */
+        int noacs_at;       /* the device without ACS where the ACS walk stopped, -1 none */
+        bool mf_noacs;      /* joined the other functions of its slot: no ACS between them */
 };
 
 struct iommu_prediction {
@@ -213,14 +218,18 @@ static int acs_enabled(const struct iommu_prediction *p, struct pdev *d) {
         return 0;
 }
 
-/* pci_acs_path_enabled(d, NULL, REQ_ACS_FLAGS): d and every bridge above */
-static int acs_path_enabled(struct iommu_prediction *p, int i, int *unknown_at) {
+/* pci_acs_path_enabled(d, NULL, REQ_ACS_FLAGS): d and every bridge above;
+ * *fail_at: where it is not (may be NULL) */
+static int acs_path_enabled(struct iommu_prediction *p, int i, int *unknown_at, int *fail_at) {
         for (; i >= 0; i = p->d[i].parent) {
                 int r = acs_enabled(p, &p->d[i]);
                 if (r < 0 && *unknown_at < 0)
                         *unknown_at = i;
-                if (r <= 0)
+                if (r <= 0) {
+                        if (fail_at)
+                                *fail_at = i;
                         return 0;
+                }
         }
         return 1;
 }
@@ -244,8 +253,7 @@ static bool same_bus(const struct pdev *a, const struct pdev *b) {
         return a->parent == b->parent && a->addr.domain == b->addr.domain && a->addr.bus == b->addr.bus;
 }
 
-/* the upstream bridge, from the device's place in /sys/devices */
-static int read_parent(const char *name, char parent[static PCI_ADDR_MAX]) {
+int iommu_upstream_bridge(const char *name, char parent[static PCI_ADDR_MAX]) {
         char p[512], t[1024];
         snprintf(p, sizeof(p), SYSFS_PCI_DEVICES "/%s", name);
         ssize_t k = readlink(p, t, sizeof(t) - 1);
@@ -314,10 +322,14 @@ static void group_of(struct iommu_prediction *p, size_t i) {
                 else if (t->cfg.pcie_type == PCI_EXP_TYPE_PCI_BRIDGE || t->cfg.pcie_type == PCI_EXP_TYPE_PCIE_BRIDGE)
                         r = a;
         }
+        if (r != (int) i)
+                d->alias_at = r;
         /* upstream to where ACS isolates the path to the root complex */
         for (int b = p->d[r].parent; b >= 0; b = p->d[b].parent) {
-                if (acs_path_enabled(p, b, &unknown))
+                int at = -1;
+                if (acs_path_enabled(p, b, &unknown, &at))
                         break;
+                d->noacs_at = at;
                 r = b;
         }
         if (unknown >= 0)
@@ -347,6 +359,7 @@ static void group_of(struct iommu_prediction *p, size_t i) {
                         inherit(d, racs < 0 ? rd : o);
                         inherit(o, racs < 0 ? rd : o);
                 }
+                rd->mf_noacs = o->mf_noacs = true;
                 join(p, r, (int) j);
         }
 }
@@ -375,9 +388,10 @@ int iommu_predict(char *const *cmdline, struct iommu_prediction **ret) {
                 snprintf(d->name, sizeof(d->name), "%s", names[i]);
                 d->up = (int) i;
                 d->parent = -1;
+                d->alias_at = d->noacs_at = -1;
                 if (pci_addr_parse(d->name, &d->addr, &why) < 0)
                         cannot_tell(d, "not a PCI address");
-                if (read_parent(d->name, parents[i]) < 0)
+                if (iommu_upstream_bridge(d->name, parents[i]) < 0)
                         cannot_tell(d, "its place in the PCI topology cannot be read");
                 d->readable = read_config(d) >= 0;
                 if (device_read(d->name, &pd, &why) == 0)
@@ -520,4 +534,237 @@ int iommu_predict_learn(char *why, size_t n) {
         if (r >= 0)
                 snprintf(why, n, "%s", r > 0 ? "recorded" : "unchanged");
         return r;
+}
+
+const char *iommu_break_kind_to_string(enum iommu_break_kind k) {
+        switch (k) {
+        case IOMMU_BREAK_NO_ACS:
+                return "no-acs";
+        case IOMMU_BREAK_PCI_BRIDGE:
+                return "pci-bridge";
+        case IOMMU_BREAK_MULTIFUNCTION:
+                return "multifunction";
+        case IOMMU_BREAK_UNKNOWN:
+                return "cannot-tell";
+        }
+        return "?";
+}
+
+static const char *port_type(const struct pdev *d) {
+        if (!d->readable)
+                return "device";
+        if (!d->cfg.pcie)
+                return d->cfg.bridge ? "conventional PCI bridge" : "conventional PCI device";
+        switch (d->cfg.pcie_type) {
+        case PCI_EXP_TYPE_ROOT_PORT:
+                return "root port";
+        case PCI_EXP_TYPE_DOWNSTREAM:
+                return "switch downstream port";
+        case PCI_EXP_TYPE_UPSTREAM:
+                return "switch upstream port";
+        case PCI_EXP_TYPE_PCI_BRIDGE:
+                return "PCIe-to-PCI bridge";
+        case PCI_EXP_TYPE_PCIE_BRIDGE:
+                return "PCI-to-PCIe bridge";
+        default:
+                return d->multifunction ? "multifunction device" : "device";
+        }
+}
+
+/* what of SV, RR, CR, UF its ACS capability lacks: "no ACS capability" */
+static void acs_lacks(const struct pdev *d, char *buf, size_t n) {
+        static const struct {
+                unsigned bit;
+                const char *name;
+        } flags[] = {
+                { PCI_ACS_SV, "source validation" },
+                { PCI_ACS_RR, "P2P request redirect" },
+                { PCI_ACS_CR, "P2P completion redirect" },
+                { PCI_ACS_UF, "upstream forwarding" },
+        };
+        size_t k = 0;
+        if (!d->cfg.acs) {
+                snprintf(buf, n, "no ACS capability");
+                return;
+        }
+        k = (size_t) snprintf(buf, n, "ACS without");
+        for (size_t i = 0; i < ELEMENTSOF(flags) && k < n; i++)
+                if (!(d->cfg.acs_cap & flags[i].bit))
+                        k += (size_t) snprintf(buf + k, n - k, " %s", flags[i].name);
+}
+
+static bool is_above(const struct iommu_prediction *p, int above, int i) {
+        for (int a = p->d[i].parent; a >= 0; a = p->d[a].parent)
+                if (a == above)
+                        return true;
+        return false;
+}
+
+static int add_break(struct iommu_break **b, size_t *n, enum iommu_break_kind kind, const char *at, const char *fmt,
+                     ...) _printf_(5, 6);
+static int add_break(struct iommu_break **b, size_t *n, enum iommu_break_kind kind, const char *at, const char *fmt,
+                     ...) {
+        va_list ap;
+        for (size_t i = 0; i < *n; i++)
+                if ((*b)[i].kind == kind && streq((*b)[i].at, at))
+                        return 0;
+        char text[sizeof((*b)->text)];
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        for (size_t i = 0; i < *n; i++)
+                if (streq((*b)[i].text, text))
+                        return 0;
+        struct iommu_break *t = realloc(*b, (*n + 1) * sizeof(**b));
+        if (!t)
+                return -ENOMEM;
+        *b = t;
+        t += (*n)++;
+        *t = (struct iommu_break) { .kind = kind };
+        snprintf(t->at, sizeof(t->at), "%s", at);
+        memcpy(t->text, text, sizeof(text));
+        return 0;
+}
+
+int iommu_prediction_explain(const struct iommu_prediction *cp, const char *name, struct iommu_break **ret,
+                             size_t *ret_n) {
+        struct iommu_prediction *p = (struct iommu_prediction *) cp; /* path compression only */
+        _cleanup_free_ struct iommu_break *b = NULL;
+        size_t n = 0;
+        int i = find(p, name), r = 0;
+
+        *ret = NULL;
+        *ret_n = 0;
+        if (i < 0)
+                return -ENOENT;
+        int g = root(p, i);
+        for (int m = 0; m < (int) p->n && r >= 0; m++) {
+                struct pdev *d = &p->d[m];
+                char lacks[128];
+                if (root(p, m) != g)
+                        continue;
+                if (d->why)
+                        r = add_break(&b, &n, IOMMU_BREAK_UNKNOWN, d->name, "cannot tell: %s", d->why);
+                if (r >= 0 && d->alias_at >= 0) {
+                        struct pdev *a = &p->d[d->alias_at];
+                        r = add_break(&b, &n, IOMMU_BREAK_PCI_BRIDGE, a->name,
+                                      "%s is a %s: the devices behind it share its requester ID, so they share its "
+                                      "group whatever ACS says",
+                                      a->name, port_type(a));
+                }
+                if (r >= 0 && d->mf_noacs) {
+                        /* the slot's first function in the group names it */
+                        bool first = true;
+                        for (int o = 0; o < m && first; o++)
+                                first = !(root(p, o) == g && p->d[o].mf_noacs && same_bus(&p->d[o], d) &&
+                                          p->d[o].addr.dev == d->addr.dev);
+                        acs_lacks(d, lacks, sizeof(lacks));
+                        if (first)
+                                r = add_break(&b, &n, IOMMU_BREAK_MULTIFUNCTION, d->name,
+                                              "%s is a multifunction device whose functions lack ACS (%s): they "
+                                              "share a group",
+                                              d->name, lacks);
+                }
+                /* a bridge or port without ACS above other members */
+                if (r < 0 || !d->readable || !(d->cfg.bridge || d->noacs_at == m))
+                        continue;
+                bool above = false;
+                for (int o = 0; o < (int) p->n && !above; o++)
+                        above = o != m && root(p, o) == g && is_above(p, m, o);
+                if (!above || acs_enabled(p, d) > 0)
+                        continue;
+                acs_lacks(d, lacks, sizeof(lacks));
+                if (!d->cfg.pcie || d->cfg.pcie_type == PCI_EXP_TYPE_PCI_BRIDGE ||
+                    d->cfg.pcie_type == PCI_EXP_TYPE_PCIE_BRIDGE)
+                        r = add_break(&b, &n, IOMMU_BREAK_PCI_BRIDGE, d->name,
+                                      "%s is a %s: the devices behind it share its requester ID, so they share its "
+                                      "group whatever ACS says",
+                                      d->name, port_type(d));
+                else
+                        r = add_break(&b, &n, IOMMU_BREAK_NO_ACS, d->name,
+                                      "%s (%s) has %s: the devices below it share its group", d->name, port_type(d),
+                                      lacks);
+        }
+        for (int m = 0; m < (int) p->n && r >= 0; m++) /* where the ACS walk stopped */
+                if (root(p, m) == g && p->d[m].noacs_at >= 0 && p->d[p->d[m].noacs_at].readable) {
+                        struct pdev *d = &p->d[p->d[m].noacs_at];
+                        char lacks[128];
+                        acs_lacks(d, lacks, sizeof(lacks));
+                        r = add_break(&b, &n, IOMMU_BREAK_NO_ACS, d->name,
+                                      "%s (%s) has %s: the devices below it share its group", d->name, port_type(d),
+                                      lacks);
+                }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(b);
+        *ret_n = n;
+        return 0;
+}
+
+void iommu_ports_free(struct iommu_port *ports, size_t n) {
+        for (size_t i = 0; ports && i < n; i++)
+                strv_free(ports[i].below);
+        free(ports);
+}
+
+/* the firmware's name of the slot on bus (domain:bus), "" if none */
+static void slot_name(const struct pdev *port, char *buf, size_t n) {
+        DIR *dir = opendir(SYSFS_PCI_SLOTS);
+        char want[32];
+        struct dirent *de;
+
+        buf[0] = 0;
+        snprintf(want, sizeof(want), "%04x:%02x:00", port->addr.domain, port->cfg.secondary);
+        while (dir && (de = readdir(dir))) {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+                if (de->d_name[0] == '.')
+                        continue;
+                path = strdupf(SYSFS_PCI_SLOTS "/%s/address", de->d_name);
+                if (!path || read_file(path, 256, &text, NULL) < 0)
+                        continue;
+                text[strcspn(text, "\n")] = 0;
+                /* "0000:01:00", or "0000:01" for a slot of several devices */
+                if (strncmp(text, want, strlen(want) - 3) == 0) {
+                        snprintf(buf, n, "%.*s", (int) (n - 1), de->d_name);
+                        break;
+                }
+        }
+        if (dir)
+                closedir(dir);
+}
+
+int iommu_prediction_isolating_ports(const struct iommu_prediction *cp, struct iommu_port **ret, size_t *ret_n) {
+        struct iommu_prediction *p = (struct iommu_prediction *) cp;
+        struct iommu_port *ports = NULL;
+        size_t n = 0;
+
+        *ret = NULL;
+        *ret_n = 0;
+        for (int i = 0; i < (int) p->n; i++) {
+                struct pdev *d = &p->d[i];
+                int unknown = -1;
+                if (!d->readable || !d->cfg.pcie ||
+                    (d->cfg.pcie_type != PCI_EXP_TYPE_ROOT_PORT && d->cfg.pcie_type != PCI_EXP_TYPE_DOWNSTREAM))
+                        continue;
+                if (acs_path_enabled(p, i, &unknown, NULL) <= 0 || unknown >= 0)
+                        continue;
+                struct iommu_port *t = realloc(ports, (n + 1) * sizeof(*ports));
+                if (!t) {
+                        iommu_ports_free(ports, n);
+                        return -ENOMEM;
+                }
+                ports = t;
+                t += n++;
+                *t = (struct iommu_port) { .type = port_type(d) };
+                snprintf(t->name, sizeof(t->name), "%s", d->name);
+                slot_name(d, t->slot, sizeof(t->slot));
+                for (size_t j = 0; j < p->n; j++)
+                        if (p->d[j].parent == i && strv_extend(&t->below, p->d[j].name) < 0) {
+                                iommu_ports_free(ports, n);
+                                return -ENOMEM;
+                        }
+        }
+        *ret = ports;
+        *ret_n = n;
+        return 0;
 }

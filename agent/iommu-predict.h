@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pci.h"
+
 /* IOMMU groups as the kernel will form them when the IOMMU is on, predicted
  * before it is (the first install, before its reboot) from the PCIe
  * topology in sysfs and each device's config space, the way
@@ -57,3 +59,38 @@ int iommu_predict_learn(char *why, size_t n);
  * together, the kernel's group 14 holds 0000:01:00.0 only"); *ret NULL
  * when they agree. -ENOENT when nothing was predicted. */
 int iommu_prediction_compare(char ***ret);
+
+/* Where isolation breaks in the predicted group of device name: the
+ * places that put its members together. */
+enum iommu_break_kind {
+        IOMMU_BREAK_NO_ACS,        /* a port or bridge without ACS above members */
+        IOMMU_BREAK_PCI_BRIDGE,    /* a conventional PCI or PCIe-to-PCI bridge: one requester ID */
+        IOMMU_BREAK_MULTIFUNCTION, /* functions of one slot without ACS */
+        IOMMU_BREAK_UNKNOWN,       /* vfpt cannot tell */
+};
+struct iommu_break {
+        enum iommu_break_kind kind;
+        char at[PCI_ADDR_MAX]; /* the bridge, port or (first) function */
+        char text[320];        /* one clause naming it and what it does */
+};
+const char *iommu_break_kind_to_string(enum iommu_break_kind k);
+/* *ret: an array of *n (malloc'ed; NULL and 0 when nothing breaks it).
+ * -ENOENT if name is not known. */
+int iommu_prediction_explain(const struct iommu_prediction *p, const char *name, struct iommu_break **ret,
+                             size_t *n);
+
+/* Root and switch downstream ports whose path to the root complex has ACS
+ * all the way: a device in a slot below one of them is in a group of its
+ * own (with its functions, where they lack ACS between them). */
+struct iommu_port {
+        char name[PCI_ADDR_MAX];
+        const char *type; /* "root port", "switch downstream port" */
+        char slot[64];    /* the firmware's slot name (/sys/bus/pci/slots), "" if none */
+        char **below;     /* the devices on its secondary bus; NULL: empty */
+};
+int iommu_prediction_isolating_ports(const struct iommu_prediction *p, struct iommu_port **ret, size_t *n);
+void iommu_ports_free(struct iommu_port *ports, size_t n);
+
+/* The bridge above device name, from its place in /sys/devices: "" on a
+ * root bus. 0 or -errno. */
+int iommu_upstream_bridge(const char *name, char parent[static PCI_ADDR_MAX]);

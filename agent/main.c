@@ -34,6 +34,7 @@ static const struct command {
         { "metrics", cmd_metrics, "[--output FILE]: status as Prometheus text (node_exporter textfile collector)" },
         { "grub", cmd_grub, "grub check|apply [--file PATH] [--no-update]: kernel_args where the boot loader reads them" },
         { "bootloader", cmd_grub, "the same as grub (GRUB, systemd-boot, kernel-install, proxmox-boot-tool)" },
+        { "groups", cmd_groups, "the IOMMU group of each configured device: members, blockers, where isolation breaks" },
         { "protected", cmd_protected, "the devices the host needs (never claimed), now and as learnt for the boot" },
         { "initramfs-hook", cmd_initramfs_hook, "KVER TOOL: used by the initramfs builders' hooks" },
         { "libvirt", cmd_libvirt, "[PF|DEVICE]: libvirt <network>/<hostdev> definitions for what vfpt claims" },

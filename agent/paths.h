@@ -17,6 +17,19 @@
 #define SYSFS_PCI_DRIVERS "/sys/bus/pci/drivers"
 #define SYSFS_PCI_DRIVERS_PROBE "/sys/bus/pci/drivers_probe"
 #define SYSFS_IOMMU_GROUPS "/sys/kernel/iommu_groups"
+/* physical slots the firmware names: N/address is DOMAIN:BUS:DEV */
+#define SYSFS_PCI_SLOTS "/sys/bus/pci/slots"
+/* physical memory map: which driver holds which range (boot framebuffers) */
+#define PROC_IOMEM "/proc/iomem"
+/* kernel-install's configuration: layout=uki (unified kernel images) */
+#define ETC_KERNEL_INSTALL_CONF "/etc/kernel/install.conf"
+#define USR_LIB_KERNEL_INSTALL_CONF "/usr/lib/kernel/install.conf"
+/* unified kernel images below an ESP (path_esp_dirs()) */
+#define EFI_LINUX "/EFI/Linux"
+/* the firmware's Secure Boot state: 4 bytes of attributes, then 0 or 1 */
+#define SYSFS_EFIVAR_SECUREBOOT "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+/* loaded modules: /sys/module/NAME */
+#define SYSFS_MODULE "/sys/module"
 #define PROC_CMDLINE "/proc/cmdline"
 /* every process: PID/fd/ (who holds /dev/vfio/N open), PID/comm; with
  * the slash, as umockdev's preload library redirects "/proc/..." alone */

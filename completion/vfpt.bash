@@ -2,7 +2,7 @@
 _vfpt() {
 	local cur prev words cword
 	_init_completion || return
-	local commands="check-config plan apply udev status metrics grub bootloader libvirt version help"
+	local commands="check-config plan apply udev status metrics grub bootloader libvirt groups version help"
 	local global="--config --json --verbose --quiet --help --version"
 	local cmd="" verb="" i
 	for ((i = 1; i < cword; i++)); do

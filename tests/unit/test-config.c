@@ -377,7 +377,8 @@ static void test_five_mistakes(void) {
                      "t.conf:3: [sriov 0000:3b:00.8]: PCI function must be 0-7",
                      "t.conf:6: num_vfs: '-3' is negative",
                      "t.conf:8: ids: 'zzzz:1521': not a vendor:device ID, expected four hex digits each, such as 8086:1521",
-                     "t.conf:9: unknown key 'colour' in [vfio] (known: devices, ids, force, driver, owner, group, mode)");
+                     "t.conf:9: unknown key 'colour' in [vfio] (known: devices, ids, force, driver, owner, group, mode, "
+                     "release_framebuffer, reset_method)");
         config_free(c);
 }
 
