@@ -72,13 +72,67 @@ wh_prefetch() {
 	done
 }
 
+# wh_src DIR: the working tree's source files (tracked and new, not ignored)
+# as a clean clone of it would hold them
+wh_src() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) | tar -xf - -C "$1"
+}
+
+# wh_deb SUITE: vfpt's .deb as a user of that Debian release builds it, by
+# dpkg-buildpackage from the working tree: for trixie in the trixie-build
+# base (Debian 13's gcc, headers and debhelper, nothing else: the build
+# fails if debian/control lacks a Build-Depends), seen through an overlay so
+# that the cached base stays as it was. Once per run and suite; sets WH_DEB.
+wh_deb() {
+	local suite=$1 d=$WDIR/deb-$1 start=$SECONDS
+	WH_DEB=$d/vfpt_0.1.0_amd64.deb
+	[ -e "$d/done" ] && return 0
+	wh_base_ready "$suite-build" || { wlog "the $suite-build base: $(tail -3 "$WDIR/base-$suite-build.log")"; return 1; }
+	rm -rf "$d"
+	mkdir -p "$d/up" "$d/work" "$d/tree" "$d/build"
+	wh_src "$d/build/vfpt-0.1.0"
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	unshare -m sh -ec '
+		base=$1 d=$2
+		mount -t overlay overlay -o lowerdir="$base",upperdir="$d/up",workdir="$d/work" "$d/tree"
+		mount -t proc proc "$d/tree/proc"
+		mount -t tmpfs -o mode=0755 tmpfs "$d/tree/dev"
+		mknod -m 0666 "$d/tree/dev/null" c 1 3
+		mknod -m 0666 "$d/tree/dev/zero" c 1 5
+		mknod -m 0666 "$d/tree/dev/urandom" c 1 9
+		mkdir -p "$d/tree/build"
+		mount --bind "$d/build" "$d/tree/build"
+		chroot "$d/tree" env -u TMPDIR sh -c "cd /build/vfpt-0.1.0 && DEB_BUILD_OPTIONS=parallel=2 dpkg-buildpackage -us -uc -b"
+	' sh "$WH_BASE/root" "$d" >"$d/build.log" 2>&1 || { wlog "dpkg-buildpackage in the $suite-build tree failed: $(tail -5 "$d/build.log")"; return 1; }
+	mv "$d/build/vfpt_0.1.0_amd64.deb" "$WH_DEB" || return 1
+	rm -rf "$d/up" "$d/work" "$d/tree" "$d/build"
+	wlog "vfpt's .deb built in the $suite-build tree in $((SECONDS - start))s"
+	touch "$d/done"
+}
+
 # wh_layer VARIANT NAME: the base plus vfpt as a user installs it, plus the
-# test unit; sets WH_TREE
+# test unit; sets WH_TREE. Debian 12 variants: "make install" of this
+# machine's build (a Debian 12 one). Debian 13 (trixie-*): the .deb built
+# on Debian 13 (wh_deb) installed by dpkg, whose maintainer scripts enable
+# the unit.
 wh_layer() {
 	local variant=$1 name=$2
 	wh_base_ready "$variant" || return 1
+	case $variant in
+	trixie-*) wh_deb trixie || return 1 ;;
+	esac
 	wh_copy "$WH_BASE/root" "$name"
-	make -s -C "$TOP" install DESTDIR="$WH_TREE" PREFIX=/usr >/dev/null || { wlog "make install failed"; return 1; }
+	case $variant in
+	trixie-*)
+		cp "$WH_DEB" "$WH_TREE/tmp/" || return 1
+		wh_chroot "$WH_TREE" dpkg -i "/tmp/$(basename "$WH_DEB")" >"$WDIR/$name/dpkg.log" 2>&1 ||
+			{ wlog "dpkg -i $(basename "$WH_DEB") failed: $(tail -5 "$WDIR/$name/dpkg.log")"; return 1; }
+		rm -f "$WH_TREE/tmp/$(basename "$WH_DEB")"
+		;;
+	*) make -s -C "$TOP" install DESTDIR="$WH_TREE" PREFIX=/usr >/dev/null || { wlog "make install failed"; return 1; } ;;
+	esac
 	local t=$WH_TREE/usr/local
 	install -D -m0755 "$WH_LIB_DIR/guest/wh-check" "$t/sbin/wh-check"
 	install -D -m0644 "$TOP/tests/qemu/guest/99vfpttest/vfpttest-check.sh" "$t/share/vfpt-test/vfpttest-check.sh"
@@ -91,9 +145,18 @@ wh_layer() {
 	sed -i 's/^GRUB_CMDLINE_LINUX="console=ttyS0,115200"$/GRUB_CMDLINE_LINUX="console=ttyS0,115200 panic=-1"/' "$WH_TREE/etc/default/grub"
 	# the serial console is the test's report: no getty hanging it up
 	ln -sf /dev/null "$WH_TREE/etc/systemd/system/serial-getty@ttyS0.service"
-	# what the package's postinst would do: the unit enabled
-	wh_chroot "$WH_TREE" systemctl enable vfpt.service >/dev/null 2>&1 ||
-		{ wlog "systemctl enable vfpt.service failed"; return 1; }
+	case $variant in
+	trixie-*)
+		# the package's postinst enabled the unit
+		[ -L "$WH_TREE/etc/systemd/system/multi-user.target.wants/vfpt.service" ] ||
+			{ wlog "dpkg -i: vfpt.service not enabled by the package"; return 1; }
+		;;
+	*)
+		# what the package's postinst would do: the unit enabled
+		wh_chroot "$WH_TREE" systemctl enable vfpt.service >/dev/null 2>&1 ||
+			{ wlog "systemctl enable vfpt.service failed"; return 1; }
+		;;
+	esac
 }
 
 # wh_copy FROM NAME: a copy of a prepared tree for one scenario; sets WH_TREE
@@ -126,7 +189,8 @@ wh_chroot_env() {
 		sed "s/@UUID@/$uuid/" "$shim" >"$tree/usr/sbin/grub-probe"
 		chmod 0755 "$tree/usr/sbin/grub-probe"
 		rc=0
-		if [ "$inchroot" = yes ]; then chroot "$tree" "$@" || rc=$?; else "$@" || rc=$?; fi
+		# this machine'"'"'s TMPDIR is no directory of the tree
+		if [ "$inchroot" = yes ]; then chroot "$tree" env -u TMPDIR "$@" || rc=$?; else "$@" || rc=$?; fi
 		rm -f "$tree/usr/sbin/grub-probe"
 		chroot "$tree" dpkg-divert --quiet --local --rename --remove /usr/sbin/grub-probe
 		rm -rf "$tree/dev/disk"
@@ -148,7 +212,7 @@ wh_grub_efi() {
 	echo "VFPT-WH-GRUB: no file system $WH_ROOT_UUID or no grub.cfg on it"
 	halt
 	CFG
-	chroot "$tree" grub-mkstandalone -O x86_64-efi -o /tmp/BOOTX64.EFI "boot/grub/grub.cfg=/tmp/embed.cfg" ||
+	chroot "$tree" env -u TMPDIR grub-mkstandalone -O x86_64-efi -o /tmp/BOOTX64.EFI "boot/grub/grub.cfg=/tmp/embed.cfg" ||
 		{ wlog "grub-mkstandalone failed"; return 1; }
 	mv "$tree/tmp/BOOTX64.EFI" "$tree/../BOOTX64.EFI"
 	rm -f "$tree/tmp/embed.cfg"

@@ -1,8 +1,10 @@
 #!/bin/bash
-# Whole-host scenarios (issue 11): a Debian 12 host installed on a disk image
+# Whole-host scenarios (issue 11): a Debian host installed on a disk image
 # boots through OVMF and GRUB in QEMU (TCG); every assertion is made inside the
 # guest (guest/wh-check) and reported on the serial console. See lib.sh for
 # how the image is made and tests/README.md for how to add a scenario.
+# The scenarios run on Debian 13 (trixie: kernel 6.12, systemd 257, dracut
+# 106, initramfs-tools 0.148) with vfpt's .deb built on Debian 13 (issue 24).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 # shellcheck source=lib.sh
@@ -15,8 +17,9 @@ if ! wh_prepare; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-# the initramfs-tools base builds while the dracut scenarios run (a fresh machine)
-wh_prefetch itools
+# the Debian 13 build tree (the .deb) and the initramfs-tools base build while
+# the dracut base does and the dracut scenarios run (a fresh machine)
+wh_prefetch trixie-build trixie-itools
 
 # boot NAME: boot the current scenario's disk with the plan in $TMP/plan
 boot() { wh_run "$1"; }
@@ -78,7 +81,7 @@ plan_devices() {
 # initramfs (as the installer's update-grub writes it)
 installed() {
 	[ -n "${INSTALLED:-}" ] && return 0
-	wh_layer dracut installed || { fail "image: $(tail -3 "$WDIR/base-dracut.log")"; return 1; }
+	wh_layer trixie-dracut installed || { fail "image: $(tail -3 "$WDIR/base-trixie-dracut.log")"; return 1; }
 	install_conf
 	local kver
 	kver=$(basename "$(ls -d "$WH_TREE"/lib/modules/*)")
@@ -230,7 +233,7 @@ test_grub_life_cycle() {
 
 # Scenario 5: the same install on initramfs-tools (Debian's default)
 test_initramfs_tools() {
-	wh_layer itools itools || { fail "image: $(tail -3 "$WDIR/base-itools.log")"; return; }
+	wh_layer trixie-itools itools || { fail "image: $(tail -3 "$WDIR/base-trixie-itools.log")"; return; }
 	install_conf
 	post itools/post "update-grub; vfpt check-config; vfpt grub apply; update-initramfs -u" || return
 	wh_image "$WH_TREE" "$WDIR/itools/disk.raw" || { fail "disk image"; return; }
