@@ -1,13 +1,15 @@
 # shellcheck shell=bash source-path=SCRIPTDIR
 # shellcheck disable=SC2034 # BOOT_SECONDS, WH_BOOT_ERR, WH_TREE...: for the scenario scripts
-# The whole-host harness: a Debian 12 system installed on a disk image, booted
-# by QEMU (TCG) through OVMF and GRUB, like a real host.
+# The whole-host harness: a Debian 13 (or 12) system installed on a disk
+# image, booted by QEMU (TCG) through OVMF and GRUB, like a real host.
 #
 # - base (base.sh): mmdebstrap's tree, cached in build/wholehost keyed by a
 #   hash of base.sh; a "dracut" and an "itools" (initramfs-tools) variant.
 # - layer (wh_layer): a copy of the base with vfpt installed from the working
-#   tree by "make install DESTDIR=... PREFIX=/usr", as a user does, plus the
-#   test unit (guest/), rebuilt on every run.
+#   tree as a user of that release does, plus the test unit (guest/), rebuilt
+#   on every run: on Debian 13 the .deb dpkg-buildpackage made in the
+#   trixie-build base (wh_deb), installed by dpkg -i; on Debian 12 "make
+#   install DESTDIR=... PREFIX=/usr" of this machine's build.
 # - kickstart steps (wh_chroot): commands in the tree's chroot as a
 #   kickstart %post runs them (private mount namespace, a /proc, never this
 #   machine's /sys). grub-probe cannot see a device behind a directory: while

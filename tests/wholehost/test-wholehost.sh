@@ -76,20 +76,25 @@ plan_devices() {
 	EXP
 }
 
-# the installed host, made once per run and copied by the scenarios: vfpt
-# installed, the config, the first steps of %post, and a grub.cfg naming the
-# initramfs (as the installer's update-grub writes it)
+# installed [VARIANT]: the installed host (Debian 13 with dracut, or VARIANT),
+# made once per run and variant and copied by the scenarios (its tree in
+# $INSTALLED): vfpt installed, the config, the first steps of %post, and a
+# grub.cfg naming the initramfs (as the installer's update-grub writes it)
+declare -A INSTALLED_TREE=()
 installed() {
-	[ -n "${INSTALLED:-}" ] && return 0
-	wh_layer trixie-dracut installed || { fail "image: $(tail -3 "$WDIR/base-trixie-dracut.log")"; return 1; }
+	local variant=${1:-trixie-dracut}
+	INSTALLED=${INSTALLED_TREE[$variant]:-}
+	[ -n "$INSTALLED" ] && return 0
+	wh_layer "$variant" "installed-$variant" || { fail "image: $(tail -3 "$WDIR/base-$variant.log")"; return 1; }
 	install_conf
 	local kver
 	kver=$(basename "$(ls -d "$WH_TREE"/lib/modules/*)")
 	# dracut on the running host builds for that host (hostonly); in the
 	# chroot nothing can be seen of the host, so %post builds a generic one
 	printf 'hostonly="yes"\n' >"$WH_TREE/etc/dracut.conf.d/20-hostonly.conf"
-	post installed/post "vfpt check-config; dracut -f --no-hostonly --kver $kver; update-grub" || return 1
+	post "installed-$variant/post" "vfpt check-config; dracut -f --no-hostonly --kver $kver; update-grub" || return 1
 	INSTALLED=$WH_TREE
+	INSTALLED_TREE[$variant]=$WH_TREE
 }
 
 # the kickstart host's 82576 (issue 14), behind a root port in slot 9, or
@@ -250,9 +255,12 @@ test_initramfs_tools() {
 
 # Scenario 6: examples/ansible-playbook.yml for real (Debian's ansible),
 # twice, against the installed image through Ansible's chroot connection
-# (community.general.chroot: Ansible against an image, as before a first boot)
+# (community.general.chroot: Ansible against an image, as before a first boot).
+# The one scenario on Debian 12 (dracut 059, Python 3.11, the binary built on
+# this Debian 12 machine by make install): no boot, and its base is the one
+# test-guards.sh boots.
 test_ansible_example() {
-	installed || return
+	installed dracut || return
 	wh_copy "$INSTALLED" ansible
 	# installed by kickstart: the arguments are in GRUB already (the
 	# playbook's reboot handler has no host to reboot in a chroot)
