@@ -34,7 +34,7 @@ WH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=base.sh
 . "$WH_LIB_DIR/base.sh"
 WDIR=${WDIR:-$TOP/build/wholehost}
-WH_TIMEOUT=${WH_TIMEOUT:-420}
+WH_TIMEOUT=${WH_TIMEOUT:-600}
 WH_OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 WH_OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 WH_ROOT_SIZE=3G
@@ -86,15 +86,18 @@ wh_src() {
 # dpkg-buildpackage from the working tree: for trixie in the trixie-build
 # base (Debian 13's gcc, headers and debhelper, nothing else: the build
 # fails if debian/control lacks a Build-Depends), seen through an overlay so
-# that the cached base stays as it was. Once per run and suite; sets WH_DEB.
+# that the cached base stays as it was. Built again when the source changed;
+# sets WH_DEB.
 wh_deb() {
-	local suite=$1 d=$WDIR/deb-$1 start=$SECONDS
+	local suite=$1 d=$WDIR/deb-$1 start=$SECONDS sum
 	WH_DEB=$d/vfpt_0.1.0_amd64.deb
-	[ -e "$d/done" ] && return 0
+	wh_src "$WDIR/src-$suite/vfpt-0.1.0"
+	sum=$(cd "$WDIR/src-$suite" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum)
+	[ -e "$WH_DEB" ] && [ "$(cat "$d/done" 2>/dev/null)" = "$sum" ] && return 0
 	wh_base_ready "$suite-build" || { wlog "the $suite-build base: $(tail -3 "$WDIR/base-$suite-build.log")"; return 1; }
 	rm -rf "$d"
-	mkdir -p "$d/up" "$d/work" "$d/tree" "$d/build"
-	wh_src "$d/build/vfpt-0.1.0"
+	mkdir -p "$d/up" "$d/work" "$d/tree"
+	mv "$WDIR/src-$suite" "$d/build"
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	unshare -m sh -ec '
 		base=$1 d=$2
@@ -111,7 +114,7 @@ wh_deb() {
 	mv "$d/build/vfpt_0.1.0_amd64.deb" "$WH_DEB" || return 1
 	rm -rf "$d/up" "$d/work" "$d/tree" "$d/build"
 	wlog "vfpt's .deb built in the $suite-build tree in $((SECONDS - start))s"
-	touch "$d/done"
+	echo "$sum" >"$d/done"
 }
 
 # wh_layer VARIANT NAME: the base plus vfpt as a user installs it, plus the
