@@ -124,10 +124,11 @@ wh_deb() {
 # the unit.
 wh_layer() {
 	local variant=$1 name=$2
-	wh_base_ready "$variant" || return 1
+	# the .deb first: its build base is a WH_BASE too
 	case $variant in
 	trixie-*) wh_deb trixie || return 1 ;;
 	esac
+	wh_base_ready "$variant" || return 1
 	wh_copy "$WH_BASE/root" "$name"
 	case $variant in
 	trixie-*)
