@@ -408,13 +408,15 @@ static int btrfs_members(struct needs *nd) {
                                 (m = g)[nm++] = *b;
                 }
                 closedir(dd);
+                /* the member that is a needed device, and that need (gcc 14
+                 * cannot tell a second lookup finds it again) */
                 const struct need *hit = NULL;
-                for (size_t i = 0; i < nd->n && !hit; i++)
-                        if (find_dev(m, nm, nd->v[i].dev))
+                const struct blockdev *via = NULL;
+                for (size_t i = 0; i < nd->n && !via; i++)
+                        if ((via = find_dev(m, nm, nd->v[i].dev)))
                                 hit = &nd->v[i];
-                if (!hit || r < 0)
+                if (!via || !hit || r < 0)
                         continue;
-                const struct blockdev *via = find_dev(m, nm, hit->dev);
                 _cleanup_free_ char *w = strdupf("is a device of the btrfs file system on %s, which %s", via->name,
                                                  hit->what);
                 for (size_t i = 0; w && r >= 0 && i < nm; i++)

@@ -8,8 +8,11 @@
 # itself is never in the base (see lib.sh, wh_layer).
 #
 #   wh_base VARIANT     VARIANT dracut | itools (Debian 12), trixie-dracut |
-#                       trixie-itools (Debian 13, the same packages); sets
-#                       WH_BASE (a directory holding root/, the tree)
+#                       trixie-itools (Debian 13, the same packages), or
+#                       trixie-build (Debian 13's build-essential and
+#                       debian/control's Build-Depends: where the .deb a
+#                       Debian 13 user installs is built, see lib.sh wh_deb);
+#                       sets WH_BASE (a directory holding root/, the tree)
 
 # shellcheck source=SCRIPTDIR/../apt-mirror.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../apt-mirror.sh"
@@ -22,8 +25,17 @@ wh_variant_packages() {
 	case $1 in
 	dracut | trixie-dracut) echo dracut ;;
 	itools | trixie-itools) echo initramfs-tools ;;
+	trixie-build) echo build-essential; wh_build_depends ;;
 	*) return 1 ;;
 	esac
+}
+# debian/control's Build-Depends, one package a line (the first of each
+# alternative, no version; debhelper-compat is debhelper's)
+wh_build_depends() {
+	sed -n '/^Build-Depends:/,/^[^ \t]/{/^Build-Depends:/{s/^Build-Depends://;p;};/^[ \t]/p;}' \
+		"$(dirname "${BASH_SOURCE[0]}")/../../debian/control" |
+		tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/\[.*\]//' -e 's/<.*>//' -e 's/[[:space:]]//g' |
+		sed -e 's/^debhelper-compat$/debhelper/' | grep . | sort -u
 }
 # the Debian release of a variant: trixie-* Debian 13, the others Debian 12
 wh_variant_suite() {
@@ -36,6 +48,12 @@ wh_variant_suite() {
 # steps inside the new tree ($1), before it is cached
 wh_base_customize() {
 	local r=$1
+	case $2 in
+	*-build)
+		rm -rf "$r/var/cache/apt/archives/"*.deb "$r/var/lib/apt/lists/"*_Packages
+		return 0
+		;;
+	esac
 	cat >"$r/etc/fstab" <<-FSTAB
 	UUID=$WH_ROOT_UUID / ext4 errors=remount-ro 0 1
 	FSTAB
@@ -75,7 +93,7 @@ wh_base() {
 	security=$(apt_mirror security 2>&1) || { wlog "$security"; return 1; }
 	key=$( {
 		declare -f wh_base wh_base_customize wh_variant_packages wh_variant_suite
-		echo "$WH_PACKAGES|$variant|$WH_ROOT_UUID|$mirror|$security"
+		echo "$WH_PACKAGES|$variant|$(wh_variant_packages "$variant" | tr '\n' ' ')|$WH_ROOT_UUID|$mirror|$security"
 	} | sha256sum | cut -c1-16)
 	# kept outside the work tree: a fresh clone on the same machine (CI) reuses
 	# it; the key says when it must be built again
@@ -88,7 +106,10 @@ wh_base() {
 	log=$WDIR/base-$variant.log
 	wlog "building the $variant base image with mmdebstrap (cached as $dir)"
 	local pkgs suite
-	pkgs="$WH_PACKAGES $(wh_variant_packages "$variant")" || return 1
+	pkgs=$(wh_variant_packages "$variant") || return 1
+	pkgs=${pkgs//$'\n'/ }
+	# a build tree holds no host: no kernel, GRUB or network
+	case $variant in *-build) ;; *) pkgs="$WH_PACKAGES $pkgs" ;; esac
 	suite=$(wh_variant_suite "$variant")
 	# no /sys of this machine in the chroot, ever; no initramfs yet (the
 	# layer builds it with vfpt's hook: INITRD=No skips the kernel hooks)
@@ -103,6 +124,6 @@ wh_base() {
 		"deb $mirror $suite main" "deb $mirror $suite-updates main" \
 		"deb $security $suite-security main" </dev/null >"$log" 2>&1 ||
 		{ wlog "mmdebstrap failed: $(tail -5 "$log")"; return 1; }
-	wh_base_customize "$dir/root" >>"$log" 2>&1 || { wlog "customizing the base failed: $(tail -5 "$log")"; return 1; }
+	wh_base_customize "$dir/root" "$variant" >>"$log" 2>&1 || { wlog "customizing the base failed: $(tail -5 "$log")"; return 1; }
 	touch "$dir/done"
 }

@@ -1,13 +1,15 @@
 # shellcheck shell=bash source-path=SCRIPTDIR
 # shellcheck disable=SC2034 # BOOT_SECONDS, WH_BOOT_ERR, WH_TREE...: for the scenario scripts
-# The whole-host harness: a Debian 12 system installed on a disk image, booted
-# by QEMU (TCG) through OVMF and GRUB, like a real host.
+# The whole-host harness: a Debian 13 (or 12) system installed on a disk
+# image, booted by QEMU (TCG) through OVMF and GRUB, like a real host.
 #
 # - base (base.sh): mmdebstrap's tree, cached in build/wholehost keyed by a
 #   hash of base.sh; a "dracut" and an "itools" (initramfs-tools) variant.
 # - layer (wh_layer): a copy of the base with vfpt installed from the working
-#   tree by "make install DESTDIR=... PREFIX=/usr", as a user does, plus the
-#   test unit (guest/), rebuilt on every run.
+#   tree as a user of that release does, plus the test unit (guest/), rebuilt
+#   on every run: on Debian 13 the .deb dpkg-buildpackage made in the
+#   trixie-build base (wh_deb), installed by dpkg -i; on Debian 12 "make
+#   install DESTDIR=... PREFIX=/usr" of this machine's build.
 # - kickstart steps (wh_chroot): commands in the tree's chroot as a
 #   kickstart %post runs them (private mount namespace, a /proc, never this
 #   machine's /sys). grub-probe cannot see a device behind a directory: while
@@ -32,7 +34,7 @@ WH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=base.sh
 . "$WH_LIB_DIR/base.sh"
 WDIR=${WDIR:-$TOP/build/wholehost}
-WH_TIMEOUT=${WH_TIMEOUT:-420}
+WH_TIMEOUT=${WH_TIMEOUT:-600}
 WH_OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 WH_OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 WH_ROOT_SIZE=3G
@@ -72,13 +74,71 @@ wh_prefetch() {
 	done
 }
 
+# wh_src DIR: the working tree's source files (tracked and new, not ignored)
+# as a clean clone of it would hold them
+wh_src() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) | tar -xf - -C "$1"
+}
+
+# wh_deb SUITE: vfpt's .deb as a user of that Debian release builds it, by
+# dpkg-buildpackage from the working tree: for trixie in the trixie-build
+# base (Debian 13's gcc, headers and debhelper, nothing else: the build
+# fails if debian/control lacks a Build-Depends), seen through an overlay so
+# that the cached base stays as it was. Built again when the source changed;
+# sets WH_DEB.
+wh_deb() {
+	local suite=$1 d=$WDIR/deb-$1 start=$SECONDS sum
+	WH_DEB=$d/vfpt_0.1.0_amd64.deb
+	wh_src "$WDIR/src-$suite/vfpt-0.1.0"
+	sum=$(cd "$WDIR/src-$suite" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum)
+	[ -e "$WH_DEB" ] && [ "$(cat "$d/done" 2>/dev/null)" = "$sum" ] && return 0
+	wh_base_ready "$suite-build" || { wlog "the $suite-build base: $(tail -3 "$WDIR/base-$suite-build.log")"; return 1; }
+	rm -rf "$d"
+	mkdir -p "$d/up" "$d/work" "$d/tree"
+	mv "$WDIR/src-$suite" "$d/build"
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	unshare -m sh -ec '
+		base=$1 d=$2
+		mount -t overlay overlay -o lowerdir="$base",upperdir="$d/up",workdir="$d/work" "$d/tree"
+		mount -t proc proc "$d/tree/proc"
+		mount -t tmpfs -o mode=0755 tmpfs "$d/tree/dev"
+		mknod -m 0666 "$d/tree/dev/null" c 1 3
+		mknod -m 0666 "$d/tree/dev/zero" c 1 5
+		mknod -m 0666 "$d/tree/dev/urandom" c 1 9
+		mkdir -p "$d/tree/build"
+		mount --bind "$d/build" "$d/tree/build"
+		chroot "$d/tree" env -u TMPDIR sh -c "cd /build/vfpt-0.1.0 && DEB_BUILD_OPTIONS=parallel=2 dpkg-buildpackage -us -uc -b"
+	' sh "$WH_BASE/root" "$d" >"$d/build.log" 2>&1 || { wlog "dpkg-buildpackage in the $suite-build tree failed: $(tail -5 "$d/build.log")"; return 1; }
+	mv "$d/build/vfpt_0.1.0_amd64.deb" "$WH_DEB" || return 1
+	rm -rf "$d/up" "$d/work" "$d/tree" "$d/build"
+	wlog "vfpt's .deb built in the $suite-build tree in $((SECONDS - start))s"
+	echo "$sum" >"$d/done"
+}
+
 # wh_layer VARIANT NAME: the base plus vfpt as a user installs it, plus the
-# test unit; sets WH_TREE
+# test unit; sets WH_TREE. Debian 12 variants: "make install" of this
+# machine's build (a Debian 12 one). Debian 13 (trixie-*): the .deb built
+# on Debian 13 (wh_deb) installed by dpkg, whose maintainer scripts enable
+# the unit.
 wh_layer() {
 	local variant=$1 name=$2
+	# the .deb first: its build base is a WH_BASE too
+	case $variant in
+	trixie-*) wh_deb trixie || return 1 ;;
+	esac
 	wh_base_ready "$variant" || return 1
 	wh_copy "$WH_BASE/root" "$name"
-	make -s -C "$TOP" install DESTDIR="$WH_TREE" PREFIX=/usr >/dev/null || { wlog "make install failed"; return 1; }
+	case $variant in
+	trixie-*)
+		cp "$WH_DEB" "$WH_TREE/tmp/" || return 1
+		wh_chroot "$WH_TREE" dpkg -i "/tmp/$(basename "$WH_DEB")" >"$WDIR/$name/dpkg.log" 2>&1 ||
+			{ wlog "dpkg -i $(basename "$WH_DEB") failed: $(tail -5 "$WDIR/$name/dpkg.log")"; return 1; }
+		rm -f "$WH_TREE/tmp/$(basename "$WH_DEB")"
+		;;
+	*) make -s -C "$TOP" install DESTDIR="$WH_TREE" PREFIX=/usr >/dev/null || { wlog "make install failed"; return 1; } ;;
+	esac
 	local t=$WH_TREE/usr/local
 	install -D -m0755 "$WH_LIB_DIR/guest/wh-check" "$t/sbin/wh-check"
 	install -D -m0644 "$TOP/tests/qemu/guest/99vfpttest/vfpttest-check.sh" "$t/share/vfpt-test/vfpttest-check.sh"
@@ -91,9 +151,18 @@ wh_layer() {
 	sed -i 's/^GRUB_CMDLINE_LINUX="console=ttyS0,115200"$/GRUB_CMDLINE_LINUX="console=ttyS0,115200 panic=-1"/' "$WH_TREE/etc/default/grub"
 	# the serial console is the test's report: no getty hanging it up
 	ln -sf /dev/null "$WH_TREE/etc/systemd/system/serial-getty@ttyS0.service"
-	# what the package's postinst would do: the unit enabled
-	wh_chroot "$WH_TREE" systemctl enable vfpt.service >/dev/null 2>&1 ||
-		{ wlog "systemctl enable vfpt.service failed"; return 1; }
+	case $variant in
+	trixie-*)
+		# the package's postinst enabled the unit
+		[ -L "$WH_TREE/etc/systemd/system/multi-user.target.wants/vfpt.service" ] ||
+			{ wlog "dpkg -i: vfpt.service not enabled by the package"; return 1; }
+		;;
+	*)
+		# what the package's postinst would do: the unit enabled
+		wh_chroot "$WH_TREE" systemctl enable vfpt.service >/dev/null 2>&1 ||
+			{ wlog "systemctl enable vfpt.service failed"; return 1; }
+		;;
+	esac
 }
 
 # wh_copy FROM NAME: a copy of a prepared tree for one scenario; sets WH_TREE
@@ -126,7 +195,8 @@ wh_chroot_env() {
 		sed "s/@UUID@/$uuid/" "$shim" >"$tree/usr/sbin/grub-probe"
 		chmod 0755 "$tree/usr/sbin/grub-probe"
 		rc=0
-		if [ "$inchroot" = yes ]; then chroot "$tree" "$@" || rc=$?; else "$@" || rc=$?; fi
+		# this machine'"'"'s TMPDIR is no directory of the tree
+		if [ "$inchroot" = yes ]; then chroot "$tree" env -u TMPDIR "$@" || rc=$?; else "$@" || rc=$?; fi
 		rm -f "$tree/usr/sbin/grub-probe"
 		chroot "$tree" dpkg-divert --quiet --local --rename --remove /usr/sbin/grub-probe
 		rm -rf "$tree/dev/disk"
@@ -148,7 +218,7 @@ wh_grub_efi() {
 	echo "VFPT-WH-GRUB: no file system $WH_ROOT_UUID or no grub.cfg on it"
 	halt
 	CFG
-	chroot "$tree" grub-mkstandalone -O x86_64-efi -o /tmp/BOOTX64.EFI "boot/grub/grub.cfg=/tmp/embed.cfg" ||
+	chroot "$tree" env -u TMPDIR grub-mkstandalone -O x86_64-efi -o /tmp/BOOTX64.EFI "boot/grub/grub.cfg=/tmp/embed.cfg" ||
 		{ wlog "grub-mkstandalone failed"; return 1; }
 	mv "$tree/tmp/BOOTX64.EFI" "$tree/../BOOTX64.EFI"
 	rm -f "$tree/tmp/embed.cfg"
