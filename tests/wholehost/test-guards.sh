@@ -24,8 +24,9 @@ if ! wh_prepare; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-# the initramfs-tools base builds while the dracut scenarios run (a fresh machine)
-wh_prefetch itools
+# test-wholehost.sh's Debian 13 bases build while these boots run (a fresh
+# machine), one after the other: the dracut host, then the .deb's build tree
+(wh_base_ready trixie-dracut && wh_base_ready trixie-build) </dev/null >/dev/null 2>&1 &
 
 # root NVMe and two spare NVMe controllers (all 1b36:0010); the management
 # NIC and a spare of the same model (virtio-net, modern: 1af4:1041)
