@@ -2,7 +2,7 @@
 _vfpt() {
 	local cur prev words cword
 	_init_completion || return
-	local commands="check-config plan apply udev status metrics grub bootloader libvirt groups version help"
+	local commands="check-config plan apply udev status metrics grub bootloader groups protected libvirt initramfs-hook version help"
 	local global="--config --json --verbose --quiet --help --version"
 	local cmd="" verb="" i
 	for ((i = 1; i < cword; i++)); do
@@ -37,7 +37,8 @@ _vfpt() {
 			mapfile -t COMPREPLY < <(compgen -W "--file --json --help" -- "$cur")
 		fi
 		;;
-	apply) mapfile -t COMPREPLY < <(compgen -W "--early --json --help" -- "$cur") ;;
+	apply) mapfile -t COMPREPLY < <(compgen -W "--early --late --json --help" -- "$cur") ;;
+	protected) mapfile -t COMPREPLY < <(compgen -W "--save --json --help" -- "$cur") ;;
 	metrics) mapfile -t COMPREPLY < <(compgen -W "--output --help" -- "$cur") ;;
 	*) mapfile -t COMPREPLY < <(compgen -W "--json --help" -- "$cur") ;;
 	esac
