@@ -14,7 +14,7 @@
 #include <ini.h>
 
 #include "config.h"
-#include "reset.h"
+#include "pci.h"
 #include "paths.h"
 
 #define CONFIG_MAX_FILE (1024 * 1024)
@@ -933,7 +933,7 @@ static void set_vfio(struct parse_ctx *ctx, const char *key, const char *value, 
                                 comma = strchr(m, ',');
                                 if (comma)
                                         *comma++ = 0;
-                                if (!reset_method_valid(m)) {
+                                if (!pci_reset_method_valid(m)) {
                                         ctx_error(ctx, "reset_method: '%s' is not one of device_specific, acpi, flr, "
                                                        "af_flr, pm, bus, cxl_bus", m);
                                         ok = false;

@@ -178,3 +178,11 @@ int pci_cfg_parse(const uint8_t *buf, size_t len, struct pci_cfg *ret) {
         *ret = c;
         return 0;
 }
+
+bool pci_reset_method_valid(const char *m) {
+        static const char *const known[] = { "device_specific", "acpi", "flr", "af_flr", "pm", "bus", "cxl_bus" };
+        for (size_t i = 0; i < ELEMENTSOF(known); i++)
+                if (streq(m, known[i]))
+                        return true;
+        return false;
+}

@@ -63,3 +63,7 @@ struct pci_cfg {
 /* Parses len bytes of config space; -EBADMSG if they are not one
  * (shorter than the header, vendor ffff, a capability list that loops). */
 int pci_cfg_parse(const uint8_t *buf, size_t len, struct pci_cfg *ret);
+
+/* reset_method values the kernel knows (drivers/pci/pci.c
+ * pci_reset_fn_methods): [vfio] reset_method is checked against them */
+bool pci_reset_method_valid(const char *m);

@@ -8,14 +8,6 @@
 #include "paths.h"
 #include "reset.h"
 
-bool reset_method_valid(const char *m) {
-        static const char *const known[] = { "device_specific", "acpi", "flr", "af_flr", "pm", "bus", "cxl_bus" };
-        for (size_t i = 0; i < ELEMENTSOF(known); i++)
-                if (streq(m, known[i]))
-                        return true;
-        return false;
-}
-
 void reset_info_done(struct reset_info *r) {
         strv_free(r->methods);
         strv_free(r->bus_also);

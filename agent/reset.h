@@ -26,6 +26,3 @@ void reset_info_done(struct reset_info *r);
 /* The warning for a device without a function-level reset, one clause
  * without the device's name; NULL when it has one. Newly allocated. */
 char *reset_warning(const struct reset_info *r);
-
-/* reset_method values the kernel knows (drivers/pci/pci.c pci_reset_fn_methods) */
-bool reset_method_valid(const char *m);
