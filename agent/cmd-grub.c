@@ -60,6 +60,34 @@ static void grub_run_done(struct grub_run *run) {
         bootloader_free(run->bl);
 }
 
+/* Is path (as given: relative to the working directory) inside the
+ * directory root? Both taken where they really are (symlinks, "..", a
+ * trailing slash); a file not there yet by its directory. 1 yes, 0 no,
+ * -errno when it cannot be told. */
+static int path_inside(const char *path, const char *root) {
+        char rroot[PATH_MAX], real[PATH_MAX];
+        if (!realpath(root, rroot))
+                return -errno;
+        if (!realpath(path, real)) {
+                if (errno != ENOENT)
+                        return -errno;
+                _cleanup_free_ char *d = strdup(path), *b = strdup(path);
+                if (!d || !b)
+                        return -ENOMEM;
+                const char *base = basename(b);
+                if (!realpath(dirname(d), real))
+                        return -errno;
+                if (streq(base, "..") || streq(base, ".") ||
+                    strlen(real) + 1 + strlen(base) >= sizeof(real))
+                        return -EINVAL;
+                strcat(streq(real, "/") ? real : strcat(real, "/"), base);
+        }
+        size_t rl = strlen(rroot);
+        if (streq(rroot, "/"))
+                return 1;
+        return strncmp(real, rroot, rl) == 0 && (!real[rl] || real[rl] == '/');
+}
+
 static int on_option(void *userdata, int c, const char *arg) {
         struct grub_opts *o = userdata;
         if (c == 'f')
@@ -638,12 +666,10 @@ int cmd_grub(struct context *ctx, int argc, char **argv) {
                 return r;
         if (o.file && *path_root()) {
                 /* under VFPT_ROOT, --file is taken as given, not below the sysroot: say which it is */
-                char real[PATH_MAX];
-                const char *root = path_root();
-                size_t rl = strlen(root);
-                bool inside = realpath(o.file, real) && strncmp(real, root, rl) == 0 && (!real[rl] || real[rl] == '/');
-                log_notice("%s: %s VFPT_ROOT %s (--file is used as given, not below it)", o.file,
-                         inside ? "inside" : "OUTSIDE", root);
+                int in = path_inside(o.file, path_root());
+                log_notice("%s: %s VFPT_ROOT %s (--file is used as given%s, not below it)", o.file,
+                           in > 0 ? "inside" : in == 0 ? "OUTSIDE" : "cannot tell whether it is inside",
+                           path_root(), o.file[0] == '/' ? "" : ", relative to the working directory");
         }
         r = grub_load(c, o.file, &run);
         if (r == EXIT_OK)

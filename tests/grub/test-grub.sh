@@ -635,6 +635,25 @@ test_file_alone() {
 	[[ $OUT != *"lacks kernel_args"* ]] || fail "check --file judged the entries: $OUT"
 }
 
+# under VFPT_ROOT, --file says whether it is inside the sysroot, where both
+# really are: a trailing slash, a symlinked sysroot, a relative path, a file
+# not there yet, a path that leaves by ".."
+test_file_inside_sysroot_told() {
+	sysroot debian12.grub
+	ln -sfn root "$TMP/root-link"
+	VFPT_ROOT=$R/ expect_rc 1 grub check --file "$R/etc/default/grub"
+	[[ $ERR == *"$R/etc/default/grub: inside VFPT_ROOT $R/ "* ]] || fail "trailing slash: $ERR"
+	VFPT_ROOT=$TMP/root-link expect_rc 1 grub check --file "$TMP/root-link/etc/default/grub"
+	[[ $ERR == *": inside VFPT_ROOT $TMP/root-link "* ]] || fail "symlinked sysroot: $ERR"
+	(cd "$R/etc" && VFPT_ROOT=$R expect_rc 1 grub check --file default/grub && [[ $ERR == *"default/grub: inside VFPT_ROOT $R (--file is used as given, relative to the working directory"* ]]) || fail "relative: $ERR"
+	VFPT_ROOT=$R expect_rc 2 grub check --file "$R/etc/default/grub.new"
+	[[ $ERR == *"$R/etc/default/grub.new: inside VFPT_ROOT $R "* ]] || fail "not there yet: $ERR"
+	cp "$HERE/corpus/debian12.grub" "$TMP/elsewhere.grub"
+	VFPT_ROOT=$R expect_rc 1 grub check --file "$R/../elsewhere.grub"
+	[[ $ERR == *"$R/../elsewhere.grub: OUTSIDE VFPT_ROOT $R "* ]] || fail "..: $ERR"
+	[ "$(grep -c 'VFPT_ROOT' <<<"$ERR")" = 1 ] || fail "not one line: $ERR"
+}
+
 # a symlinked /etc/default/grub: its backup is where the file really is, and
 # JSON names every backup made
 test_backups_real_path() {
