@@ -357,33 +357,64 @@ static int write_one(struct grub_run *run, const char *file, const char *text, s
         return EXIT_OK;
 }
 
-/* file i of the sequence is the same real file as an earlier one */
-static bool same_as_earlier(const struct grub_run *run, unsigned i) {
-        struct stat a, b;
-        if (stat(grub_nth(run->g, i)->path, &a) < 0)
-                return false;
-        for (unsigned k = 0; k < i; k++)
-                if (stat(grub_nth(run->g, k)->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-                        return true;
-        return false;
+/* Each file of the sequence: the first of its names (alias[i] == i), or
+ * the earlier name of the same real file (a drop-in symlinked to another,
+ * a hard link: the same device and inode where the links lead). */
+static int real_files(const struct grub_run *run, unsigned *alias) {
+        size_t n = run->g->idx + 1;
+        _cleanup_free_ struct stat *st = calloc(n, sizeof(*st));
+        _cleanup_free_ bool *ok = calloc(n, sizeof(*ok));
+        if (!st || !ok)
+                return -ENOMEM;
+        for (unsigned i = 0; i < n; i++) {
+                alias[i] = i;
+                ok[i] = stat(grub_nth(run->g, i)->path, &st[i]) == 0;
+                for (unsigned k = 0; ok[i] && k < i && alias[i] == i; k++)
+                        if (ok[k] && st[k].st_dev == st[i].st_dev && st[k].st_ino == st[i].st_ino)
+                                alias[i] = alias[k];
+        }
+        return 0;
 }
 
-static int same_file_check(const struct grub_run *run, char **texts, const size_t *lens) {
-        for (unsigned i = 0; i <= run->g->idx; i++)
-                for (unsigned k = 0; k < i; k++) {
-                        struct stat a, b;
-                        const char *pi = grub_nth(run->g, i)->path, *pk = grub_nth(run->g, k)->path;
-                        if (stat(pi, &a) < 0 || stat(pk, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-                                continue;
-                        if (!texts[i] && !texts[k])
-                                continue;
-                        if (texts[i] && texts[k] && lens[i] == lens[k] && memcmp(texts[i], texts[k], lens[i]) == 0)
-                                continue;
+/* A real file sourced under several names is written once, and every name
+ * reads what is written: the edit made for one name goes to all of them,
+ * and the sequence read that way is verified again. Two names needing
+ * different edits cannot be made. An exit code, errors said. */
+static int merge_same_files(const struct grub_run *run, const unsigned *alias, char **texts, size_t *lens) {
+        const char *why = NULL, *spread = NULL; /* a file whose edit now shows under another name too */
+
+        for (unsigned i = 0; i <= run->g->idx; i++) {
+                unsigned a = alias[i];
+                if (a == i || !texts[i])
+                        continue;
+                if (texts[a] && (lens[a] != lens[i] || memcmp(texts[a], texts[i], lens[i]) != 0)) {
                         log_error("%s: the same file as %s (a link), sourced twice; the edit it needs differs "
                                   "between the two: edit it by hand, or make it a file of its own; nothing changed",
-                                  pi, pk);
+                                  grub_nth(run->g, i)->path, grub_nth(run->g, a)->path);
                         return EXIT_USAGE;
                 }
+                if (!texts[a]) {
+                        if (!(texts[a] = strndup(texts[i], lens[i])))
+                                return EXIT_PARTIAL;
+                        lens[a] = lens[i];
+                        spread = spread ?: grub_nth(run->g, i)->path;
+                }
+        }
+        for (unsigned i = 0; i <= run->g->idx; i++) {
+                unsigned a = alias[i];
+                if (a == i || !texts[a] || texts[i])
+                        continue;
+                if (!(texts[i] = strndup(texts[a], lens[a])))
+                        return EXIT_PARTIAL;
+                lens[i] = lens[a];
+                spread = spread ?: grub_nth(run->g, i)->path;
+        }
+        if (spread && grub_verify_seq(run->g, texts, lens, run->want, &why) < 0) {
+                log_error("%s: a file sourced twice (a link): its edit, read under both names, does not verify "
+                          "(%s): edit it by hand, or make it a file of its own; nothing changed",
+                          spread, why ?: "cannot tell");
+                return EXIT_USAGE;
+        }
         return EXIT_OK;
 }
 
@@ -421,11 +452,11 @@ static int edit_files(struct grub_run *run) {
                 return EXIT_USAGE;
         }
         /* a file sourced twice (a drop-in symlinked to another): one real
-         * file, edited once; only when the edit verified is the same for
-         * every name of it, else the sequence read back is not the one verified */
-        r = same_file_check(run, texts, lens);
+         * file, edited once, backed up once, the sequence as it will read verified */
+        _cleanup_free_ unsigned *alias = calloc(run->g->idx + 1, sizeof(*alias));
+        r = !alias || real_files(run, alias) < 0 ? EXIT_PARTIAL : merge_same_files(run, alias, texts, lens);
         for (unsigned i = 0; i <= run->g->idx && r == EXIT_OK; i++)
-                if (texts[i] && !same_as_earlier(run, i)) {
+                if (texts[i] && alias[i] == i) {
                         const char *f = grub_nth(run->g, i)->path;
                         r = write_one(run, f, texts[i], lens[i]);
                         if (r != EXIT_OK && run->changed)

@@ -691,6 +691,30 @@ test_dropin_symlink_edited_once() {
 	VFPT_ROOT=$R expect_rc 0 grub check
 }
 
+# a drop-in symlinked to another where only the later name is in force: the
+# edit made there is what both names read, written once, verified as both
+# read it; one that would change another variable when read twice is refused
+test_dropin_symlink_later_name_edited() {
+	sysroot debian12.grub
+	fake_tool update-grub
+	printf 'PRETTY_NAME="Debian"\nID=debian\n' >"$R/etc/os-release"
+	mkdir -p "$R/etc/default/grub.d"
+	printf 'GRUB_CMDLINE_LINUX="console=ttyS0"\n' >"$R/etc/default/grub.d/50-a.cfg"
+	ln -s 50-a.cfg "$R/etc/default/grub.d/60-b.cfg"
+	VFPT_ROOT=$R expect_rc 0 grub apply --no-update
+	[ "$(cat "$R/etc/default/grub.d/50-a.cfg")" = 'GRUB_CMDLINE_LINUX="console=ttyS0 intel_iommu=on iommu=pt"' ] || fail "$(cat "$R/etc/default/grub.d/50-a.cfg"); $ERR"
+	[ "$(cat "$R/etc/default/grub.d/50-a.cfg.vfpt.bak" 2>&1)" = 'GRUB_CMDLINE_LINUX="console=ttyS0"' ] || fail "backup: $(cat "$R/etc/default/grub.d/50-a.cfg.vfpt.bak" 2>&1)"
+	[ "$(grep -c updated <<<"$OUT")" = 1 ] && [ -L "$R/etc/default/grub.d/60-b.cfg" ] || fail "$OUT"
+	VFPT_ROOT=$R expect_rc 0 grub check
+	# read twice, X would take the new arguments the second time
+	printf 'X="$GRUB_CMDLINE_LINUX"\nGRUB_CMDLINE_LINUX="console=ttyS0"\n' >"$R/etc/default/grub.d/50-a.cfg"
+	cp "$R/etc/default/grub.d/50-a.cfg" "$TMP/a.before"
+	rm -f "$R/etc/default/grub.d/50-a.cfg.vfpt.bak"
+	VFPT_ROOT=$R expect_rc 2 grub apply --no-update
+	[[ $ERR == *"sourced twice"*"nothing changed"* ]] || fail "$ERR"
+	cmp -s "$TMP/a.before" "$R/etc/default/grub.d/50-a.cfg" && [ ! -e "$R/etc/default/grub.d/50-a.cfg.vfpt.bak" ] || fail "changed"
+}
+
 # an immutable file: apply fails, the file and its previous backup stay, no stray backup
 test_immutable_no_stray_backup() {
 	cp "$HERE/corpus/debian12.grub" "$TMP/imm"
