@@ -308,52 +308,63 @@ static int grub_check(struct grub_run *run) {
         return EXIT_OK;
 }
 
-/* one file rewritten with its backup; an exit code, errors said */
-static int write_one(struct grub_run *run, const char *file, const char *text, size_t len) {
-        bool replaced;
-        int r;
+/* a new /etc/kernel/cmdline: nothing to back up; an exit code, errors said */
+static int create_one(struct grub_run *run, const char *file, const char *text, size_t len) {
+        _cleanup_free_ char *dir = strdup(file);
+        int fd = -1, r;
 
-        if (run->created) {
-                /* a new /etc/kernel/cmdline: nothing to back up */
-                _cleanup_free_ char *dir = strdup(file);
-                int fd = -1;
-                r = dir ? mkdir_p(dirname(dir), 0755) : -ENOMEM;
-                if (r >= 0 && (fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
-                        r = -errno;
-                if (fd >= 0)
-                        close(fd);
-                if (r >= 0)
-                        r = atomic_replace_full(file, text, len, NULL, &replaced);
-                if (r < 0) {
-                        log_error_errno(r, "%s: cannot create: %m", file);
-                        return EXIT_PARTIAL;
-                }
-                log_info("%s: created from %s with kernel_args", file, run->base_source);
-                return strv_extend(&run->changed, file) < 0 ? EXIT_PARTIAL : EXIT_OK;
-        }
-        /* a symlink is edited where it points, and its backup is made there */
-        char real[PATH_MAX];
-        if (!realpath(file, real)) {
-                log_error_errno(-errno, "%s: cannot write: %m; the file is unchanged", file);
+        r = dir ? mkdir_p(dirname(dir), 0755) : -ENOMEM;
+        if (r >= 0 && (fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
+                r = -errno;
+        if (fd >= 0)
+                close(fd);
+        if (r >= 0)
+                r = atomic_replace_full(file, text, len, NULL, NULL);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot create: %m", file);
                 return EXIT_PARTIAL;
         }
-        _cleanup_free_ char *backup = strdupf("%s%s", real, BACKUP_SUFFIX);
-        if (!backup)
+        log_info("%s: created from %s with kernel_args", file, run->base_source);
+        return strv_extend(&run->changed, file) < 0 ? EXIT_PARTIAL : EXIT_OK;
+}
+
+/* The n files rewritten together, each with its backup beside the real
+ * file (a symlink is edited where it points): all of them, or none (a
+ * failure on one undoes those before it). An exit code, errors said. */
+static int write_files(struct grub_run *run, const char *const *files, char *const *texts, const size_t *lens,
+                       size_t n) {
+        _cleanup_(atomic_set_freep) struct atomic_set *set = NULL;
+        struct atomic_result res = {};
+        size_t failed = 0;
+        int r = atomic_set_new(&set);
+
+        for (size_t i = 0; i < n && r >= 0; i++)
+                if ((r = atomic_set_add(set, files[i], texts[i], lens[i], BACKUP_SUFFIX, &res)) < 0)
+                        failed = i;
+        if (r < 0 && *res.xattr) {
+                log_error_errno(r, "%s: cannot keep its extended attribute %s on the rewritten file: %m; "
+                                "nothing changed", files[failed], res.xattr);
                 return EXIT_PARTIAL;
-        r = atomic_replace_full(file, text, len, BACKUP_SUFFIX, &replaced);
-        if (r < 0 && replaced) {
-                log_error_errno(r, "%s: written, but its backup %s or the sync of its directory failed: %m; "
-                                "the change may not survive a crash", file, backup);
+        }
+        if (r >= 0)
+                r = atomic_set_commit(set, &failed, &res);
+        if (r < 0 && res.replaced) {
+                log_error_errno(r, "%s: written, but the sync of its directory (or putting the files back) "
+                                "failed: %m; the change may not survive a crash", files[failed]);
                 return EXIT_PARTIAL;
         }
         if (r < 0) {
-                log_error_errno(r, "%s: cannot write%s: %m; the file is unchanged", file,
-                                r == -EPERM ? " (immutable? lsattr says)" : "");
+                log_error_errno(r, "%s: cannot write%s: %m; %s unchanged", files[failed],
+                                r == -EPERM ? " (immutable or append-only, the file or its backup? lsattr says)" : "",
+                                n > 1 ? "every file is" : "the file is");
                 return EXIT_PARTIAL;
         }
-        log_info("%s: kernel_args added; previous content in %s", file, backup);
-        if (strv_extend(&run->changed, file) < 0 || strv_push(&run->backups, TAKE_PTR(backup)) < 0)
-                return EXIT_PARTIAL;
+        for (size_t i = 0; i < n; i++) {
+                char *b = strdup(atomic_set_backup(set, i));
+                log_info("%s: kernel_args added; previous content in %s", files[i], b ?: "?");
+                if (!b || strv_extend(&run->changed, files[i]) < 0 || strv_push(&run->backups, b) < 0)
+                        return EXIT_PARTIAL;
+        }
         return EXIT_OK;
 }
 
@@ -440,7 +451,11 @@ static int edit_files(struct grub_run *run) {
                         return EXIT_USAGE;
                 }
                 out = strdupf("%s\n", patched ?: run->line);
-                return out ? write_one(run, run->file, out, strlen(out)) : EXIT_PARTIAL;
+                if (!out)
+                        return EXIT_PARTIAL;
+                size_t len = strlen(out);
+                return run->created ? create_one(run, run->file, out, len)
+                                    : write_files(run, (const char *[]) { run->file }, &out, &len, 1);
         }
         /* grub_patch_seq verifies its edit: the whole sequence reads back, has
          * every argument in force, and no other variable changes */
@@ -455,13 +470,21 @@ static int edit_files(struct grub_run *run) {
          * file, edited once, backed up once, the sequence as it will read verified */
         _cleanup_free_ unsigned *alias = calloc(run->g->idx + 1, sizeof(*alias));
         r = !alias || real_files(run, alias) < 0 ? EXIT_PARTIAL : merge_same_files(run, alias, texts, lens);
+        /* the files to write, each real file once under its first name */
+        _cleanup_free_ const char **names = calloc(run->g->idx + 1, sizeof(*names));
+        _cleanup_free_ char **w = calloc(run->g->idx + 1, sizeof(*w));
+        _cleanup_free_ size_t *wl = calloc(run->g->idx + 1, sizeof(*wl));
+        size_t n = 0;
+        if (r == EXIT_OK && (!names || !w || !wl))
+                r = EXIT_PARTIAL;
         for (unsigned i = 0; i <= run->g->idx && r == EXIT_OK; i++)
                 if (texts[i] && alias[i] == i) {
-                        const char *f = grub_nth(run->g, i)->path;
-                        r = write_one(run, f, texts[i], lens[i]);
-                        if (r != EXIT_OK && run->changed)
-                                log_error("%s: left as it is, after %s was changed", f, run->changed[0]);
+                        names[n] = grub_nth(run->g, i)->path;
+                        w[n] = texts[i];
+                        wl[n++] = lens[i];
                 }
+        if (r == EXIT_OK && n > 0)
+                r = write_files(run, names, w, wl, n);
         grub_texts_free(texts, run->g->idx + 1);
         return r;
 }

@@ -737,5 +737,115 @@ test_immutable_no_stray_backup() {
 	[ ! -e "$TMP/imm.vfpt.bak" ] || fail "stray backup left"
 }
 
+# a POSIX ACL set or read as the kernel stores it (setfacl/getfacl need the
+# acl package): acl PATH set|get [default]
+acl() {
+	python3 - "$@" <<-'PY'
+	import os, struct, sys
+	path, op = sys.argv[1], sys.argv[2]
+	name = "system.posix_acl_" + ("default" if sys.argv[3:] == ["default"] else "access")
+	if op == "set":  # user::rw- user:nobody(65534):rw- group::r-- mask::rw- other::r--
+	    e = [(1, 6, 0xffffffff), (2, 6, 65534), (4, 4, 0xffffffff), (0x10, 6, 0xffffffff), (0x20, 4, 0xffffffff)]
+	    os.setxattr(path, name, struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *x) for x in e))
+	else:
+	    try:
+	        print(os.getxattr(path, name).hex())
+	    except OSError:
+	        print("none")
+	PY
+}
+
+# the atomic rewrite keeps the file's extended attributes exactly: user.*
+# and an ACL of its own kept (on the backup too), an ACL the directory's
+# default ACL would give the new file not added
+test_xattrs_and_acl_exact() {
+	local d=$TMP/xa
+	mkdir -p "$d"
+	cp "$HERE/corpus/debian12.grub" "$d/grub"
+	if ! python3 -c 'import os,sys; os.setxattr(sys.argv[1], "user.vfpt", b"bootloader_etc_t")' "$d/grub" 2>/dev/null ||
+		! acl "$d/grub" set 2>/dev/null; then
+		echo "# skip test_xattrs_and_acl_exact: $(df --output=fstype "$d" | tail -1) at $d holds no user.* attributes or POSIX ACLs"
+		return
+	fi
+	local before
+	before=$(acl "$d/grub" get)
+	expect_rc 0 grub apply --file "$d/grub"
+	for f in "$d/grub" "$d/grub.vfpt.bak"; do
+		[ "$(python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "user.vfpt").decode())' "$f")" = bootloader_etc_t ] || fail "$f: user.vfpt lost"
+		[ "$(acl "$f" get)" = "$before" ] || fail "$f: ACL $(acl "$f" get), was $before"
+	done
+	grep -q 'intel_iommu=on iommu=pt' "$d/grub" || fail "not edited"
+	# no ACL of its own, in a directory with a default ACL
+	rm -f "$d"/*
+	acl "$d" set default
+	cp "$HERE/corpus/debian12.grub" "$d/grub"
+	python3 -c 'import os,sys; os.removexattr(sys.argv[1], "system.posix_acl_access")' "$d/grub" 2>/dev/null
+	[ "$(acl "$d/grub" get)" = none ] || fail "fixture"
+	expect_rc 0 grub apply --file "$d/grub"
+	[ "$(acl "$d/grub" get)" = none ] || fail "an ACL was added: $(acl "$d/grub" get)"
+	[ "$(acl "$d/grub.vfpt.bak" get)" = none ] || fail "an ACL was added to the backup"
+}
+
+# an attribute that cannot be set on the new file: refused in one line
+# naming it, the file and the previous backup as they were
+test_xattr_not_kept_refused() {
+	local d=$TMP/xr
+	mkdir -p "$d"
+	cp "$HERE/corpus/debian12.grub" "$d/grub"
+	echo "previous backup" >"$d/grub.vfpt.bak"
+	if ! python3 -c 'import os,sys; os.setxattr(sys.argv[1], "user.vfpt_deny", b"x")' "$d/grub" 2>/dev/null; then
+		echo "# skip test_xattr_not_kept_refused: no user.* attributes at $d"
+		return
+	fi
+	# a policy that refuses the label on new files, as SELinux may
+	printf '%s\n' '#define _GNU_SOURCE' '#include <dlfcn.h>' '#include <errno.h>' '#include <string.h>' \
+		'#include <sys/types.h>' \
+		'int fsetxattr(int fd, const char *n, const void *v, size_t s, int f) {' \
+		'	if (strcmp(n, "user.vfpt_deny") == 0) { errno = EACCES; return -1; }' \
+		'	int (*real)(int, const char *, const void *, size_t, int) = (int (*)(int, const char *, const void *, size_t, int)) dlsym(RTLD_NEXT, "fsetxattr");' \
+		'	return real(fd, n, v, s, f);' '}' >"$TMP/deny.c"
+	cc -shared -fPIC -o "$TMP/deny.so" "$TMP/deny.c" -ldl || { fail "cc"; return; }
+	LD_PRELOAD=$TMP/deny.so expect_rc 3 grub apply --file "$d/grub"
+	[ "$(wc -l <<<"$ERR")" = 1 ] && [[ $ERR == *"$d/grub: cannot keep its extended attribute user.vfpt_deny"*"nothing changed"* ]] || fail "$ERR"
+	cmp -s "$HERE/corpus/debian12.grub" "$d/grub" || fail "file changed"
+	[ "$(cat "$d/grub.vfpt.bak")" = "previous backup" ] || fail "backup replaced"
+	[ -z "$(find "$d" -name '.grub*')" ] || fail "temporary left: $(ls -a "$d")"
+}
+
+# an immutable previous backup: nothing is written (before, the file was
+# replaced and its old content kept nowhere)
+test_immutable_backup_file_unchanged() {
+	cp "$HERE/corpus/debian12.grub" "$TMP/ib"
+	echo "previous backup" >"$TMP/ib.vfpt.bak"
+	chattr +i "$TMP/ib.vfpt.bak" || { fail "chattr +i not supported on $TMP"; return; }
+	expect_rc 3 grub apply --no-update --file "$TMP/ib"
+	chattr -i "$TMP/ib.vfpt.bak"
+	[[ $ERR == *"$TMP/ib: cannot write"*"the file is unchanged"* ]] || fail "$ERR"
+	cmp -s "$HERE/corpus/debian12.grub" "$TMP/ib" || fail "file changed: $(grep CMDLINE "$TMP/ib")"
+	[ "$(cat "$TMP/ib.vfpt.bak")" = "previous backup" ] || fail "backup replaced"
+	[ -z "$(find "$TMP" -maxdepth 1 -name '.ib*')" ] || fail "temporary left"
+}
+
+# the sequence is written whole or not at all: a drop-in that cannot be
+# written (immutable) leaves /etc/default/grub, written before it, as it was
+test_sequence_all_or_nothing() {
+	sysroot debian12.grub
+	fake_tool update-grub
+	printf 'PRETTY_NAME="Debian"\nID=debian\n' >"$R/etc/os-release"
+	mkdir -p "$R/etc/default/grub.d"
+	printf 'GRUB_CMDLINE_LINUX="intel_iommu=off"\n' >"$R/etc/default/grub"
+	printf 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX iommu=off"\n' >"$R/etc/default/grub.d/50-off.cfg"
+	echo "previous backup" >"$R/etc/default/grub.vfpt.bak"
+	cp -a "$R/etc/default" "$TMP/default.before"
+	chattr +i "$R/etc/default/grub.d/50-off.cfg" || { fail "chattr +i not supported"; return; }
+	VFPT_ROOT=$R expect_rc 3 grub apply --no-update
+	chattr -i "$R/etc/default/grub.d/50-off.cfg"
+	[[ $ERR == *"50-off.cfg: cannot write"*"every file is unchanged"* ]] || fail "$ERR"
+	diff -r "$TMP/default.before" "$R/etc/default" >&2 || fail "changed"
+	VFPT_ROOT=$R expect_rc 0 grub apply --no-update
+	[ "$(cat "$R/etc/default/grub.vfpt.bak")" = 'GRUB_CMDLINE_LINUX="intel_iommu=off"' ] || fail "backup"
+	VFPT_ROOT=$R expect_rc 0 grub check
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
 finish
