@@ -679,13 +679,15 @@ int cmd_grub(struct context *ctx, int argc, char **argv) {
                 "systemd-boot, kernel-install, proxmox-boot-tool: /etc/kernel/cmdline; judged\n"
                 "as the kernel parses its command line. Exit 0 yes, 1 no, 2 the files cannot\n"
                 "be understood or the boot loader cannot be told.\n"
-                "apply: make them so with the smallest edit (atomic rewrite, one backup beside\n"
-                "each file changed as FILE" BACKUP_SUFFIX "), then regenerate the boot configuration\n"
+                "apply: make them so with the smallest edit (atomic rewrite keeping mode, owner\n"
+                "and extended attributes; every file changed or none; one backup beside each\n"
+                "file changed as FILE" BACKUP_SUFFIX "), then regenerate the boot configuration\n"
                 "(update-grub, grub-mkconfig or grub2-mkconfig and BLS entries, grubenv\n"
                 "kernelopts, /etc/kernel/cmdline; kernel-install add; proxmox-boot-tool\n"
                 "refresh) unless --no-update. What already satisfies the config is left byte\n"
                 "for byte alone.\n"
-                "  --file PATH   this GRUB file alone instead of what the boot loader reads\n"
+                "  --file PATH   this GRUB file alone instead of what the boot loader reads:\n"
+                "                nothing else judged or edited, nothing regenerated\n"
                 "  --no-update   only edit the files\n";
         struct grub_opts o = {};
         _cleanup_config_ struct config *c = NULL;

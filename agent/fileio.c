@@ -56,6 +56,12 @@ static bool in_list(const char *names, ssize_t n, const char *name) {
         return false;
 }
 
+/* IMA/EVM: a hash or signature of the old content, which the kernel keeps
+ * up to date itself; never carried over to other content */
+static bool content_hash(const char *name) {
+        return streq(name, "security.ima") || streq(name, "security.evm");
+}
+
 /* The extended attributes of from (SELinux label security.selinux, ACLs
  * system.posix_acl_*, user.* ...) made those of to, exactly: each copied,
  * and any to has that from lacks (an ACL inherited from the directory's
@@ -67,6 +73,8 @@ static int copy_xattrs(int from, int to, char failed[static XATTR_NAME_MAX + 1])
                 return (int) n;
         for (char *k = names; k && k < names + n; k += strlen(k) + 1) {
                 _cleanup_free_ char *v = NULL;
+                if (content_hash(k))
+                        continue;
                 ssize_t vl = fgetxattr(from, k, NULL, 0);
                 if (vl >= 0 && !(v = malloc((size_t) vl + 1)))
                         return -ENOMEM;
@@ -80,7 +88,7 @@ static int copy_xattrs(int from, int to, char failed[static XATTR_NAME_MAX + 1])
         if ((ne = list_xattrs(to, &extra)) < 0)
                 return (int) ne;
         for (char *k = extra; k && k < extra + ne; k += strlen(k) + 1)
-                if (!in_list(names, n, k) && fileio_ops.fremovexattr(to, k) < 0 && errno != ENODATA) {
+                if (!content_hash(k) && !in_list(names, n, k) && fileio_ops.fremovexattr(to, k) < 0 && errno != ENODATA) {
                         snprintf(failed, XATTR_NAME_MAX + 1, "%s", k);
                         return -errno;
                 }
