@@ -319,7 +319,7 @@ static int create_one(struct grub_run *run, const char *file, const char *text, 
         if (fd >= 0)
                 close(fd);
         if (r >= 0)
-                r = atomic_replace_full(file, text, len, NULL, NULL);
+                r = atomic_replace(file, text, len, NULL);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot create: %m", file);
                 return EXIT_PARTIAL;

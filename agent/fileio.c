@@ -366,15 +366,18 @@ int atomic_set_commit(struct atomic_set *s, size_t *failed, struct atomic_result
 }
 
 int atomic_replace_full(const char *path, const char *content, size_t len, const char *backup_suffix,
-                        struct atomic_result *res) {
+                        bool *ret_replaced) {
         struct atomic_set *s = NULL;
+        struct atomic_result res = {};
         size_t failed;
         int r = atomic_set_new(&s);
         if (r >= 0)
-                r = atomic_set_add(s, path, content, len, backup_suffix, res);
+                r = atomic_set_add(s, path, content, len, backup_suffix, &res);
         if (r >= 0)
-                r = atomic_set_commit(s, &failed, res);
+                r = atomic_set_commit(s, &failed, &res);
         atomic_set_free(s);
+        if (ret_replaced)
+                *ret_replaced = res.replaced;
         return r;
 }
 

@@ -15,7 +15,7 @@ struct atomic_result {
 /* Replaces the file at path with content, atomically: a temporary file in
  * the same directory (O_EXCL, never following a symlink) with the old
  * file's mode, owner and extended attributes (SELinux label, ACLs, user.*:
- * exactly those, or the replace fails naming the one in res->xattr), fsync,
+ * exactly those, or the replace fails; atomic_set_add names the one), fsync,
  * rename over the old one, fsync of the directory. If path is a symlink,
  * its target is replaced and the link kept. When backup_suffix is set, the
  * old file itself becomes path+suffix beside the target (one backup: the
@@ -23,11 +23,11 @@ struct atomic_result {
  * is in place, so that a failure at any step (an immutable or append-only
  * file or backup, a failing rename) leaves the file and the previous
  * backup as they were, and no temporary. Returns 0 or -errno;
- * res->replaced says whether the new content is in place (only the sync of
+ * *ret_replaced says whether the new content is in place (only the sync of
  * the directory comes after, or an undo that failed). */
 int atomic_replace(const char *path, const char *content, size_t len, const char *backup_suffix);
 int atomic_replace_full(const char *path, const char *content, size_t len, const char *backup_suffix,
-                        struct atomic_result *res);
+                        bool *ret_replaced);
 
 /* Several files replaced together, as atomic_replace does each: add
  * prepares one (its temporary written, nothing visible yet); commit puts

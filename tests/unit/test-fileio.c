@@ -110,7 +110,16 @@ static void every_step_fails_in_turn(bool with_xattr) {
                 fileio_ops = faulty;
                 calls = renames = 0;
                 struct atomic_result res = { .replaced = true };
-                int r = atomic_replace_full(path, new, strlen(new), ".vfpt.bak", &res);
+                struct atomic_set *s = NULL;
+                size_t failed;
+                int r = atomic_set_new(&s);
+                if (r >= 0)
+                        r = atomic_set_add(s, path, new, strlen(new), ".vfpt.bak", &res);
+                if (r >= 0)
+                        r = atomic_set_commit(s, &failed, &res);
+                else
+                        res.replaced = false;
+                atomic_set_free(s);
                 fileio_ops = real;
                 if (r < 0)
                         failures++;
