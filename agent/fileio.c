@@ -241,12 +241,11 @@ void atomic_set_free(struct atomic_set *s) {
                 return;
         for (size_t i = 0; i < s->n; i++) {
                 struct atomic_file *f = &s->f[i];
-                /* what was not committed goes; a committed file only loses its links */
+                /* what was not committed goes; of one that could not be
+                 * put back, keep and prev may hold the only copy of the old
+                 * file or of the previous backup: they stay */
                 if (f->stage < ST_REPLACED)
                         (void) undo(f);
-                unlink_tmp(f->dirfd, f->fresh);
-                unlink_tmp(f->dirfd, f->prev);
-                unlink_tmp(f->dirfd, f->keep);
                 closep(&f->dirfd);
                 free(f->base);
                 free(f->bname);
