@@ -60,6 +60,34 @@ static void grub_run_done(struct grub_run *run) {
         bootloader_free(run->bl);
 }
 
+/* Is path (as given: relative to the working directory) inside the
+ * directory root? Both taken where they really are (symlinks, "..", a
+ * trailing slash); a file not there yet by its directory. 1 yes, 0 no,
+ * -errno when it cannot be told. */
+static int path_inside(const char *path, const char *root) {
+        char rroot[PATH_MAX], real[PATH_MAX];
+        if (!realpath(root, rroot))
+                return -errno;
+        if (!realpath(path, real)) {
+                if (errno != ENOENT)
+                        return -errno;
+                _cleanup_free_ char *d = strdup(path), *b = strdup(path);
+                if (!d || !b)
+                        return -ENOMEM;
+                const char *base = basename(b);
+                if (!realpath(dirname(d), real))
+                        return -errno;
+                if (streq(base, "..") || streq(base, ".") ||
+                    strlen(real) + 1 + strlen(base) >= sizeof(real))
+                        return -EINVAL;
+                strcat(streq(real, "/") ? real : strcat(real, "/"), base);
+        }
+        size_t rl = strlen(rroot);
+        if (streq(rroot, "/"))
+                return 1;
+        return strncmp(real, rroot, rl) == 0 && (!real[rl] || real[rl] == '/');
+}
+
 static int on_option(void *userdata, int c, const char *arg) {
         struct grub_opts *o = userdata;
         if (c == 'f')
@@ -280,82 +308,124 @@ static int grub_check(struct grub_run *run) {
         return EXIT_OK;
 }
 
-/* one file rewritten with its backup; an exit code, errors said */
-static int write_one(struct grub_run *run, const char *file, const char *text, size_t len) {
-        bool replaced;
-        int r;
+/* a new /etc/kernel/cmdline: nothing to back up; an exit code, errors said */
+static int create_one(struct grub_run *run, const char *file, const char *text, size_t len) {
+        _cleanup_free_ char *dir = strdup(file);
+        int fd = -1, r;
 
-        if (run->created) {
-                /* a new /etc/kernel/cmdline: nothing to back up */
-                _cleanup_free_ char *dir = strdup(file);
-                int fd = -1;
-                r = dir ? mkdir_p(dirname(dir), 0755) : -ENOMEM;
-                if (r >= 0 && (fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
-                        r = -errno;
-                if (fd >= 0)
-                        close(fd);
-                if (r >= 0)
-                        r = atomic_replace_full(file, text, len, NULL, &replaced);
-                if (r < 0) {
-                        log_error_errno(r, "%s: cannot create: %m", file);
-                        return EXIT_PARTIAL;
-                }
-                log_info("%s: created from %s with kernel_args", file, run->base_source);
-                return strv_extend(&run->changed, file) < 0 ? EXIT_PARTIAL : EXIT_OK;
-        }
-        /* a symlink is edited where it points, and its backup is made there */
-        char real[PATH_MAX];
-        if (!realpath(file, real)) {
-                log_error_errno(-errno, "%s: cannot write: %m; the file is unchanged", file);
+        r = dir ? mkdir_p(dirname(dir), 0755) : -ENOMEM;
+        if (r >= 0 && (fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
+                r = -errno;
+        if (fd >= 0)
+                close(fd);
+        if (r >= 0)
+                r = atomic_replace(file, text, len, NULL);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot create: %m", file);
                 return EXIT_PARTIAL;
         }
-        _cleanup_free_ char *backup = strdupf("%s%s", real, BACKUP_SUFFIX);
-        if (!backup)
+        log_info("%s: created from %s with kernel_args", file, run->base_source);
+        return strv_extend(&run->changed, file) < 0 ? EXIT_PARTIAL : EXIT_OK;
+}
+
+/* The n files rewritten together, each with its backup beside the real
+ * file (a symlink is edited where it points): all of them, or none (a
+ * failure on one undoes those before it). An exit code, errors said. */
+static int write_files(struct grub_run *run, const char *const *files, char *const *texts, const size_t *lens,
+                       size_t n) {
+        _cleanup_(atomic_set_freep) struct atomic_set *set = NULL;
+        struct atomic_result res = {};
+        size_t failed = 0;
+        int r = atomic_set_new(&set);
+
+        for (size_t i = 0; i < n && r >= 0; i++)
+                if ((r = atomic_set_add(set, files[i], texts[i], lens[i], BACKUP_SUFFIX, &res)) < 0)
+                        failed = i;
+        if (r < 0 && *res.xattr) {
+                log_error_errno(r, "%s: cannot keep its extended attribute %s on the rewritten file: %m; "
+                                "nothing changed", files[failed], res.xattr);
                 return EXIT_PARTIAL;
-        r = atomic_replace_full(file, text, len, BACKUP_SUFFIX, &replaced);
-        if (r < 0 && replaced) {
-                log_error_errno(r, "%s: written, but its backup %s or the sync of its directory failed: %m; "
-                                "the change may not survive a crash", file, backup);
+        }
+        if (r >= 0)
+                r = atomic_set_commit(set, &failed, &res);
+        if (r < 0 && res.replaced) {
+                log_error_errno(r, "%s: written, but the sync of its directory (or putting the files back) "
+                                "failed: %m; the change may not survive a crash", files[failed]);
                 return EXIT_PARTIAL;
         }
         if (r < 0) {
-                log_error_errno(r, "%s: cannot write%s: %m; the file is unchanged", file,
-                                r == -EPERM ? " (immutable? lsattr says)" : "");
+                log_error_errno(r, "%s: cannot write%s: %m; %s unchanged", files[failed],
+                                r == -EPERM ? " (immutable or append-only, the file or its backup? lsattr says)" : "",
+                                n > 1 ? "every file is" : "the file is");
                 return EXIT_PARTIAL;
         }
-        log_info("%s: kernel_args added; previous content in %s", file, backup);
-        if (strv_extend(&run->changed, file) < 0 || strv_push(&run->backups, TAKE_PTR(backup)) < 0)
-                return EXIT_PARTIAL;
+        for (size_t i = 0; i < n; i++) {
+                char *b = strdup(atomic_set_backup(set, i));
+                log_info("%s: kernel_args added; previous content in %s", files[i], b ?: "?");
+                if (!b || strv_extend(&run->changed, files[i]) < 0 || strv_push(&run->backups, b) < 0)
+                        return EXIT_PARTIAL;
+        }
         return EXIT_OK;
 }
 
-/* file i of the sequence is the same real file as an earlier one */
-static bool same_as_earlier(const struct grub_run *run, unsigned i) {
-        struct stat a, b;
-        if (stat(grub_nth(run->g, i)->path, &a) < 0)
-                return false;
-        for (unsigned k = 0; k < i; k++)
-                if (stat(grub_nth(run->g, k)->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-                        return true;
-        return false;
+/* Each file of the sequence: the first of its names (alias[i] == i), or
+ * the earlier name of the same real file (a drop-in symlinked to another,
+ * a hard link: the same device and inode where the links lead). */
+static int real_files(const struct grub_run *run, unsigned *alias) {
+        size_t n = run->g->idx + 1;
+        _cleanup_free_ struct stat *st = calloc(n, sizeof(*st));
+        _cleanup_free_ bool *ok = calloc(n, sizeof(*ok));
+        if (!st || !ok)
+                return -ENOMEM;
+        for (unsigned i = 0; i < n; i++) {
+                alias[i] = i;
+                ok[i] = stat(grub_nth(run->g, i)->path, &st[i]) == 0;
+                for (unsigned k = 0; ok[i] && k < i && alias[i] == i; k++)
+                        if (ok[k] && st[k].st_dev == st[i].st_dev && st[k].st_ino == st[i].st_ino)
+                                alias[i] = alias[k];
+        }
+        return 0;
 }
 
-static int same_file_check(const struct grub_run *run, char **texts, const size_t *lens) {
-        for (unsigned i = 0; i <= run->g->idx; i++)
-                for (unsigned k = 0; k < i; k++) {
-                        struct stat a, b;
-                        const char *pi = grub_nth(run->g, i)->path, *pk = grub_nth(run->g, k)->path;
-                        if (stat(pi, &a) < 0 || stat(pk, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-                                continue;
-                        if (!texts[i] && !texts[k])
-                                continue;
-                        if (texts[i] && texts[k] && lens[i] == lens[k] && memcmp(texts[i], texts[k], lens[i]) == 0)
-                                continue;
+/* A real file sourced under several names is written once, and every name
+ * reads what is written: the edit made for one name goes to all of them,
+ * and the sequence read that way is verified again. Two names needing
+ * different edits cannot be made. An exit code, errors said. */
+static int merge_same_files(const struct grub_run *run, const unsigned *alias, char **texts, size_t *lens) {
+        const char *why = NULL, *spread = NULL; /* a file whose edit now shows under another name too */
+
+        for (unsigned i = 0; i <= run->g->idx; i++) {
+                unsigned a = alias[i];
+                if (a == i || !texts[i])
+                        continue;
+                if (texts[a] && (lens[a] != lens[i] || memcmp(texts[a], texts[i], lens[i]) != 0)) {
                         log_error("%s: the same file as %s (a link), sourced twice; the edit it needs differs "
                                   "between the two: edit it by hand, or make it a file of its own; nothing changed",
-                                  pi, pk);
+                                  grub_nth(run->g, i)->path, grub_nth(run->g, a)->path);
                         return EXIT_USAGE;
                 }
+                if (!texts[a]) {
+                        if (!(texts[a] = strndup(texts[i], lens[i])))
+                                return EXIT_PARTIAL;
+                        lens[a] = lens[i];
+                        spread = spread ?: grub_nth(run->g, i)->path;
+                }
+        }
+        for (unsigned i = 0; i <= run->g->idx; i++) {
+                unsigned a = alias[i];
+                if (a == i || !texts[a] || texts[i])
+                        continue;
+                if (!(texts[i] = strndup(texts[a], lens[a])))
+                        return EXIT_PARTIAL;
+                lens[i] = lens[a];
+                spread = spread ?: grub_nth(run->g, i)->path;
+        }
+        if (spread && grub_verify_seq(run->g, texts, lens, run->want, &why) < 0) {
+                log_error("%s: a file sourced twice (a link): its edit, read under both names, does not verify "
+                          "(%s): edit it by hand, or make it a file of its own; nothing changed",
+                          spread, why ?: "cannot tell");
+                return EXIT_USAGE;
+        }
         return EXIT_OK;
 }
 
@@ -381,7 +451,11 @@ static int edit_files(struct grub_run *run) {
                         return EXIT_USAGE;
                 }
                 out = strdupf("%s\n", patched ?: run->line);
-                return out ? write_one(run, run->file, out, strlen(out)) : EXIT_PARTIAL;
+                if (!out)
+                        return EXIT_PARTIAL;
+                size_t len = strlen(out);
+                return run->created ? create_one(run, run->file, out, len)
+                                    : write_files(run, (const char *[]) { run->file }, &out, &len, 1);
         }
         /* grub_patch_seq verifies its edit: the whole sequence reads back, has
          * every argument in force, and no other variable changes */
@@ -393,16 +467,24 @@ static int edit_files(struct grub_run *run) {
                 return EXIT_USAGE;
         }
         /* a file sourced twice (a drop-in symlinked to another): one real
-         * file, edited once; only when the edit verified is the same for
-         * every name of it, else the sequence read back is not the one verified */
-        r = same_file_check(run, texts, lens);
+         * file, edited once, backed up once, the sequence as it will read verified */
+        _cleanup_free_ unsigned *alias = calloc(run->g->idx + 1, sizeof(*alias));
+        r = !alias || real_files(run, alias) < 0 ? EXIT_PARTIAL : merge_same_files(run, alias, texts, lens);
+        /* the files to write, each real file once under its first name */
+        _cleanup_free_ const char **names = calloc(run->g->idx + 1, sizeof(*names));
+        _cleanup_free_ char **w = calloc(run->g->idx + 1, sizeof(*w));
+        _cleanup_free_ size_t *wl = calloc(run->g->idx + 1, sizeof(*wl));
+        size_t n = 0;
+        if (r == EXIT_OK && (!names || !w || !wl))
+                r = EXIT_PARTIAL;
         for (unsigned i = 0; i <= run->g->idx && r == EXIT_OK; i++)
-                if (texts[i] && !same_as_earlier(run, i)) {
-                        const char *f = grub_nth(run->g, i)->path;
-                        r = write_one(run, f, texts[i], lens[i]);
-                        if (r != EXIT_OK && run->changed)
-                                log_error("%s: left as it is, after %s was changed", f, run->changed[0]);
+                if (texts[i] && alias[i] == i) {
+                        names[n] = grub_nth(run->g, i)->path;
+                        w[n] = texts[i];
+                        wl[n++] = lens[i];
                 }
+        if (r == EXIT_OK && n > 0)
+                r = write_files(run, names, w, wl, n);
         grub_texts_free(texts, run->g->idx + 1);
         return r;
 }
@@ -597,13 +679,15 @@ int cmd_grub(struct context *ctx, int argc, char **argv) {
                 "systemd-boot, kernel-install, proxmox-boot-tool: /etc/kernel/cmdline; judged\n"
                 "as the kernel parses its command line. Exit 0 yes, 1 no, 2 the files cannot\n"
                 "be understood or the boot loader cannot be told.\n"
-                "apply: make them so with the smallest edit (atomic rewrite, one backup beside\n"
-                "each file changed as FILE" BACKUP_SUFFIX "), then regenerate the boot configuration\n"
+                "apply: make them so with the smallest edit (atomic rewrite keeping mode, owner\n"
+                "and extended attributes; every file changed or none; one backup beside each\n"
+                "file changed as FILE" BACKUP_SUFFIX "), then regenerate the boot configuration\n"
                 "(update-grub, grub-mkconfig or grub2-mkconfig and BLS entries, grubenv\n"
                 "kernelopts, /etc/kernel/cmdline; kernel-install add; proxmox-boot-tool\n"
                 "refresh) unless --no-update. What already satisfies the config is left byte\n"
                 "for byte alone.\n"
-                "  --file PATH   this GRUB file alone instead of what the boot loader reads\n"
+                "  --file PATH   this GRUB file alone instead of what the boot loader reads:\n"
+                "                nothing else judged or edited, nothing regenerated\n"
                 "  --no-update   only edit the files\n";
         struct grub_opts o = {};
         _cleanup_config_ struct config *c = NULL;
@@ -638,12 +722,10 @@ int cmd_grub(struct context *ctx, int argc, char **argv) {
                 return r;
         if (o.file && *path_root()) {
                 /* under VFPT_ROOT, --file is taken as given, not below the sysroot: say which it is */
-                char real[PATH_MAX];
-                const char *root = path_root();
-                size_t rl = strlen(root);
-                bool inside = realpath(o.file, real) && strncmp(real, root, rl) == 0 && (!real[rl] || real[rl] == '/');
-                log_notice("%s: %s VFPT_ROOT %s (--file is used as given, not below it)", o.file,
-                         inside ? "inside" : "OUTSIDE", root);
+                int in = path_inside(o.file, path_root());
+                log_notice("%s: %s VFPT_ROOT %s (--file is used as given%s, not below it)", o.file,
+                           in > 0 ? "inside" : in == 0 ? "OUTSIDE" : "cannot tell whether it is inside",
+                           path_root(), o.file[0] == '/' ? "" : ", relative to the working directory");
         }
         r = grub_load(c, o.file, &run);
         if (r == EXIT_OK)

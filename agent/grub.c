@@ -1072,3 +1072,9 @@ int cmdline_string_patch(const char *line, char *const *want, char **ret) {
         *ret = strdup(out + pre);
         return *ret ? 0 : -ENOMEM;
 }
+
+int grub_verify_seq(const struct grub_file *g, char *const *texts, const size_t *lens, char *const *want,
+                    const char **why) {
+        *why = NULL;
+        return verify(g, texts, lens, want, why);
+}

@@ -92,6 +92,11 @@ int grub_patch(const struct grub_file *g, char *const *want, char **ret, size_t 
  * the assignment in force (the drop-in that sets it last). Every edit is
  * verified against the whole sequence read again. */
 int grub_patch_seq(const struct grub_file *g, char *const *want, char ***ret, size_t **ret_len, const char **why);
+/* The check grub_patch_seq makes of its edit, for new texts changed
+ * since (NULL: file idx as it is): the sequence reads back, every arg of
+ * want is in force, no other variable changes. 0, or -EINVAL with *why. */
+int grub_verify_seq(const struct grub_file *g, char *const *texts, const size_t *lens, char *const *want,
+                    const char **why);
 /* frees the n texts of grub_patch_seq and the array */
 void grub_texts_free(char **texts, size_t n);
 

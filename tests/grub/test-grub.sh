@@ -635,6 +635,25 @@ test_file_alone() {
 	[[ $OUT != *"lacks kernel_args"* ]] || fail "check --file judged the entries: $OUT"
 }
 
+# under VFPT_ROOT, --file says whether it is inside the sysroot, where both
+# really are: a trailing slash, a symlinked sysroot, a relative path, a file
+# not there yet, a path that leaves by ".."
+test_file_inside_sysroot_told() {
+	sysroot debian12.grub
+	ln -sfn root "$TMP/root-link"
+	VFPT_ROOT=$R/ expect_rc 1 grub check --file "$R/etc/default/grub"
+	[[ $ERR == *"$R/etc/default/grub: inside VFPT_ROOT $R/ "* ]] || fail "trailing slash: $ERR"
+	VFPT_ROOT=$TMP/root-link expect_rc 1 grub check --file "$TMP/root-link/etc/default/grub"
+	[[ $ERR == *": inside VFPT_ROOT $TMP/root-link "* ]] || fail "symlinked sysroot: $ERR"
+	(cd "$R/etc" && VFPT_ROOT=$R expect_rc 1 grub check --file default/grub && [[ $ERR == *"default/grub: inside VFPT_ROOT $R (--file is used as given, relative to the working directory"* ]]) || fail "relative: $ERR"
+	VFPT_ROOT=$R expect_rc 2 grub check --file "$R/etc/default/grub.new"
+	[[ $ERR == *"$R/etc/default/grub.new: inside VFPT_ROOT $R "* ]] || fail "not there yet: $ERR"
+	cp "$HERE/corpus/debian12.grub" "$TMP/elsewhere.grub"
+	VFPT_ROOT=$R expect_rc 1 grub check --file "$R/../elsewhere.grub"
+	[[ $ERR == *"$R/../elsewhere.grub: OUTSIDE VFPT_ROOT $R "* ]] || fail "..: $ERR"
+	[ "$(grep -c 'VFPT_ROOT' <<<"$ERR")" = 1 ] || fail "not one line: $ERR"
+}
+
 # a symlinked /etc/default/grub: its backup is where the file really is, and
 # JSON names every backup made
 test_backups_real_path() {
@@ -672,6 +691,30 @@ test_dropin_symlink_edited_once() {
 	VFPT_ROOT=$R expect_rc 0 grub check
 }
 
+# a drop-in symlinked to another where only the later name is in force: the
+# edit made there is what both names read, written once, verified as both
+# read it; one that would change another variable when read twice is refused
+test_dropin_symlink_later_name_edited() {
+	sysroot debian12.grub
+	fake_tool update-grub
+	printf 'PRETTY_NAME="Debian"\nID=debian\n' >"$R/etc/os-release"
+	mkdir -p "$R/etc/default/grub.d"
+	printf 'GRUB_CMDLINE_LINUX="console=ttyS0"\n' >"$R/etc/default/grub.d/50-a.cfg"
+	ln -s 50-a.cfg "$R/etc/default/grub.d/60-b.cfg"
+	VFPT_ROOT=$R expect_rc 0 grub apply --no-update
+	[ "$(cat "$R/etc/default/grub.d/50-a.cfg")" = 'GRUB_CMDLINE_LINUX="console=ttyS0 intel_iommu=on iommu=pt"' ] || fail "$(cat "$R/etc/default/grub.d/50-a.cfg"); $ERR"
+	[ "$(cat "$R/etc/default/grub.d/50-a.cfg.vfpt.bak" 2>&1)" = 'GRUB_CMDLINE_LINUX="console=ttyS0"' ] || fail "backup: $(cat "$R/etc/default/grub.d/50-a.cfg.vfpt.bak" 2>&1)"
+	[ "$(grep -c updated <<<"$OUT")" = 1 ] && [ -L "$R/etc/default/grub.d/60-b.cfg" ] || fail "$OUT"
+	VFPT_ROOT=$R expect_rc 0 grub check
+	# read twice, X would take the new arguments the second time
+	printf 'X="$GRUB_CMDLINE_LINUX"\nGRUB_CMDLINE_LINUX="console=ttyS0"\n' >"$R/etc/default/grub.d/50-a.cfg"
+	cp "$R/etc/default/grub.d/50-a.cfg" "$TMP/a.before"
+	rm -f "$R/etc/default/grub.d/50-a.cfg.vfpt.bak"
+	VFPT_ROOT=$R expect_rc 2 grub apply --no-update
+	[[ $ERR == *"sourced twice"*"nothing changed"* ]] || fail "$ERR"
+	cmp -s "$TMP/a.before" "$R/etc/default/grub.d/50-a.cfg" && [ ! -e "$R/etc/default/grub.d/50-a.cfg.vfpt.bak" ] || fail "changed"
+}
+
 # an immutable file: apply fails, the file and its previous backup stay, no stray backup
 test_immutable_no_stray_backup() {
 	cp "$HERE/corpus/debian12.grub" "$TMP/imm"
@@ -692,6 +735,116 @@ test_immutable_no_stray_backup() {
 	expect_rc 3 grub apply --no-update --file "$TMP/imm"
 	chattr -i "$TMP/imm"
 	[ ! -e "$TMP/imm.vfpt.bak" ] || fail "stray backup left"
+}
+
+# a POSIX ACL set or read as the kernel stores it (setfacl/getfacl need the
+# acl package): acl PATH set|get [default]
+acl() {
+	python3 - "$@" <<-'PY'
+	import os, struct, sys
+	path, op = sys.argv[1], sys.argv[2]
+	name = "system.posix_acl_" + ("default" if sys.argv[3:] == ["default"] else "access")
+	if op == "set":  # user::rw- user:nobody(65534):rw- group::r-- mask::rw- other::r--
+	    e = [(1, 6, 0xffffffff), (2, 6, 65534), (4, 4, 0xffffffff), (0x10, 6, 0xffffffff), (0x20, 4, 0xffffffff)]
+	    os.setxattr(path, name, struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *x) for x in e))
+	else:
+	    try:
+	        print(os.getxattr(path, name).hex())
+	    except OSError:
+	        print("none")
+	PY
+}
+
+# the atomic rewrite keeps the file's extended attributes exactly: user.*
+# and an ACL of its own kept (on the backup too), an ACL the directory's
+# default ACL would give the new file not added
+test_xattrs_and_acl_exact() {
+	local d=$TMP/xa
+	mkdir -p "$d"
+	cp "$HERE/corpus/debian12.grub" "$d/grub"
+	if ! python3 -c 'import os,sys; os.setxattr(sys.argv[1], "user.vfpt", b"bootloader_etc_t")' "$d/grub" 2>/dev/null ||
+		! acl "$d/grub" set 2>/dev/null; then
+		echo "# skip test_xattrs_and_acl_exact: $(df --output=fstype "$d" | tail -1) at $d holds no user.* attributes or POSIX ACLs"
+		return
+	fi
+	local before
+	before=$(acl "$d/grub" get)
+	expect_rc 0 grub apply --file "$d/grub"
+	for f in "$d/grub" "$d/grub.vfpt.bak"; do
+		[ "$(python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "user.vfpt").decode())' "$f")" = bootloader_etc_t ] || fail "$f: user.vfpt lost"
+		[ "$(acl "$f" get)" = "$before" ] || fail "$f: ACL $(acl "$f" get), was $before"
+	done
+	grep -q 'intel_iommu=on iommu=pt' "$d/grub" || fail "not edited"
+	# no ACL of its own, in a directory with a default ACL
+	rm -f "$d"/*
+	acl "$d" set default
+	cp "$HERE/corpus/debian12.grub" "$d/grub"
+	python3 -c 'import os,sys; os.removexattr(sys.argv[1], "system.posix_acl_access")' "$d/grub" 2>/dev/null
+	[ "$(acl "$d/grub" get)" = none ] || fail "fixture"
+	expect_rc 0 grub apply --file "$d/grub"
+	[ "$(acl "$d/grub" get)" = none ] || fail "an ACL was added: $(acl "$d/grub" get)"
+	[ "$(acl "$d/grub.vfpt.bak" get)" = none ] || fail "an ACL was added to the backup"
+}
+
+# an attribute that cannot be set on the new file: refused in one line
+# naming it, the file and the previous backup as they were
+test_xattr_not_kept_refused() {
+	local d=$TMP/xr
+	mkdir -p "$d"
+	cp "$HERE/corpus/debian12.grub" "$d/grub"
+	echo "previous backup" >"$d/grub.vfpt.bak"
+	if ! python3 -c 'import os,sys; os.setxattr(sys.argv[1], "user.vfpt_deny", b"x")' "$d/grub" 2>/dev/null; then
+		echo "# skip test_xattr_not_kept_refused: no user.* attributes at $d"
+		return
+	fi
+	# a policy that refuses the label on new files, as SELinux may
+	printf '%s\n' '#define _GNU_SOURCE' '#include <dlfcn.h>' '#include <errno.h>' '#include <string.h>' \
+		'#include <sys/types.h>' \
+		'int fsetxattr(int fd, const char *n, const void *v, size_t s, int f) {' \
+		'	if (strcmp(n, "user.vfpt_deny") == 0) { errno = EACCES; return -1; }' \
+		'	int (*real)(int, const char *, const void *, size_t, int) = (int (*)(int, const char *, const void *, size_t, int)) dlsym(RTLD_NEXT, "fsetxattr");' \
+		'	return real(fd, n, v, s, f);' '}' >"$TMP/deny.c"
+	cc -shared -fPIC -o "$TMP/deny.so" "$TMP/deny.c" -ldl || { fail "cc"; return; }
+	LD_PRELOAD=$TMP/deny.so expect_rc 3 grub apply --file "$d/grub"
+	[ "$(wc -l <<<"$ERR")" = 1 ] && [[ $ERR == *"$d/grub: cannot keep its extended attribute user.vfpt_deny"*"nothing changed"* ]] || fail "$ERR"
+	cmp -s "$HERE/corpus/debian12.grub" "$d/grub" || fail "file changed"
+	[ "$(cat "$d/grub.vfpt.bak")" = "previous backup" ] || fail "backup replaced"
+	[ -z "$(find "$d" -name '.grub*')" ] || fail "temporary left: $(ls -a "$d")"
+}
+
+# an immutable previous backup: nothing is written (before, the file was
+# replaced and its old content kept nowhere)
+test_immutable_backup_file_unchanged() {
+	cp "$HERE/corpus/debian12.grub" "$TMP/ib"
+	echo "previous backup" >"$TMP/ib.vfpt.bak"
+	chattr +i "$TMP/ib.vfpt.bak" || { fail "chattr +i not supported on $TMP"; return; }
+	expect_rc 3 grub apply --no-update --file "$TMP/ib"
+	chattr -i "$TMP/ib.vfpt.bak"
+	[[ $ERR == *"$TMP/ib: cannot write"*"the file is unchanged"* ]] || fail "$ERR"
+	cmp -s "$HERE/corpus/debian12.grub" "$TMP/ib" || fail "file changed: $(grep CMDLINE "$TMP/ib")"
+	[ "$(cat "$TMP/ib.vfpt.bak")" = "previous backup" ] || fail "backup replaced"
+	[ -z "$(find "$TMP" -maxdepth 1 -name '.ib*')" ] || fail "temporary left"
+}
+
+# the sequence is written whole or not at all: a drop-in that cannot be
+# written (immutable) leaves /etc/default/grub, written before it, as it was
+test_sequence_all_or_nothing() {
+	sysroot debian12.grub
+	fake_tool update-grub
+	printf 'PRETTY_NAME="Debian"\nID=debian\n' >"$R/etc/os-release"
+	mkdir -p "$R/etc/default/grub.d"
+	printf 'GRUB_CMDLINE_LINUX="intel_iommu=off"\n' >"$R/etc/default/grub"
+	printf 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX iommu=off"\n' >"$R/etc/default/grub.d/50-off.cfg"
+	echo "previous backup" >"$R/etc/default/grub.vfpt.bak"
+	cp -a "$R/etc/default" "$TMP/default.before"
+	chattr +i "$R/etc/default/grub.d/50-off.cfg" || { fail "chattr +i not supported"; return; }
+	VFPT_ROOT=$R expect_rc 3 grub apply --no-update
+	chattr -i "$R/etc/default/grub.d/50-off.cfg"
+	[[ $ERR == *"50-off.cfg: cannot write"*"every file is unchanged"* ]] || fail "$ERR"
+	diff -r "$TMP/default.before" "$R/etc/default" >&2 || fail "changed"
+	VFPT_ROOT=$R expect_rc 0 grub apply --no-update
+	[ "$(cat "$R/etc/default/grub.vfpt.bak")" = 'GRUB_CMDLINE_LINUX="intel_iommu=off"' ] || fail "backup"
+	VFPT_ROOT=$R expect_rc 0 grub check
 }
 
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
