@@ -342,6 +342,13 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                 check_driver(c->vfio_driver_origin, "[vfio] driver", c->vfio_driver);
                 command_teardown(NULL);
         }
+        /* a drop-in that is not a regular file: the other commands skip it
+         * (the boot goes on without it); here it is a mistake to fix */
+        for (char **s = c ? c->skipped : NULL; s && *s && r != -ENOMEM; s++) {
+                int k = push_error(c, strdupf("%s; refusing to read it (apply and the boot skip it)", *s));
+                if (k < 0)
+                        r = k;
+        }
         for (char **e = c->errors; e && *e; e++)
                 log_error("%s", *e);
         if (ctx->json)

@@ -1105,7 +1105,26 @@ static const char *untrusted(const struct stat *st) {
         return NULL;
 }
 
-static int parse_file(struct parse_ctx *ctx, const char *path) {
+static const char *file_type(mode_t m) {
+        return S_ISFIFO(m) ? "a FIFO"
+               : S_ISDIR(m) ? "a directory"
+               : S_ISSOCK(m) ? "a socket"
+               : S_ISCHR(m) ? "a character device"
+               : S_ISBLK(m) ? "a block device"
+                            : "of an unknown type";
+}
+
+/* A file that is not a regular one: the main file is an error; a drop-in
+ * is skipped (config->skipped), so that the boot goes on with the rest;
+ * check-config makes it an error. 0 or -ENOMEM. */
+static int not_regular(struct parse_ctx *ctx, const char *path, bool dropin, mode_t m) {
+        if (!dropin)
+                return add_error(ctx->cfg, path, 0, "is %s, not a regular file; refusing to read it", file_type(m));
+        char *s = strdupf("%s: is %s, not a regular file", path, file_type(m));
+        return s ? strv_push(&ctx->cfg->skipped, s) : -ENOMEM;
+}
+
+static int parse_file(struct parse_ctx *ctx, const char *path, bool dropin) {
         _cleanup_free_ char *text = NULL;
         _cleanup_close_ int fd = -1;
         const char *why;
@@ -1113,21 +1132,19 @@ static int parse_file(struct parse_ctx *ctx, const char *path) {
         size_t len;
         int r;
 
-        /* O_NONBLOCK: a FIFO (or a device) among the drop-ins must not hang
-         * every vfpt, the udev rules' at boot included, until a writer comes */
+        /* Never open what is not a regular file: a FIFO would block until a
+         * writer comes (every vfpt, the udev rules' at boot included), a
+         * device node's open can act on the device. stat() first; then
+         * O_NONBLOCK and fstat() for what was swapped in between. */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+                return not_regular(ctx, path, dropin, st.st_mode);
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return add_error(ctx->cfg, path, 0, "cannot read: %s", strerror(errno));
         if (fstat(fd, &st) < 0)
                 return add_error(ctx->cfg, path, 0, "cannot stat: %s", strerror(errno));
         if (!S_ISREG(st.st_mode))
-                return add_error(ctx->cfg, path, 0, "is %s, not a regular file; refusing to read it",
-                                 S_ISFIFO(st.st_mode)  ? "a FIFO"
-                                 : S_ISDIR(st.st_mode) ? "a directory"
-                                 : S_ISSOCK(st.st_mode) ? "a socket"
-                                 : S_ISCHR(st.st_mode) ? "a character device"
-                                 : S_ISBLK(st.st_mode) ? "a block device"
-                                                       : "of an unknown type");
+                return not_regular(ctx, path, dropin, st.st_mode);
         if ((why = untrusted(&st)))
                 return add_error(ctx->cfg, path, 0, "%s (uid %u, mode %04o); refusing to use it: chown root "
                                  "and chmod go-w", why, (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
@@ -1414,7 +1431,7 @@ static int load(const char *path, bool explicit, const char *text, struct config
         struct stat st;
         bool have_main = stat(path, &st) == 0;
         if (have_main || explicit) {
-                r = parse_file(&ctx, path);
+                r = parse_file(&ctx, path, false);
                 if (r < 0)
                         goto done;
         }
@@ -1431,7 +1448,7 @@ static int load(const char *path, bool explicit, const char *text, struct config
         }
         for (int i = 0; i < n && r >= 0; i++) {
                 _cleanup_free_ char *p = strdupf("%s/%s", dir, ents[i]->d_name);
-                r = p ? parse_file(&ctx, p) : -ENOMEM;
+                r = p ? parse_file(&ctx, p, true) : -ENOMEM;
         }
 done:
         for (int i = 0; i < n; i++)
@@ -1512,6 +1529,7 @@ struct config *config_free(struct config *c) {
         free(c->origins);
         strv_free(c->files);
         strv_free(c->errors);
+        strv_free(c->skipped);
         free(c);
         return NULL;
 }

@@ -124,6 +124,32 @@ test_fifo_dropin() {
 	[[ $ERR == *"10-fifo.conf: is a FIFO, not a regular file; refusing to read it"* ]] || fail "$ERR"
 }
 
+# ...and at boot (the udev event, apply) the FIFO drop-in is skipped with one
+# warning line: the rest of the config is applied, nothing blocks or fails
+test_fifo_dropin_skipped_at_boot() {
+	local dev=0000:05:00.0 w
+	fx_dev $dev 10ee:7038 class=0x118000 group=7
+	conf "[vfio]" "devices = $dev"
+	mkdir -p "$CONF.d"
+	mkfifo "$CONF.d/10-fifo.conf"
+	w="$CONF.d/10-fifo.conf: is a FIFO, not a regular file; skipped it"
+	expect_rc 0 fx_run env VFPT_LOG_TARGET=console ACTION=add SUBSYSTEM=pci DEVPATH=/devices/pci0000:00/$dev \
+		PCI_SLOT_NAME=$dev PCI_ID=10EE:7038 timeout 10 "$VFPT" udev
+	[ "$(fx_driver_of $dev)" = vfio-pci ] || fail "udev did not claim $dev: $ERR"
+	[ "$(grep -c "10-fifo.conf" <<<"$ERR")" = 1 ] && [[ $ERR == *"$w"* ]] || fail "udev: not one warning line: $ERR"
+	fx_unbind $dev
+	echo "(null)" >"$FX/sys/devices/pci0000:00/$dev/driver_override"
+	expect_rc 0 fx_run timeout 10 "$VFPT" apply
+	[ "$(fx_driver_of $dev)" = vfio-pci ] || fail "apply did not claim $dev: $ERR"
+	[ "$(grep -c "10-fifo.conf" <<<"$ERR")" = 1 ] && [[ $ERR == *"$w"* ]] || fail "apply: not one warning line: $ERR"
+	expect_rc 0 vfpt plan
+	[[ $ERR == *"$w"* ]] || fail "plan: $ERR"
+	expect_rc 2 vfpt check-config
+	[[ $ERR == *"10-fifo.conf: is a FIFO, not a regular file; refusing to read it"* ]] || fail "check-config: $ERR"
+	rm -rf "$CONF.d" "$FX/sys/devices/pci0000:00/$dev" "$FX/sys/bus/pci/devices/$dev" "$FX/sys/kernel/iommu_groups/7" \
+		"$FX/sys/bus/pci/drivers/vfio-pci/$dev"
+}
+
 test_crlf_bom() {
 	printf '\xef\xbb\xbf[global]\r\niommu_group = warn\r\n[sriov 0000:01:00.0]\r\nnum_vfs = 2\r\n' >"$CONF"
 	rm -rf "$CONF.d"

@@ -444,7 +444,10 @@ static void test_kernel_args_commas(void) {
         config_free(c);
 }
 
-/* A FIFO among the drop-ins: refused at once, not read until a writer comes */
+/* A FIFO among the drop-ins: never read (it would block until a writer
+ * comes), not an error that fails the boot: skipped, and listed as such
+ * (check-config makes it an error); the main file and the other drop-ins
+ * count. The main file itself as a FIFO is an error. */
 static void test_fifo_dropin(void) {
         char main_path[256], d[256], fifo[300], want[400];
         struct config *c = NULL;
@@ -453,12 +456,26 @@ static void test_fifo_dropin(void) {
         snprintf(fifo, sizeof(fifo), "%s/50-pipe.conf", d);
         mkdir(d, 0755);
         write_file("fifo.conf", "[global]\niommu_group = warn\n");
+        write_file("fifo.conf.d/60-more.conf", "[vfio]\ndevices = 0000:08:00.0\n");
         CHECK(mkfifo(fifo, 0644) == 0);
         alarm(10); /* a hang is a failure, not a stuck test run */
         int r = config_load(main_path, &c);
         alarm(0);
+        CHECK(r == 0);
+        CHECK_ERRORS(c, NULL);
+        snprintf(want, sizeof(want), "%s: is a FIFO, not a regular file", fifo);
+        CHECK(c && c->skipped && streq(c->skipped[0], want) && !c->skipped[1]);
+        CHECK(c && c->iommu_group == GROUP_WARN && c->n_vfio_devices == 1);
+        config_free(c);
+        c = NULL;
+
+        snprintf(d, sizeof(d), "%s/fifo-main.conf", tmpdir);
+        CHECK(mkfifo(d, 0644) == 0);
+        alarm(10);
+        r = config_load(d, &c);
+        alarm(0);
         CHECK(r == -EINVAL);
-        snprintf(want, sizeof(want), "%s: is a FIFO, not a regular file; refusing to read it", fifo);
+        snprintf(want, sizeof(want), "%s: is a FIFO, not a regular file; refusing to read it", d);
         CHECK_ERRORS(c, want);
         config_free(c);
 }
