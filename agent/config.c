@@ -388,6 +388,8 @@ static void strip_inline_comment(char *line) {
                 }
 }
 
+#define UTF8_BOM "\xef\xbb\xbf"
+
 /* Screens one line the way inih will see it. Returns true to pass it on. */
 static bool screen_line(struct parse_ctx *ctx, char *line, size_t len) {
         if (strlen(line) != len) {
@@ -396,6 +398,19 @@ static bool screen_line(struct parse_ctx *ctx, char *line, size_t len) {
         }
         if (!utf8_is_valid(line, len)) {
                 ctx_error(ctx, "line is not valid UTF-8");
+                return false;
+        }
+        /* what inih does not take (reader() took what it does: the BOM
+         * opening the file, CRs ending a line), named, for a parser's
+         * "text after section header" hides an invisible cause */
+        if (strchr(line, '\r')) {
+                ctx_error(ctx, "carriage return (CR, \\r) inside the line: lines end in LF or CRLF here, not CR "
+                               "(a file saved with old Mac line ends?); convert it: tr '\\r' '\\n'");
+                return false;
+        }
+        if (strstr(line, UTF8_BOM)) {
+                ctx_error(ctx, "UTF-8 byte order mark (U+FEFF) %s: only the file's first bytes may hold one; "
+                               "remove it", ctx->line == 1 ? "twice at the start" : "inside the file");
                 return false;
         }
         if (len > CONFIG_MAX_LINE) {
@@ -428,8 +443,6 @@ static bool screen_line(struct parse_ctx *ctx, char *line, size_t len) {
         return true;
 }
 
-#define UTF8_BOM "\xef\xbb\xbf"
-
 /* inih's fgets-style reader */
 static char *reader(char *str, int num, void *stream) {
         struct parse_ctx *ctx = stream;
@@ -455,7 +468,7 @@ static char *reader(char *str, int num, void *stream) {
                 memmove(whole, whole + 3, len - 2);
                 len -= 3;
         }
-        if (len > 0 && whole[len - 1] == '\r')
+        while (len > 0 && whole[len - 1] == '\r') /* inih strips them as trailing space */
                 whole[--len] = 0;
         bool pass = screen_line(ctx, whole, len);
         /* strlen(whole) <= CONFIG_MAX_LINE < num - 1 whenever pass is true */

@@ -157,6 +157,16 @@ test_crlf_bom() {
 	[[ $OUT == *"iommu_group: warn"* && $OUT == *"sriov 0000:01:00.0: num_vfs=2"* ]] || fail "$OUT"
 }
 
+# what inih does not take is named, not hidden behind "text after section header"
+test_cr_and_bom_named() {
+	printf '[global]\riommu_group = warn\r' >"$CONF"
+	expect_rc 2 vfpt check-config
+	[[ $ERR == *"vfpt.conf:1: carriage return (CR, \r) inside the line"* ]] || fail "CR: $ERR"
+	printf '[global]\n\xef\xbb\xbfiommu_group = warn\n' >"$CONF"
+	expect_rc 2 vfpt check-config
+	[[ $ERR == *"vfpt.conf:2: UTF-8 byte order mark (U+FEFF) inside the file"* ]] || fail "BOM: $ERR"
+}
+
 
 # --json: one JSON document on stdout whatever happens, errors too
 test_json_on_errors() {

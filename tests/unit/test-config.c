@@ -480,6 +480,32 @@ static void test_fifo_dropin(void) {
         config_free(c);
 }
 
+/* what inih does not take is named: a CR inside a line (a file with CR
+ * line ends reads as one line), a byte order mark past the file's start */
+static void test_cr_and_bom_named(void) {
+        int r;
+        struct config *c = load_str("[global]\riommu_group = warn\r", &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:1: carriage return (CR, \\r) inside the line: lines end in LF or CRLF here, not CR "
+                        "(a file saved with old Mac line ends?); convert it: tr '\\r' '\\n'");
+        config_free(c);
+        c = load_str("[global]\n\xef\xbb\xbfiommu_group = warn\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:2: UTF-8 byte order mark (U+FEFF) inside the file: only the file's first bytes may "
+                        "hold one; remove it");
+        config_free(c);
+        c = load_str("\xef\xbb\xbf\xef\xbb\xbf[global]\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:1: UTF-8 byte order mark (U+FEFF) twice at the start: only the file's first bytes "
+                        "may hold one; remove it");
+        config_free(c);
+        /* trailing CRs are trailing space to inih */
+        c = load_str("[global]\r\r\niommu_group = warn\r\r\n", &r);
+        CHECK(r == 0 && c->iommu_group == GROUP_WARN);
+        CHECK_ERRORS(c, NULL);
+        config_free(c);
+}
+
 /* as inih takes them: CRLF line ends and a UTF-8 byte order mark */
 static void test_crlf_and_bom(void) {
         int r;
@@ -584,6 +610,7 @@ int main(void) {
         RUN(test_kernel_args_commas);
         RUN(test_fifo_dropin);
         RUN(test_crlf_and_bom);
+        RUN(test_cr_and_bom_named);
         RUN(test_indented_keys);
         RUN(test_world_accessible_mode);
         RUN(test_origins);
