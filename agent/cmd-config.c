@@ -177,49 +177,6 @@ static int push_error(struct config *c, char *m) {
         return -EINVAL;
 }
 
-/* vfpt.conf(5): a device both listed in [vfio] and selected as an SR-IOV PF
- * is an error. The config alone tells when both name it the same way (an
- * address twice, an ID twice); on the host, the PF [sriov 8086:1521] selects
- * and [vfio] devices lists by address (or ids by ID, a driver=, a port...):
- * the engine follows the [sriov] rule, so the [vfio] entry is silently not
- * claimed. 0, or -EINVAL with the errors added. */
-static int check_vfio_and_pf(const struct engine *e, struct config *c) {
-        int r = 0;
-        if ((!c->n_vfio_devices && !c->n_vfio_ids) || !c->n_sriov)
-                return 0;
-        for (size_t i = 0; i < e->n_acc; i++) {
-                const struct account *a = e->acc[i];
-                struct pci_dev d;
-                const char *bad, *origin = NULL, *how = NULL;
-                char sel[SELECTOR_MAX];
-                if (!a->present || a->role == ROLE_VF || device_read(a->name, &d, &bad) < 0 ||
-                    !config_vfio_wants(c, &d.addr, &d.id))
-                        continue;
-                const struct sriov_rule *rule = sriov_rule_for(c, e->ports, &d);
-                if (!rule)
-                        continue;
-                for (size_t k = 0; k < c->n_vfio_devices && !origin; k++)
-                        if (pci_addr_eq(&c->vfio_devices[k].addr, &d.addr) && rule->sel.kind != SELECTOR_ADDR) {
-                                origin = c->vfio_devices[k].origin;
-                                how = "devices";
-                        }
-                for (size_t k = 0; k < c->n_vfio_ids && !origin; k++)
-                        if (pci_id_eq(&c->vfio_ids[k].id, &d.id) && rule->sel.kind != SELECTOR_ID) {
-                                origin = c->vfio_ids[k].origin;
-                                how = "ids";
-                        }
-                if (!origin) /* said by config_load already */
-                        continue;
-                r = push_error(c, strdupf("%s: %s is listed in [vfio] %s, but [sriov %s] at %s selects it as an "
-                                          "SR-IOV PF, kept on its host driver to create VFs: it would not be claimed",
-                                          origin, a->name, how, selector_format(&rule->sel, sel, sizeof(sel)),
-                                          rule->origin));
-                if (r == -ENOMEM)
-                        return r;
-        }
-        return r;
-}
-
 /* A rule that gives its VFs MACs (vf_mac_base, mac) and selects more than
  * one PF here (by ID, driver=...): the VFs of each would get the same MACs,
  * the duplicate vfpt.conf(5) forbids. -EINVAL with the errors added. */
@@ -316,10 +273,10 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                                 } else if (a->refused || a->deferred)
                                         log_warning("%s: %s", a->name, a->message);
                         }
-                        int k = check_vfio_and_pf(&e, c);
-                        if (k < 0 && r != -ENOMEM)
-                                r = k;
-                        k = check_shared_macs(&e, c);
+                        /* a device listed in [vfio] that an [sriov] rule selects
+                         * otherwise (by ID, driver=, port) is among the failed
+                         * accounts above: the engine fails it on every path */
+                        int k = check_shared_macs(&e, c);
                         if (k < 0 && r != -ENOMEM)
                                 r = k;
                         (void) gpu_framebuffer_warn(&e); /* issue 27 */

@@ -64,15 +64,29 @@ test_good_config_passes() {
 }
 
 # vfpt.conf(5): listed in [vfio] and selected as an SR-IOV PF is an error,
-# however each names it (here: by ID, and by address)
+# however each names it (here: by ID, and by address); and the same on every
+# path: plan and apply fail it (exit 3), the udev add event at boot does not
+# claim it, apply gives it no VFs (it was claimed at boot, given VFs by hand)
 test_pf_by_id_and_in_vfio_devices() {
-	conf "[sriov 8086:1521]" "num_vfs = 2" "[vfio]" "devices = 0000:01:00.0"
+	local pf=0000:01:00.0
+	conf "[sriov 8086:1521]" "num_vfs = 2" "[vfio]" "devices = $pf"
 	expect_rc 2 vfpt check-config
-	[[ $ERR == *"vfpt.conf:4: 0000:01:00.0 is listed in [vfio] devices, but [sriov 8086:1521] at "*"vfpt.conf:1 selects it as an SR-IOV PF"* ]] ||
+	[[ $ERR == *"$pf: listed in [vfio] devices at "*"vfpt.conf:4, and [sriov 8086:1521] at "*"vfpt.conf:1 selects it as an SR-IOV PF"* ]] ||
 		fail "$ERR"
-	conf "[sriov 0000:01:00.0]" "num_vfs = 2" "[vfio]" "ids = 8086:1521"
+	expect_rc 3 vfpt plan
+	[[ $OUT == *"# $pf: FAILED: listed in [vfio] devices"* && $OUT != *"sriov_numvfs"* ]] || fail "plan: $OUT"
+	expect_rc 3 vfpt apply
+	[ "$(fx_attr $pf sriov_numvfs)" = 0 ] && [ "$(fx_driver_of $pf)" = igb ] || fail "apply changed $pf: $ERR"
+	fx_unbind $pf
+	expect_rc 0 fx_run env VFPT_LOG_TARGET=console ACTION=add SUBSYSTEM=pci DEVPATH=/devices/pci0000:00/$pf \
+		PCI_SLOT_NAME=$pf PCI_ID=8086:1521 "$VFPT" udev
+	[ -z "$(fx_driver_of $pf)" ] || fail "the add event claimed $pf for $(fx_driver_of $pf)"
+	[[ $ERR == *"$pf: listed in [vfio] devices"* ]] || fail "udev said: $ERR"
+	fx_bind $pf igb
+	conf "[sriov $pf]" "num_vfs = 2" "[vfio]" "ids = 8086:1521"
 	expect_rc 2 vfpt check-config
-	[[ $ERR == *"0000:01:00.0 is listed in [vfio] ids, but [sriov 0000:01:00.0]"* ]] || fail "$ERR"
+	[[ $ERR == *"$pf: listed in [vfio] ids at "*", and [sriov $pf] at "*"selects it as an SR-IOV PF"* ]] || fail "$ERR"
+	echo 0 >"$FX/sys/devices/pci0000:00/$pf/sriov_numvfs" # as it was, whatever apply did
 }
 
 test_unknown_owner_and_group() {
