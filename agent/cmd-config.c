@@ -211,6 +211,38 @@ static int check_shared_macs(const struct engine *e, struct config *c) {
         return r;
 }
 
+/* An [sriov] rule by ID or driver= that selects devices here, none of them
+ * with SR-IOV: apply sets num_vfs nowhere and says nothing (by address it
+ * is an error, "has no SR-IOV capability"). A warning: the rule may be
+ * meant for other hosts of a fleet. */
+static void warn_rules_without_sriov(const struct engine *e, const struct config *c) {
+        _cleanup_strv_free_ char **names = NULL;
+        char sel[SELECTOR_MAX];
+
+        if (device_enumerate(&names) < 0)
+                return;
+        for (size_t i = 0; i < c->n_sriov; i++) {
+                const struct sriov_rule *rule = &c->sriov[i];
+                const char *first = NULL;
+                bool pf = false;
+                if (selector_is_one(&rule->sel) || rule->vf_only)
+                        continue;
+                for (char **n = names; n && *n && !pf; n++) {
+                        struct pci_dev d;
+                        const char *bad;
+                        if (device_read(*n, &d, &bad) < 0 || d.is_vf || sriov_rule_for(c, e->ports, &d) != rule)
+                                continue;
+                        pf = d.has_sriov;
+                        first = first ?: *n;
+                }
+                if (first && !pf)
+                        log_warning("%s: [sriov %s] selects %s here, which has no SR-IOV capability (no "
+                                    "sriov_totalvfs), and no SR-IOV PF: num_vfs = %u is set nowhere",
+                                    rule->origin, selector_format(&rule->sel, sel, sizeof(sel)), first,
+                                    rule->num_vfs);
+        }
+}
+
 /* [vfio] owner and group by name: unknown to this host, every /dev/vfio
  * node apply sets fails ("unknown [vfio] owner") */
 static int check_accounts(struct config *c) {
@@ -276,6 +308,7 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                         /* a device listed in [vfio] that an [sriov] rule selects
                          * otherwise (by ID, driver=, port) is among the failed
                          * accounts above: the engine fails it on every path */
+                        warn_rules_without_sriov(&e, c);
                         int k = check_shared_macs(&e, c);
                         if (k < 0 && r != -ENOMEM)
                                 r = k;

@@ -47,6 +47,18 @@ test_pf_without_sriov() {
 	judged no-sriov 0000:02:00.0 "has no SR-IOV capability"
 }
 
+# by ID, a device without SR-IOV is not a PF to fail: apply sets nothing, and
+# check-config says so (a warning: the rule may be meant for other hosts)
+test_id_rule_selecting_no_sriov_pf() {
+	conf "[sriov 8086:1533]" "num_vfs = 2"
+	expect_rc 0 vfpt check-config
+	[[ $ERR == *"vfpt.conf:1: [sriov 8086:1533] selects 0000:02:00.0 here, which has no SR-IOV capability"*"num_vfs = 2 is set nowhere"* ]] ||
+		fail "$ERR"
+	conf "[sriov 8086:1521]" "num_vfs = 2"
+	expect_rc 0 vfpt check-config
+	[[ $ERR != *"set nowhere"* ]] || fail "a rule selecting an SR-IOV PF: $ERR"
+}
+
 test_bridge_in_devices() {
 	conf "[vfio]" "devices = 0000:00:01.0"
 	judged bridge 0000:00:01.0 "is a PCI bridge"
