@@ -176,6 +176,34 @@ test_fifo_dropin_skipped_at_boot() {
 		"$FX/sys/bus/pci/drivers/vfio-pci/$dev"
 }
 
+# the dracut module reads and carries the regular drop-ins only (cat or cp
+# of a FIFO blocked the initramfs build); its vfpt is a stub here
+test_dracut_module_skips_fifo_dropins() {
+	local top
+	top=$(cd "$(dirname "$0")/../.." && pwd)
+	conf "[vfio]" "driver = mlx5_vfio_pci"
+	mkdir -p "$CONF.d" "$TMP/stage/usr/sbin"
+	mkfifo "$CONF.d/10-fifo.conf"
+	printf '[vfio]\ndriver = foo_vfio_pci\n' >"$CONF.d/20-more.conf"
+	printf '#!/bin/sh\nexit 0\n' >"$TMP/stage/usr/sbin/vfpt"
+	chmod +x "$TMP/stage/usr/sbin/vfpt"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	expect_rc 0 timeout 10 env VFPT_ROOT="$FX/root" VFPT_DESTDIR="$TMP/stage" dracutsysrootdir= kernel=0 \
+		moddir=/nonexistent top="$top" bash -c '
+		inst_binary() { :; }
+		inst_libdir_file() { :; }
+		inst_hook() { :; }
+		dwarn() { echo "dwarn: $*"; }
+		inst_simple() { echo "inst $1"; }
+		instmods() { echo "instmods $*"; }
+		. "$top/dracut-module/module-setup.sh"
+		installkernel
+		install'
+	[[ $OUT == *"foo_vfio_pci"* && $OUT == *"vfpt.conf.d/20-more.conf"* && $OUT != *"10-fifo"* ]] ||
+		fail "$OUT"
+	rm -rf "$CONF.d"
+}
+
 test_crlf_bom() {
 	printf '\xef\xbb\xbf[global]\r\niommu_group = warn\r\n[sriov 0000:01:00.0]\r\nnum_vfs = 2\r\n' >"$CONF"
 	rm -rf "$CONF.d"
