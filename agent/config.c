@@ -390,6 +390,33 @@ static void strip_inline_comment(char *line) {
 
 #define UTF8_BOM "\xef\xbb\xbf"
 
+/* Unicode blanks and invisible characters that a copy from a web page or a
+ * word processor leaves in a value: they look like a blank (or nothing) in
+ * every message quoting the value, so they are named. NULL if none. */
+static const char *invisible_char(const char *s, char code[static 8]) {
+        static const struct {
+                const char *bytes, *name;
+        } table[] = {
+                { "\xc2\xa0", "U+00A0 (a no-break space)" },
+                { "\xe2\x80\x8b", "U+200B (a zero-width space)" },
+                { "\xe2\x80\x8c", "U+200C (a zero-width non-joiner)" },
+                { "\xe2\x80\x8d", "U+200D (a zero-width joiner)" },
+                { "\xe2\x80\xaf", "U+202F (a narrow no-break space)" },
+                { "\xe2\x81\xa0", "U+2060 (a word joiner)" },
+                { "\xe3\x80\x80", "U+3000 (an ideographic space)" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (strstr(s, table[i].bytes))
+                        return table[i].name;
+        /* U+2000..U+200A: the typographic spaces */
+        for (const char *p = s; (p = strstr(p, "\xe2\x80")); p += 2)
+                if ((unsigned char) p[2] >= 0x80 && (unsigned char) p[2] <= 0x8a) {
+                        snprintf(code, 8, "U+20%02X", (unsigned char) p[2] - 0x80);
+                        return code;
+                }
+        return NULL;
+}
+
 /* Screens one line the way inih will see it. Returns true to pass it on. */
 static bool screen_line(struct parse_ctx *ctx, char *line, size_t len) {
         if (strlen(line) != len) {
@@ -427,6 +454,13 @@ static bool screen_line(struct parse_ctx *ctx, char *line, size_t len) {
         if (c == 0 || c == ';' || c == '#')
                 return true; /* blank or comment */
         strip_inline_comment(line);
+        char code[8];
+        const char *inv = invisible_char(line, code);
+        if (inv) {
+                ctx_error(ctx, "line holds %s, which looks like a blank or nothing but is neither; "
+                               "type it again with plain spaces", inv);
+                return false;
+        }
         if (start > line && ctx->have_prev_key) {
                 ctx->continuation = true;
                 return true;

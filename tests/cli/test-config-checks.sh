@@ -219,6 +219,9 @@ test_cr_and_bom_named() {
 	printf '[global]\n\xef\xbb\xbfiommu_group = warn\n' >"$CONF"
 	expect_rc 2 vfpt check-config
 	[[ $ERR == *"vfpt.conf:2: UTF-8 byte order mark (U+FEFF) inside the file"* ]] || fail "BOM: $ERR"
+	printf '[global]\niommu_group = warn\xc2\xa0\n' >"$CONF"
+	expect_rc 2 vfpt check-config
+	[[ $ERR == *"vfpt.conf:2: line holds U+00A0 (a no-break space)"* ]] || fail "NBSP: $ERR"
 }
 
 

@@ -499,6 +499,21 @@ static void test_cr_and_bom_named(void) {
         CHECK_ERRORS(c, "t.conf:1: UTF-8 byte order mark (U+FEFF) twice at the start: only the file's first bytes "
                         "may hold one; remove it");
         config_free(c);
+        /* Unicode blanks pasted from a web page are named; in a comment they are text */
+        c = load_str("[global]\niommu_group = warn\xc2\xa0\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:2: line holds U+00A0 (a no-break space), which looks like a blank or nothing but is "
+                        "neither; type it again with plain spaces");
+        config_free(c);
+        c = load_str("[global]\nkernel_args = intel_iommu=on\xe2\x80\x89iommu=pt\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:2: line holds U+2009, which looks like a blank or nothing but is neither; type it "
+                        "again with plain spaces");
+        config_free(c);
+        c = load_str("# caf\xc3\xa9\xc2\xa0note\n[global]\niommu_group = warn # \xc2\xa0 x\n", &r);
+        CHECK(r == 0);
+        CHECK_ERRORS(c, NULL);
+        config_free(c);
         /* trailing CRs are trailing space to inih */
         c = load_str("[global]\r\r\niommu_group = warn\r\r\n", &r);
         CHECK(r == 0 && c->iommu_group == GROUP_WARN);
