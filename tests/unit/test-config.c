@@ -481,44 +481,39 @@ static void test_fifo_dropin(void) {
 }
 
 /* what inih does not take is named: a CR inside a line (a file with CR
- * line ends reads as one line), a byte order mark past the file's start */
+ * line ends reads as one line), a byte order mark past the file's start,
+ * Unicode blanks pasted from a web page (in a comment they are text);
+ * trailing CRs are trailing space to inih */
 static void test_cr_and_bom_named(void) {
-        int r;
-        struct config *c = load_str("[global]\riommu_group = warn\r", &r);
-        CHECK(r == -EINVAL);
-        CHECK_ERRORS(c, "t.conf:1: carriage return (CR, \\r) inside the line: lines end in LF or CRLF here, not CR "
-                        "(a file saved with old Mac line ends?); convert it: tr '\\r' '\\n'");
-        config_free(c);
-        c = load_str("[global]\n\xef\xbb\xbfiommu_group = warn\n", &r);
-        CHECK(r == -EINVAL);
-        CHECK_ERRORS(c, "t.conf:2: UTF-8 byte order mark (U+FEFF) inside the file: only the file's first bytes may "
-                        "hold one; remove it");
-        config_free(c);
-        c = load_str("\xef\xbb\xbf\xef\xbb\xbf[global]\n", &r);
-        CHECK(r == -EINVAL);
-        CHECK_ERRORS(c, "t.conf:1: UTF-8 byte order mark (U+FEFF) twice at the start: only the file's first bytes "
-                        "may hold one; remove it");
-        config_free(c);
-        /* Unicode blanks pasted from a web page are named; in a comment they are text */
-        c = load_str("[global]\niommu_group = warn\xc2\xa0\n", &r);
-        CHECK(r == -EINVAL);
-        CHECK_ERRORS(c, "t.conf:2: line holds U+00A0 (a no-break space), which looks like a blank or nothing but is "
-                        "neither; type it again with plain spaces");
-        config_free(c);
-        c = load_str("[global]\nkernel_args = intel_iommu=on\xe2\x80\x89iommu=pt\n", &r);
-        CHECK(r == -EINVAL);
-        CHECK_ERRORS(c, "t.conf:2: line holds U+2009, which looks like a blank or nothing but is neither; type it "
-                        "again with plain spaces");
-        config_free(c);
-        c = load_str("# caf\xc3\xa9\xc2\xa0note\n[global]\niommu_group = warn # \xc2\xa0 x\n", &r);
-        CHECK(r == 0);
-        CHECK_ERRORS(c, NULL);
-        config_free(c);
-        /* trailing CRs are trailing space to inih */
-        c = load_str("[global]\r\r\niommu_group = warn\r\r\n", &r);
-        CHECK(r == 0 && c->iommu_group == GROUP_WARN);
-        CHECK_ERRORS(c, NULL);
-        config_free(c);
+        static const struct {
+                const char *text, *error; /* NULL: valid */
+        } cases[] = {
+                { "[global]\riommu_group = warn\r",
+                  "t.conf:1: carriage return (CR, \\r) inside the line: lines end in LF or CRLF here, not CR (a file "
+                  "saved with old Mac line ends?); convert it: tr '\\r' '\\n'" },
+                { "[global]\n\xef\xbb\xbfiommu_group = warn\n",
+                  "t.conf:2: UTF-8 byte order mark (U+FEFF) inside the file: only the file's first bytes may hold one; "
+                  "remove it" },
+                { "\xef\xbb\xbf\xef\xbb\xbf[global]\n",
+                  "t.conf:1: UTF-8 byte order mark (U+FEFF) twice at the start: only the file's first bytes may hold "
+                  "one; remove it" },
+                { "[global]\niommu_group = warn\xc2\xa0\n",
+                  "t.conf:2: line holds U+00A0 (a no-break space), which looks like a blank or nothing but is neither; "
+                  "type it again with plain spaces" },
+                { "[global]\nkernel_args = intel_iommu=on\xe2\x80\x89iommu=pt\n",
+                  "t.conf:2: line holds U+2009, which looks like a blank or nothing but is neither; type it again with "
+                  "plain spaces" },
+                { "# caf\xc3\xa9\xc2\xa0note\n[global]\niommu_group = warn # \xc2\xa0 x\n", NULL },
+                { "[global]\r\r\niommu_group = warn\r\r\n", NULL },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                int r;
+                struct config *c = load_str(cases[i].text, &r);
+                CHECK(r == (cases[i].error ? -EINVAL : 0));
+                CHECK(cases[i].error || (c && c->iommu_group == GROUP_WARN));
+                CHECK_ERRORS(c, cases[i].error);
+                config_free(c);
+        }
 }
 
 /* as inih takes them: CRLF line ends and a UTF-8 byte order mark */
