@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vfpt check-config */
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 
@@ -177,6 +178,35 @@ static int push_error(struct config *c, char *m) {
         return -EINVAL;
 }
 
+/* Provenance of a device apply would fail at: the file and line that
+ * asked for it (a drop-in overriding the main file is where to look). ""
+ * when no key names it (a group companion). */
+static const char *account_origin(const struct config *c, const struct account *a, char *buf, size_t n) {
+        char sel[SELECTOR_MAX], section[SELECTOR_MAX + 8];
+        struct pci_addr addr;
+        const char *why;
+
+        struct pci_dev d;
+
+        *buf = 0;
+        if (a->rule) {
+                snprintf(section, sizeof(section), "sriov %s", selector_format(&a->rule->sel, sel, sizeof(sel)));
+                const char *o = config_origin(c, section, "num_vfs") ?: a->rule->origin;
+                if (!a->message || !strstr(a->message, o)) /* not said already */
+                        snprintf(buf, n, " ([%s] num_vfs set by %s)", section, o);
+                return buf;
+        }
+        if (pci_addr_parse(a->name, &addr, &why) < 0)
+                return buf;
+        for (size_t k = 0; k < c->n_vfio_devices && !*buf; k++)
+                if (pci_addr_eq(&c->vfio_devices[k].addr, &addr))
+                        snprintf(buf, n, " (listed in [vfio] devices at %s)", c->vfio_devices[k].origin);
+        for (size_t k = 0; k < c->n_vfio_ids && !*buf && device_read(a->name, &d, &why) == 0; k++)
+                if (pci_id_eq(&c->vfio_ids[k].id, &d.id))
+                        snprintf(buf, n, " (listed in [vfio] ids at %s)", c->vfio_ids[k].origin);
+        return buf;
+}
+
 /* A rule that gives its VFs MACs (vf_mac_base, mac) and selects more than
  * one PF here (by ID, driver=...): the VFs of each would get the same MACs,
  * the duplicate vfpt.conf(5) forbids. -EINVAL with the errors added. */
@@ -296,7 +326,9 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                                  * without SR-IOV, a bridge, VF settings without a
                                  * netdev...) is a mistake in the config for this host */
                                 if (a->failed) {
-                                        char *m = strdupf("%s: %s", a->name, a->message ?: "apply would fail");
+                                        char from[2 * PATH_MAX];
+                                        char *m = strdupf("%s: %s%s", a->name, a->message ?: "apply would fail",
+                                                          account_origin(c, a, from, sizeof(from)));
                                         if (!m || strv_push(&c->errors, m) < 0) {
                                                 log_error("out of memory");
                                                 r = -ENOMEM;

@@ -42,6 +42,19 @@ test_num_vfs_above_totalvfs() {
 	judged totalvfs 0000:01:00.0 "cannot set sriov_numvfs=8: only 4 VFs supported"
 }
 
+# which file asked for what apply would fail at: a drop-in over the main file
+test_failure_names_the_file_that_asked() {
+	conf "[sriov 0000:01:00.0]" "num_vfs = 2" "[vfio]" "ids = 1b36:000c"
+	mkdir -p "$CONF.d"
+	printf '[sriov 0000:01:00.0]\nnum_vfs = 8\n' >"$CONF.d/50-more.conf"
+	expect_rc 2 vfpt check-config
+	[[ $ERR == *"0000:01:00.0: cannot set sriov_numvfs=8: only 4 VFs supported ([sriov 0000:01:00.0] num_vfs set by $CONF.d/50-more.conf:2)"* ]] ||
+		fail "$ERR"
+	[[ $ERR == *"0000:00:01.0: is a PCI bridge; vfio-pci does not take bridges (listed in [vfio] ids at $CONF:4)"* ]] ||
+		fail "$ERR"
+	rm -rf "$CONF.d"
+}
+
 test_pf_without_sriov() {
 	conf "[sriov 0000:02:00.0]" "num_vfs = 2"
 	judged no-sriov 0000:02:00.0 "has no SR-IOV capability"
