@@ -184,15 +184,14 @@ static int push_error(struct config *c, char *m) {
 static const char *account_origin(const struct config *c, const struct account *a, char *buf, size_t n) {
         char sel[SELECTOR_MAX], section[SELECTOR_MAX + 8];
         struct pci_addr addr;
-        const char *why;
-
         struct pci_dev d;
+        const char *why;
 
         *buf = 0;
         if (a->rule) {
                 snprintf(section, sizeof(section), "sriov %s", selector_format(&a->rule->sel, sel, sizeof(sel)));
                 const char *o = config_origin(c, section, "num_vfs") ?: a->rule->origin;
-                if (!a->message || !strstr(a->message, o)) /* not said already */
+                if (!a->message || !strstr(a->message, a->rule->origin)) /* not said already */
                         snprintf(buf, n, " ([%s] num_vfs set by %s)", section, o);
                 return buf;
         }

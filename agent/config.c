@@ -437,7 +437,7 @@ static bool screen_line(struct parse_ctx *ctx, char *line, size_t len) {
         }
         if (strstr(line, UTF8_BOM)) {
                 ctx_error(ctx, "UTF-8 byte order mark (U+FEFF) %s: only the file's first bytes may hold one; "
-                               "remove it", ctx->line == 1 ? "twice at the start" : "inside the file");
+                               "remove it", ctx->line == 1 && strncmp(line, UTF8_BOM, 3) == 0 ? "twice at the start" : "inside the file");
                 return false;
         }
         if (len > CONFIG_MAX_LINE) {
