@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "config.h"
 #include "device.h"
 #include "engine.h"
 #include "log.h"
@@ -87,8 +88,14 @@ int load_config_or_report(struct context *ctx, struct config **ret) {
                 config_free(c);
                 return EXIT_USAGE;
         }
+        log_skipped_dropins(c);
         *ret = c;
         return 0;
+}
+
+void log_skipped_dropins(const struct config *c) {
+        for (char **s = c->skipped; s && *s; s++)
+                log_warning("%s; skipped it ('vfpt check-config' calls it an error)", *s);
 }
 
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vfpt check-config */
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 
@@ -177,47 +178,32 @@ static int push_error(struct config *c, char *m) {
         return -EINVAL;
 }
 
-/* vfpt.conf(5): a device both listed in [vfio] and selected as an SR-IOV PF
- * is an error. The config alone tells when both name it the same way (an
- * address twice, an ID twice); on the host, the PF [sriov 8086:1521] selects
- * and [vfio] devices lists by address (or ids by ID, a driver=, a port...):
- * the engine follows the [sriov] rule, so the [vfio] entry is silently not
- * claimed. 0, or -EINVAL with the errors added. */
-static int check_vfio_and_pf(const struct engine *e, struct config *c) {
-        int r = 0;
-        if ((!c->n_vfio_devices && !c->n_vfio_ids) || !c->n_sriov)
-                return 0;
-        for (size_t i = 0; i < e->n_acc; i++) {
-                const struct account *a = e->acc[i];
-                struct pci_dev d;
-                const char *bad, *origin = NULL, *how = NULL;
-                char sel[SELECTOR_MAX];
-                if (!a->present || a->role == ROLE_VF || device_read(a->name, &d, &bad) < 0 ||
-                    !config_vfio_wants(c, &d.addr, &d.id))
-                        continue;
-                const struct sriov_rule *rule = sriov_rule_for(c, e->ports, &d);
-                if (!rule)
-                        continue;
-                for (size_t k = 0; k < c->n_vfio_devices && !origin; k++)
-                        if (pci_addr_eq(&c->vfio_devices[k].addr, &d.addr) && rule->sel.kind != SELECTOR_ADDR) {
-                                origin = c->vfio_devices[k].origin;
-                                how = "devices";
-                        }
-                for (size_t k = 0; k < c->n_vfio_ids && !origin; k++)
-                        if (pci_id_eq(&c->vfio_ids[k].id, &d.id) && rule->sel.kind != SELECTOR_ID) {
-                                origin = c->vfio_ids[k].origin;
-                                how = "ids";
-                        }
-                if (!origin) /* said by config_load already */
-                        continue;
-                r = push_error(c, strdupf("%s: %s is listed in [vfio] %s, but [sriov %s] at %s selects it as an "
-                                          "SR-IOV PF, kept on its host driver to create VFs: it would not be claimed",
-                                          origin, a->name, how, selector_format(&rule->sel, sel, sizeof(sel)),
-                                          rule->origin));
-                if (r == -ENOMEM)
-                        return r;
+/* Provenance of a device apply would fail at: the file and line that
+ * asked for it (a drop-in overriding the main file is where to look). ""
+ * when no key names it (a group companion). */
+static const char *account_origin(const struct config *c, const struct account *a, char *buf, size_t n) {
+        char sel[SELECTOR_MAX], section[SELECTOR_MAX + 8];
+        struct pci_addr addr;
+        struct pci_dev d;
+        const char *why;
+
+        *buf = 0;
+        if (a->rule) {
+                snprintf(section, sizeof(section), "sriov %s", selector_format(&a->rule->sel, sel, sizeof(sel)));
+                const char *o = config_origin(c, section, "num_vfs") ?: a->rule->origin;
+                if (!a->message || !strstr(a->message, a->rule->origin)) /* not said already */
+                        snprintf(buf, n, " ([%s] num_vfs set by %s)", section, o);
+                return buf;
         }
-        return r;
+        if (pci_addr_parse(a->name, &addr, &why) < 0)
+                return buf;
+        for (size_t k = 0; k < c->n_vfio_devices && !*buf; k++)
+                if (pci_addr_eq(&c->vfio_devices[k].addr, &addr))
+                        snprintf(buf, n, " (listed in [vfio] devices at %s)", c->vfio_devices[k].origin);
+        for (size_t k = 0; k < c->n_vfio_ids && !*buf && device_read(a->name, &d, &why) == 0; k++)
+                if (pci_id_eq(&c->vfio_ids[k].id, &d.id))
+                        snprintf(buf, n, " (listed in [vfio] ids at %s)", c->vfio_ids[k].origin);
+        return buf;
 }
 
 /* A rule that gives its VFs MACs (vf_mac_base, mac) and selects more than
@@ -252,6 +238,38 @@ static int check_shared_macs(const struct engine *e, struct config *c) {
                         return r;
         }
         return r;
+}
+
+/* An [sriov] rule by ID or driver= that selects devices here, none of them
+ * with SR-IOV: apply sets num_vfs nowhere and says nothing (by address it
+ * is an error, "has no SR-IOV capability"). A warning: the rule may be
+ * meant for other hosts of a fleet. */
+static void warn_rules_without_sriov(const struct engine *e, const struct config *c) {
+        _cleanup_strv_free_ char **names = NULL;
+        char sel[SELECTOR_MAX];
+
+        if (device_enumerate(&names) < 0)
+                return;
+        for (size_t i = 0; i < c->n_sriov; i++) {
+                const struct sriov_rule *rule = &c->sriov[i];
+                const char *first = NULL;
+                bool pf = false;
+                if (selector_is_one(&rule->sel) || rule->vf_only)
+                        continue;
+                for (char **n = names; n && *n && !pf; n++) {
+                        struct pci_dev d;
+                        const char *bad;
+                        if (device_read(*n, &d, &bad) < 0 || d.is_vf || sriov_rule_for(c, e->ports, &d) != rule)
+                                continue;
+                        pf = d.has_sriov;
+                        first = first ?: *n;
+                }
+                if (first && !pf)
+                        log_warning("%s: [sriov %s] selects %s here, which has no SR-IOV capability (no "
+                                    "sriov_totalvfs), and no SR-IOV PF: num_vfs = %u is set nowhere",
+                                    rule->origin, selector_format(&rule->sel, sel, sizeof(sel)), first,
+                                    rule->num_vfs);
+        }
 }
 
 /* [vfio] owner and group by name: unknown to this host, every /dev/vfio
@@ -307,7 +325,9 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                                  * without SR-IOV, a bridge, VF settings without a
                                  * netdev...) is a mistake in the config for this host */
                                 if (a->failed) {
-                                        char *m = strdupf("%s: %s", a->name, a->message ?: "apply would fail");
+                                        char from[2 * PATH_MAX];
+                                        char *m = strdupf("%s: %s%s", a->name, a->message ?: "apply would fail",
+                                                          account_origin(c, a, from, sizeof(from)));
                                         if (!m || strv_push(&c->errors, m) < 0) {
                                                 log_error("out of memory");
                                                 r = -ENOMEM;
@@ -316,10 +336,11 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                                 } else if (a->refused || a->deferred)
                                         log_warning("%s: %s", a->name, a->message);
                         }
-                        int k = check_vfio_and_pf(&e, c);
-                        if (k < 0 && r != -ENOMEM)
-                                r = k;
-                        k = check_shared_macs(&e, c);
+                        /* a device listed in [vfio] that an [sriov] rule selects
+                         * otherwise (by ID, driver=, port) is among the failed
+                         * accounts above: the engine fails it on every path */
+                        warn_rules_without_sriov(&e, c);
+                        int k = check_shared_macs(&e, c);
                         if (k < 0 && r != -ENOMEM)
                                 r = k;
                         (void) gpu_framebuffer_warn(&e); /* issue 27 */
@@ -341,6 +362,13 @@ int cmd_check_config(struct context *ctx, int argc, char **argv) {
                                 check_driver(c->sriov[i].vf_driver_origin, "vf_driver", c->sriov[i].vf_claim);
                 check_driver(c->vfio_driver_origin, "[vfio] driver", c->vfio_driver);
                 command_teardown(NULL);
+        }
+        /* a drop-in that is not a regular file: the other commands skip it
+         * (the boot goes on without it); here it is a mistake to fix */
+        for (char **s = c ? c->skipped : NULL; s && *s && r != -ENOMEM; s++) {
+                int k = push_error(c, strdupf("%s; refusing to read it (apply and the boot skip it)", *s));
+                if (k < 0)
+                        r = k;
         }
         for (char **e = c->errors; e && *e; e++)
                 log_error("%s", *e);

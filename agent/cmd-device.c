@@ -839,6 +839,7 @@ static int udev_net(struct context *ctx, const char *devpath) {
                 return EXIT_OK; /* said on the PCI devices' own events */
         if (!engine_netdev_relevant(c, name))
                 return EXIT_OK;
+        log_skipped_dropins(c);
         _cleanup_close_ int lock = lock_take(LOCK_TIMEOUT_SEC);
         if (lock < 0) {
                 log_error_errno(lock, "%s: cannot take the lock in /run/vfpt: %m; VF settings left alone", name);
@@ -923,6 +924,7 @@ int cmd_udev(struct context *ctx, int argc, char **argv) {
         }
         if (!relevant)
                 return EXIT_OK;
+        log_skipped_dropins(c); /* every PCI device of every boot passes here: said for the events that matter */
 
         _cleanup_close_ int lock = lock_take(LOCK_TIMEOUT_SEC);
         if (lock < 0) {

@@ -50,6 +50,8 @@ bool cli_common_option(struct context *ctx, int c, const char *arg);
 
 /* Loads the config and prints every error; returns 0 or EXIT_USAGE. */
 int load_config_or_report(struct context *ctx, struct config **ret);
+/* One warning line per drop-in the config skipped (not a regular file) */
+void log_skipped_dropins(const struct config *c);
 
 /* The end of a command that looked at devices: the engine's accounts (e may
  * be NULL), then the libudev, libkmod and libmnl contexts of the process

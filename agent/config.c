@@ -388,6 +388,35 @@ static void strip_inline_comment(char *line) {
                 }
 }
 
+#define UTF8_BOM "\xef\xbb\xbf"
+
+/* Unicode blanks and invisible characters that a copy from a web page or a
+ * word processor leaves in a value: they look like a blank (or nothing) in
+ * every message quoting the value, so they are named. NULL if none. */
+static const char *invisible_char(const char *s, char code[static 8]) {
+        static const struct {
+                const char *bytes, *name;
+        } table[] = {
+                { "\xc2\xa0", "U+00A0 (a no-break space)" },
+                { "\xe2\x80\x8b", "U+200B (a zero-width space)" },
+                { "\xe2\x80\x8c", "U+200C (a zero-width non-joiner)" },
+                { "\xe2\x80\x8d", "U+200D (a zero-width joiner)" },
+                { "\xe2\x80\xaf", "U+202F (a narrow no-break space)" },
+                { "\xe2\x81\xa0", "U+2060 (a word joiner)" },
+                { "\xe3\x80\x80", "U+3000 (an ideographic space)" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (strstr(s, table[i].bytes))
+                        return table[i].name;
+        /* U+2000..U+200A: the typographic spaces */
+        for (const char *p = s; (p = strstr(p, "\xe2\x80")); p += 2)
+                if ((unsigned char) p[2] >= 0x80 && (unsigned char) p[2] <= 0x8a) {
+                        snprintf(code, 8, "U+20%02X", (unsigned char) p[2] - 0x80);
+                        return code;
+                }
+        return NULL;
+}
+
 /* Screens one line the way inih will see it. Returns true to pass it on. */
 static bool screen_line(struct parse_ctx *ctx, char *line, size_t len) {
         if (strlen(line) != len) {
@@ -396,6 +425,19 @@ static bool screen_line(struct parse_ctx *ctx, char *line, size_t len) {
         }
         if (!utf8_is_valid(line, len)) {
                 ctx_error(ctx, "line is not valid UTF-8");
+                return false;
+        }
+        /* what inih does not take (reader() took what it does: the BOM
+         * opening the file, CRs ending a line), named, for a parser's
+         * "text after section header" hides an invisible cause */
+        if (strchr(line, '\r')) {
+                ctx_error(ctx, "carriage return (CR, \\r) inside the line: lines end in LF or CRLF here, not CR "
+                               "(a file saved with old Mac line ends?); convert it: tr '\\r' '\\n'");
+                return false;
+        }
+        if (strstr(line, UTF8_BOM)) {
+                ctx_error(ctx, "UTF-8 byte order mark (U+FEFF) %s: only the file's first bytes may hold one; "
+                               "remove it", ctx->line == 1 && strncmp(line, UTF8_BOM, 3) == 0 ? "twice at the start" : "inside the file");
                 return false;
         }
         if (len > CONFIG_MAX_LINE) {
@@ -412,6 +454,13 @@ static bool screen_line(struct parse_ctx *ctx, char *line, size_t len) {
         if (c == 0 || c == ';' || c == '#')
                 return true; /* blank or comment */
         strip_inline_comment(line);
+        char code[8];
+        const char *inv = invisible_char(line, code);
+        if (inv) {
+                ctx_error(ctx, "line holds %s, which looks like a blank or nothing but is neither; "
+                               "type it again with plain spaces", inv);
+                return false;
+        }
         if (start > line && ctx->have_prev_key) {
                 ctx->continuation = true;
                 return true;
@@ -427,8 +476,6 @@ static bool screen_line(struct parse_ctx *ctx, char *line, size_t len) {
         ctx->have_prev_key = true;
         return true;
 }
-
-#define UTF8_BOM "\xef\xbb\xbf"
 
 /* inih's fgets-style reader */
 static char *reader(char *str, int num, void *stream) {
@@ -455,7 +502,7 @@ static char *reader(char *str, int num, void *stream) {
                 memmove(whole, whole + 3, len - 2);
                 len -= 3;
         }
-        if (len > 0 && whole[len - 1] == '\r')
+        while (len > 0 && whole[len - 1] == '\r') /* inih strips them as trailing space */
                 whole[--len] = 0;
         bool pass = screen_line(ctx, whole, len);
         /* strlen(whole) <= CONFIG_MAX_LINE < num - 1 whenever pass is true */
@@ -1105,7 +1152,26 @@ static const char *untrusted(const struct stat *st) {
         return NULL;
 }
 
-static int parse_file(struct parse_ctx *ctx, const char *path) {
+static const char *file_type(mode_t m) {
+        return S_ISFIFO(m) ? "a FIFO"
+               : S_ISDIR(m) ? "a directory"
+               : S_ISSOCK(m) ? "a socket"
+               : S_ISCHR(m) ? "a character device"
+               : S_ISBLK(m) ? "a block device"
+                            : "of an unknown type";
+}
+
+/* A file that is not a regular one: the main file is an error; a drop-in
+ * is skipped (config->skipped), so that the boot goes on with the rest;
+ * check-config makes it an error. 0 or -ENOMEM. */
+static int not_regular(struct parse_ctx *ctx, const char *path, bool dropin, mode_t m) {
+        if (!dropin)
+                return add_error(ctx->cfg, path, 0, "is %s, not a regular file; refusing to read it", file_type(m));
+        char *s = strdupf("%s: is %s, not a regular file", path, file_type(m));
+        return s ? strv_push(&ctx->cfg->skipped, s) : -ENOMEM;
+}
+
+static int parse_file(struct parse_ctx *ctx, const char *path, bool dropin) {
         _cleanup_free_ char *text = NULL;
         _cleanup_close_ int fd = -1;
         const char *why;
@@ -1113,21 +1179,19 @@ static int parse_file(struct parse_ctx *ctx, const char *path) {
         size_t len;
         int r;
 
-        /* O_NONBLOCK: a FIFO (or a device) among the drop-ins must not hang
-         * every vfpt, the udev rules' at boot included, until a writer comes */
+        /* Never open what is not a regular file: a FIFO would block until a
+         * writer comes (every vfpt, the udev rules' at boot included), a
+         * device node's open can act on the device. stat() first; then
+         * O_NONBLOCK and fstat() for what was swapped in between. */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+                return not_regular(ctx, path, dropin, st.st_mode);
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return add_error(ctx->cfg, path, 0, "cannot read: %s", strerror(errno));
         if (fstat(fd, &st) < 0)
                 return add_error(ctx->cfg, path, 0, "cannot stat: %s", strerror(errno));
         if (!S_ISREG(st.st_mode))
-                return add_error(ctx->cfg, path, 0, "is %s, not a regular file; refusing to read it",
-                                 S_ISFIFO(st.st_mode)  ? "a FIFO"
-                                 : S_ISDIR(st.st_mode) ? "a directory"
-                                 : S_ISSOCK(st.st_mode) ? "a socket"
-                                 : S_ISCHR(st.st_mode) ? "a character device"
-                                 : S_ISBLK(st.st_mode) ? "a block device"
-                                                       : "of an unknown type");
+                return not_regular(ctx, path, dropin, st.st_mode);
         if ((why = untrusted(&st)))
                 return add_error(ctx->cfg, path, 0, "%s (uid %u, mode %04o); refusing to use it: chown root "
                                  "and chmod go-w", why, (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
@@ -1414,7 +1478,7 @@ static int load(const char *path, bool explicit, const char *text, struct config
         struct stat st;
         bool have_main = stat(path, &st) == 0;
         if (have_main || explicit) {
-                r = parse_file(&ctx, path);
+                r = parse_file(&ctx, path, false);
                 if (r < 0)
                         goto done;
         }
@@ -1431,7 +1495,7 @@ static int load(const char *path, bool explicit, const char *text, struct config
         }
         for (int i = 0; i < n && r >= 0; i++) {
                 _cleanup_free_ char *p = strdupf("%s/%s", dir, ents[i]->d_name);
-                r = p ? parse_file(&ctx, p) : -ENOMEM;
+                r = p ? parse_file(&ctx, p, true) : -ENOMEM;
         }
 done:
         for (int i = 0; i < n; i++)
@@ -1512,6 +1576,7 @@ struct config *config_free(struct config *c) {
         free(c->origins);
         strv_free(c->files);
         strv_free(c->errors);
+        strv_free(c->skipped);
         free(c);
         return NULL;
 }

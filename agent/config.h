@@ -181,6 +181,10 @@ struct config {
 
         char **files;  /* the files that were read, in order */
         char **errors; /* "FILE:LINE: message", one per mistake */
+        /* "FILE: is a FIFO, not a regular file": drop-ins not read. The
+         * commands warn and go on without them (the boot must neither
+         * block nor fail on one); check-config makes each an error. */
+        char **skipped;
 };
 
 /* Longest line the INI parser takes (inih's INI_MAX_LINE less "\r\n\0"). */

@@ -1212,6 +1212,47 @@ static void read_failed(struct engine *e, const char *name, int r, const char *b
                 note(a, RESULT_FAILED, TOPIC_DEVICE, strerror(-r), "cannot read: %s", strerror(-r));
 }
 
+/* vfpt.conf(5): a device listed in [vfio] and selected as an SR-IOV PF is
+ * an error. The config alone catches an address or an ID in both
+ * (config_load); here an [sriov] rule by ID, driver= or port and [vfio]
+ * devices by address (or [vfio] ids and a rule by address) meet on one
+ * device. It is failed on every path (plan, apply, the udev events): not
+ * claimed by the add event at boot and given VFs by apply on the up host.
+ * True when it is (its account says why). */
+static bool vfio_and_pf(struct engine *e, const struct pci_dev *d) {
+        const struct config *c = e->cfg;
+        const struct sriov_rule *rule = d->is_vf ? NULL : rule_of(e, d);
+        const char *where = NULL, *how = NULL;
+        char sel[SELECTOR_MAX];
+
+        if (!rule || !(d->has_sriov || selector_is_one(&rule->sel)))
+                return false;
+        for (size_t k = 0; k < c->n_vfio_devices && !where; k++)
+                if (pci_addr_eq(&c->vfio_devices[k].addr, &d->addr)) {
+                        where = c->vfio_devices[k].origin;
+                        how = "devices";
+                }
+        for (size_t k = 0; k < c->n_vfio_ids && !where; k++)
+                if (pci_id_eq(&c->vfio_ids[k].id, &d->id)) {
+                        where = c->vfio_ids[k].origin;
+                        how = "ids";
+                }
+        if (!where)
+                return false;
+        struct account *a = account_for(e, d->name, ROLE_PF);
+        if (a) {
+                account_fill(a, d);
+                a->rule = rule;
+                a->want_vfs = (int) rule->num_vfs;
+        }
+        mark_handled(e, d->name);
+        note(a, RESULT_FAILED, TOPIC_SRIOV, "listed in [vfio] and selected as an SR-IOV PF",
+             "listed in [vfio] %s at %s, and [sriov %s] at %s selects it as an SR-IOV PF: vfpt.conf(5) forbids "
+             "both; neither claimed nor its VFs changed (drop one, or select the PFs by address)",
+             how, where, selector_format(&rule->sel, sel, sizeof(sel)), rule->origin);
+        return true;
+}
+
 /* Everything the config wants for one present device. */
 static void device(struct engine *e, const char *name) {
         struct pci_dev d;
@@ -1227,6 +1268,8 @@ static void device(struct engine *e, const char *name) {
                         read_failed(e, name, r, bad);
                 return;
         }
+        if (vfio_and_pf(e, &d))
+                return;
         const struct sriov_rule *rule = rule_of(e, &d);
         if (rule && (d.has_sriov || selector_is_one(&rule->sel)) && !driver_is_passthrough(d.driver)) {
                 sriov(e, &d, rule);
@@ -1352,6 +1395,8 @@ int engine_uevent(struct engine *e, const char *action, const char *name, const 
                 read_failed(e, name, r, bad);
                 return 0;
         }
+        if ((streq(action, "bind") || streq(action, "add")) && vfio_and_pf(e, &d))
+                return 0;
         if (streq(action, "bind")) {
                 /* the driver now bound, as sysfs says; the event's DRIVER may be stale */
                 (void) driver;

@@ -40,7 +40,7 @@ depends() {
 vfpt_variants() {
     local etc
     etc=$(vfpt_etc)
-    cat "$etc"/vfpt.conf "$etc"/vfpt.conf.d/*.conf 2>/dev/null |
+    for f in "$etc"/vfpt.conf "$etc"/vfpt.conf.d/*.conf; do [ -f "$f" ] && cat "$f"; done 2>/dev/null |
         sed -n 's/^[[:space:]]*\(vf_\)\{0,1\}driver[[:space:]]*=[[:space:]]*\([a-z0-9_-]*[_-]vfio[_-]pci\)[[:space:]]*$/\2/p' |
         tr - _ | sort -u
 }
@@ -64,7 +64,7 @@ install() {
     local etc f
     etc=$(vfpt_etc)
     for f in "$etc"/vfpt.conf "$etc"/vfpt.conf.d/*.conf; do
-        [ -e "$f" ] && inst_simple "${f#"${dracutsysrootdir:-}"}" "/etc${f#"$etc"}"
+        [ -f "$f" ] && inst_simple "${f#"${dracutsysrootdir:-}"}" "/etc${f#"$etc"}"
     done
     # On an up host, learn the protected set (the devices this host needs to
     # boot: at boot no block device or route exists yet) and the ports behind

@@ -42,9 +42,34 @@ test_num_vfs_above_totalvfs() {
 	judged totalvfs 0000:01:00.0 "cannot set sriov_numvfs=8: only 4 VFs supported"
 }
 
+# which file asked for what apply would fail at: a drop-in over the main file
+test_failure_names_the_file_that_asked() {
+	conf "[sriov 0000:01:00.0]" "num_vfs = 2" "[vfio]" "ids = 1b36:000c"
+	mkdir -p "$CONF.d"
+	printf '[sriov 0000:01:00.0]\nnum_vfs = 8\n' >"$CONF.d/50-more.conf"
+	expect_rc 2 vfpt check-config
+	[[ $ERR == *"0000:01:00.0: cannot set sriov_numvfs=8: only 4 VFs supported ([sriov 0000:01:00.0] num_vfs set by $CONF.d/50-more.conf:2)"* ]] ||
+		fail "$ERR"
+	[[ $ERR == *"0000:00:01.0: is a PCI bridge; vfio-pci does not take bridges (listed in [vfio] ids at $CONF:4)"* ]] ||
+		fail "$ERR"
+	rm -rf "$CONF.d"
+}
+
 test_pf_without_sriov() {
 	conf "[sriov 0000:02:00.0]" "num_vfs = 2"
 	judged no-sriov 0000:02:00.0 "has no SR-IOV capability"
+}
+
+# by ID, a device without SR-IOV is not a PF to fail: apply sets nothing, and
+# check-config says so (a warning: the rule may be meant for other hosts)
+test_id_rule_selecting_no_sriov_pf() {
+	conf "[sriov 8086:1533]" "num_vfs = 2"
+	expect_rc 0 vfpt check-config
+	[[ $ERR == *"vfpt.conf:1: [sriov 8086:1533] selects 0000:02:00.0 here, which has no SR-IOV capability"*"num_vfs = 2 is set nowhere"* ]] ||
+		fail "$ERR"
+	conf "[sriov 8086:1521]" "num_vfs = 2"
+	expect_rc 0 vfpt check-config
+	[[ $ERR != *"set nowhere"* ]] || fail "a rule selecting an SR-IOV PF: $ERR"
 }
 
 test_bridge_in_devices() {
@@ -64,15 +89,29 @@ test_good_config_passes() {
 }
 
 # vfpt.conf(5): listed in [vfio] and selected as an SR-IOV PF is an error,
-# however each names it (here: by ID, and by address)
+# however each names it (here: by ID, and by address); and the same on every
+# path: plan and apply fail it (exit 3), the udev add event at boot does not
+# claim it, apply gives it no VFs (it was claimed at boot, given VFs by hand)
 test_pf_by_id_and_in_vfio_devices() {
-	conf "[sriov 8086:1521]" "num_vfs = 2" "[vfio]" "devices = 0000:01:00.0"
+	local pf=0000:01:00.0
+	conf "[sriov 8086:1521]" "num_vfs = 2" "[vfio]" "devices = $pf"
 	expect_rc 2 vfpt check-config
-	[[ $ERR == *"vfpt.conf:4: 0000:01:00.0 is listed in [vfio] devices, but [sriov 8086:1521] at "*"vfpt.conf:1 selects it as an SR-IOV PF"* ]] ||
+	[[ $ERR == *"$pf: listed in [vfio] devices at "*"vfpt.conf:4, and [sriov 8086:1521] at "*"vfpt.conf:1 selects it as an SR-IOV PF"* ]] ||
 		fail "$ERR"
-	conf "[sriov 0000:01:00.0]" "num_vfs = 2" "[vfio]" "ids = 8086:1521"
+	expect_rc 3 vfpt plan
+	[[ $OUT == *"# $pf: FAILED: listed in [vfio] devices"* && $OUT != *"sriov_numvfs"* ]] || fail "plan: $OUT"
+	expect_rc 3 vfpt apply
+	[ "$(fx_attr $pf sriov_numvfs)" = 0 ] && [ "$(fx_driver_of $pf)" = igb ] || fail "apply changed $pf: $ERR"
+	fx_unbind $pf
+	expect_rc 0 fx_run env VFPT_LOG_TARGET=console ACTION=add SUBSYSTEM=pci DEVPATH=/devices/pci0000:00/$pf \
+		PCI_SLOT_NAME=$pf PCI_ID=8086:1521 "$VFPT" udev
+	[ -z "$(fx_driver_of $pf)" ] || fail "the add event claimed $pf for $(fx_driver_of $pf)"
+	[[ $ERR == *"$pf: listed in [vfio] devices"* ]] || fail "udev said: $ERR"
+	fx_bind $pf igb
+	conf "[sriov $pf]" "num_vfs = 2" "[vfio]" "ids = 8086:1521"
 	expect_rc 2 vfpt check-config
-	[[ $ERR == *"0000:01:00.0 is listed in [vfio] ids, but [sriov 0000:01:00.0]"* ]] || fail "$ERR"
+	[[ $ERR == *"$pf: listed in [vfio] ids at "*", and [sriov $pf] at "*"selects it as an SR-IOV PF"* ]] || fail "$ERR"
+	echo 0 >"$FX/sys/devices/pci0000:00/$pf/sriov_numvfs" # as it was, whatever apply did
 }
 
 test_unknown_owner_and_group() {
@@ -124,11 +163,78 @@ test_fifo_dropin() {
 	[[ $ERR == *"10-fifo.conf: is a FIFO, not a regular file; refusing to read it"* ]] || fail "$ERR"
 }
 
+# ...and at boot (the udev event, apply) the FIFO drop-in is skipped with one
+# warning line: the rest of the config is applied, nothing blocks or fails
+test_fifo_dropin_skipped_at_boot() {
+	local dev=0000:05:00.0 w
+	fx_dev $dev 10ee:7038 class=0x118000 group=7
+	conf "[vfio]" "devices = $dev"
+	mkdir -p "$CONF.d"
+	mkfifo "$CONF.d/10-fifo.conf"
+	w="$CONF.d/10-fifo.conf: is a FIFO, not a regular file; skipped it"
+	expect_rc 0 fx_run env VFPT_LOG_TARGET=console ACTION=add SUBSYSTEM=pci DEVPATH=/devices/pci0000:00/$dev \
+		PCI_SLOT_NAME=$dev PCI_ID=10EE:7038 timeout 10 "$VFPT" udev
+	[ "$(fx_driver_of $dev)" = vfio-pci ] || fail "udev did not claim $dev: $ERR"
+	[ "$(grep -c "10-fifo.conf" <<<"$ERR")" = 1 ] && [[ $ERR == *"$w"* ]] || fail "udev: not one warning line: $ERR"
+	fx_unbind $dev
+	echo "(null)" >"$FX/sys/devices/pci0000:00/$dev/driver_override"
+	expect_rc 0 fx_run timeout 10 "$VFPT" apply
+	[ "$(fx_driver_of $dev)" = vfio-pci ] || fail "apply did not claim $dev: $ERR"
+	[ "$(grep -c "10-fifo.conf" <<<"$ERR")" = 1 ] && [[ $ERR == *"$w"* ]] || fail "apply: not one warning line: $ERR"
+	expect_rc 0 vfpt plan
+	[[ $ERR == *"$w"* ]] || fail "plan: $ERR"
+	expect_rc 2 vfpt check-config
+	[[ $ERR == *"10-fifo.conf: is a FIFO, not a regular file; refusing to read it"* ]] || fail "check-config: $ERR"
+	rm -rf "$CONF.d" "$FX/sys/devices/pci0000:00/$dev" "$FX/sys/bus/pci/devices/$dev" "$FX/sys/kernel/iommu_groups/7" \
+		"$FX/sys/bus/pci/drivers/vfio-pci/$dev"
+}
+
+# the dracut module reads and carries the regular drop-ins only (cat or cp
+# of a FIFO blocked the initramfs build); its vfpt is a stub here
+test_dracut_module_skips_fifo_dropins() {
+	local top
+	top=$(cd "$(dirname "$0")/../.." && pwd)
+	conf "[vfio]" "driver = mlx5_vfio_pci"
+	mkdir -p "$CONF.d" "$TMP/stage/usr/sbin"
+	mkfifo "$CONF.d/10-fifo.conf"
+	printf '[vfio]\ndriver = foo_vfio_pci\n' >"$CONF.d/20-more.conf"
+	printf '#!/bin/sh\nexit 0\n' >"$TMP/stage/usr/sbin/vfpt"
+	chmod +x "$TMP/stage/usr/sbin/vfpt"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	expect_rc 0 timeout 10 env VFPT_ROOT="$FX/root" VFPT_DESTDIR="$TMP/stage" dracutsysrootdir= kernel=0 \
+		moddir=/nonexistent top="$top" bash -c '
+		inst_binary() { :; }
+		inst_libdir_file() { :; }
+		inst_hook() { :; }
+		dwarn() { echo "dwarn: $*"; }
+		inst_simple() { echo "inst $1"; }
+		instmods() { echo "instmods $*"; }
+		. "$top/dracut-module/module-setup.sh"
+		installkernel
+		install'
+	[[ $OUT == *"foo_vfio_pci"* && $OUT == *"vfpt.conf.d/20-more.conf"* && $OUT != *"10-fifo"* ]] ||
+		fail "$OUT"
+	rm -rf "$CONF.d"
+}
+
 test_crlf_bom() {
 	printf '\xef\xbb\xbf[global]\r\niommu_group = warn\r\n[sriov 0000:01:00.0]\r\nnum_vfs = 2\r\n' >"$CONF"
 	rm -rf "$CONF.d"
 	expect_rc 0 vfpt check-config
 	[[ $OUT == *"iommu_group: warn"* && $OUT == *"sriov 0000:01:00.0: num_vfs=2"* ]] || fail "$OUT"
+}
+
+# what inih does not take is named, not hidden behind "text after section header"
+test_cr_and_bom_named() {
+	printf '[global]\riommu_group = warn\r' >"$CONF"
+	expect_rc 2 vfpt check-config
+	[[ $ERR == *"vfpt.conf:1: carriage return (CR, \r) inside the line"* ]] || fail "CR: $ERR"
+	printf '[global]\n\xef\xbb\xbfiommu_group = warn\n' >"$CONF"
+	expect_rc 2 vfpt check-config
+	[[ $ERR == *"vfpt.conf:2: UTF-8 byte order mark (U+FEFF) inside the file"* ]] || fail "BOM: $ERR"
+	printf '[global]\niommu_group = warn\xc2\xa0\n' >"$CONF"
+	expect_rc 2 vfpt check-config
+	[[ $ERR == *"vfpt.conf:2: line holds U+00A0 (a no-break space)"* ]] || fail "NBSP: $ERR"
 }
 
 

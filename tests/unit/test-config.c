@@ -444,7 +444,10 @@ static void test_kernel_args_commas(void) {
         config_free(c);
 }
 
-/* A FIFO among the drop-ins: refused at once, not read until a writer comes */
+/* A FIFO among the drop-ins: never read (it would block until a writer
+ * comes), not an error that fails the boot: skipped, and listed as such
+ * (check-config makes it an error); the main file and the other drop-ins
+ * count. The main file itself as a FIFO is an error. */
 static void test_fifo_dropin(void) {
         char main_path[256], d[256], fifo[300], want[400];
         struct config *c = NULL;
@@ -453,14 +456,64 @@ static void test_fifo_dropin(void) {
         snprintf(fifo, sizeof(fifo), "%s/50-pipe.conf", d);
         mkdir(d, 0755);
         write_file("fifo.conf", "[global]\niommu_group = warn\n");
+        write_file("fifo.conf.d/60-more.conf", "[vfio]\ndevices = 0000:08:00.0\n");
         CHECK(mkfifo(fifo, 0644) == 0);
         alarm(10); /* a hang is a failure, not a stuck test run */
         int r = config_load(main_path, &c);
         alarm(0);
+        CHECK(r == 0);
+        CHECK_ERRORS(c, NULL);
+        snprintf(want, sizeof(want), "%s: is a FIFO, not a regular file", fifo);
+        CHECK(c && c->skipped && streq(c->skipped[0], want) && !c->skipped[1]);
+        CHECK(c && c->iommu_group == GROUP_WARN && c->n_vfio_devices == 1);
+        config_free(c);
+        c = NULL;
+
+        snprintf(d, sizeof(d), "%s/fifo-main.conf", tmpdir);
+        CHECK(mkfifo(d, 0644) == 0);
+        alarm(10);
+        r = config_load(d, &c);
+        alarm(0);
         CHECK(r == -EINVAL);
-        snprintf(want, sizeof(want), "%s: is a FIFO, not a regular file; refusing to read it", fifo);
+        snprintf(want, sizeof(want), "%s: is a FIFO, not a regular file; refusing to read it", d);
         CHECK_ERRORS(c, want);
         config_free(c);
+}
+
+/* what inih does not take is named: a CR inside a line (a file with CR
+ * line ends reads as one line), a byte order mark past the file's start,
+ * Unicode blanks pasted from a web page (in a comment they are text);
+ * trailing CRs are trailing space to inih */
+static void test_cr_and_bom_named(void) {
+        static const struct {
+                const char *text, *error; /* NULL: valid */
+        } cases[] = {
+                { "[global]\riommu_group = warn\r",
+                  "t.conf:1: carriage return (CR, \\r) inside the line: lines end in LF or CRLF here, not CR (a file "
+                  "saved with old Mac line ends?); convert it: tr '\\r' '\\n'" },
+                { "[global]\n\xef\xbb\xbfiommu_group = warn\n",
+                  "t.conf:2: UTF-8 byte order mark (U+FEFF) inside the file: only the file's first bytes may hold one; "
+                  "remove it" },
+                { "\xef\xbb\xbf\xef\xbb\xbf[global]\n",
+                  "t.conf:1: UTF-8 byte order mark (U+FEFF) twice at the start: only the file's first bytes may hold "
+                  "one; remove it" },
+                { "[global]\niommu_group = warn\xc2\xa0\n",
+                  "t.conf:2: line holds U+00A0 (a no-break space), which looks like a blank or nothing but is neither; "
+                  "type it again with plain spaces" },
+                { "[global]\nkernel_args = intel_iommu=on\xe2\x80\x89iommu=pt\n",
+                  "t.conf:2: line holds U+2009, which looks like a blank or nothing but is neither; type it again with "
+                  "plain spaces" },
+                { "# caf\xc3\xa9\xc2\xa0note\n[global]\niommu_group = warn # \xc2\xa0 x\n", NULL },
+                { "[global]\r\r\niommu_group = warn\r\r\n", NULL },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                int r;
+                struct config *c = load_str(cases[i].text, &r);
+                CHECK(r == (cases[i].error ? -EINVAL : 0));
+                CHECK(cases[i].error || (c && c->iommu_group == GROUP_WARN));
+                CHECK_ERRORS(c, cases[i].error);
+                config_free(c);
+        }
 }
 
 /* as inih takes them: CRLF line ends and a UTF-8 byte order mark */
@@ -567,6 +620,7 @@ int main(void) {
         RUN(test_kernel_args_commas);
         RUN(test_fifo_dropin);
         RUN(test_crlf_and_bom);
+        RUN(test_cr_and_bom_named);
         RUN(test_indented_keys);
         RUN(test_world_accessible_mode);
         RUN(test_origins);
