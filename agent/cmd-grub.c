@@ -113,7 +113,7 @@ static int load_grub_files(struct grub_run *run, char *const *files) {
                 size_t len;
                 int r = read_file(*f, 1024 * 1024, &text, &len);
                 if (r < 0) {
-                        log_error_errno(r, "%s: cannot read: %m", *f);
+                        log_error("%s: cannot read: %s", *f, read_strerror(r));
                         return EXIT_USAGE;
                 }
                 r = grub_parse_next(TAKE_PTR(run->g), *f, text, len, &n);

@@ -88,7 +88,7 @@ static int unreadable(struct scan *s, const char *file, int r) {
                 return 0;
         if (r == -ENOMEM)
                 return r;
-        return strv_push(&s->out->unreadable, strdupf("%s: %s", file, strerror(-r)));
+        return strv_push(&s->out->unreadable, strdupf("%s: %s", file, read_strerror(r)));
 }
 
 static bool has_suffix(const char *s, const char *suffix) {

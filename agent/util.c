@@ -108,10 +108,24 @@ char *strdupf(const char *fmt, ...) {
 }
 
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: opening a FIFO (a drop-in, a network manager's file
+         * made one by mistake) must not wait for a writer; it is refused
+         * below, as is any other file that is not a regular one */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
         return read_fd(fd, max, ret, ret_len);
+}
+
+const char *read_strerror(int r) {
+        return r == -EBADFD ? "not a regular file" : strerror(-r);
 }
 
 int read_fd(int fd, size_t max, char **ret, size_t *ret_len) {

@@ -45,6 +45,9 @@ char *strdupf(const char *fmt, ...) _printf_(1, 2);
 /* Whole-file helpers. read_file: at most max bytes, NUL-terminated; trailing
  * newline stripped with read_one_line. Return -errno. */
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/* read_file()'s error in words: -EBADFD (a FIFO, a device, a socket: read_file
+ * refuses what is not a regular file, without blocking) as "not a regular file" */
+const char *read_strerror(int r);
 int read_fd(int fd, size_t max, char **ret, size_t *ret_len);
 int read_one_line(const char *path, char **ret);
 /* The lines of a text read whole (read_file), one at a time: the line at

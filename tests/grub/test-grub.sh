@@ -737,6 +737,21 @@ test_immutable_no_stray_backup() {
 	[ ! -e "$TMP/imm.vfpt.bak" ] || fail "stray backup left"
 }
 
+# a FIFO among the drop-ins (grub-mkconfig would hang sourcing it): every
+# grub command refuses it at once, exit 2, naming it; nothing written
+test_dropin_fifo_refused() {
+	seq_sysroot dropin-iommu-off
+	mkfifo "$R/etc/default/grub.d/50-fifo.cfg"
+	cp -a "$R/etc/default" "$TMP/before"
+	VFPT_ROOT=$R expect_rc 2 timeout 20 "$VFPT" --config "$TMP/vfpt.conf" grub check
+	[[ $ERR == *"$R/etc/default/grub.d/50-fifo.cfg"*"not a regular file"* ]] || fail "check: $ERR"
+	VFPT_ROOT=$R expect_rc 2 timeout 20 "$VFPT" --config "$TMP/vfpt.conf" grub apply
+	# (diff calls two FIFOs different: the FIFO is left out of the comparison)
+	rm "$R/etc/default/grub.d/50-fifo.cfg" "$TMP/before/grub.d/50-fifo.cfg"
+	diff -r --no-dereference "$TMP/before" "$R/etc/default" >/dev/null || fail "apply wrote"
+	rm -rf "$TMP/before"
+}
+
 # a POSIX ACL set or read as the kernel stores it (setfacl/getfacl need the
 # acl package): acl PATH set|get [default]
 acl() {
