@@ -51,16 +51,35 @@ bool cmdline_names_equal(const char *a, const char *b) {
         }
 }
 
+/* video=NAME:OPTIONS sets NAME's (a connector's or an fbdev driver's) and
+ * video=OPTIONS (no ':') the global one; the last of each wins:
+ * drivers/video/cmdline.c video_setup() and __video_get_option_string()
+ * (6.6 to 6.12; 6.1: fbdev/core/fb_cmdline.c fb_get_options(), the same
+ * loop). The length of "NAME:" in the value, 0 for the global one. */
+static size_t video_name_len(const char *param) {
+        const char *v = strchr(param, '='), *c = v ? strchr(v + 1, ':') : NULL;
+        return c ? (size_t) (c - v) : 0;
+}
+
+bool cmdline_same_param(const char *a, const char *b) {
+        if (!cmdline_names_equal(a, b))
+                return false;
+        if (!cmdline_names_equal(a, "video"))
+                return true;
+        size_t na = video_name_len(a), nb = video_name_len(b);
+        return na == nb && (na == 0 || strncmp(strchr(a, '='), strchr(b, '='), na) == 0);
+}
+
 int cmdline_find_last(char *const *params, const char *arg) {
         int found = -1;
         for (int i = 0; params && params[i]; i++)
-                if (cmdline_names_equal(params[i], arg))
+                if (cmdline_same_param(params[i], arg))
                         found = i;
         return found;
 }
 
 
-enum kind { K_OTHER, K_INTEL, K_IOMMU, K_AMD, K_PASSTHROUGH };
+enum kind { K_OTHER, K_INTEL, K_IOMMU, K_AMD, K_PASSTHROUGH, K_LIST };
 
 static enum kind kind_of(const char *param) {
         if (cmdline_names_equal(param, "intel_iommu"))
@@ -71,12 +90,16 @@ static enum kind kind_of(const char *param) {
                 return K_AMD;
         if (cmdline_names_equal(param, "iommu.passthrough"))
                 return K_PASSTHROUGH;
+        /* init/main.c initcall_blacklist(): every occurrence's comma-separated
+         * functions join one list (strsep), nothing takes one out */
+        if (cmdline_names_equal(param, "initcall_blacklist"))
+                return K_LIST;
         return K_OTHER;
 }
 
 bool cmdline_accumulates(const char *arg) {
         enum kind k = kind_of(arg);
-        return k == K_INTEL || k == K_IOMMU || k == K_AMD;
+        return k == K_INTEL || k == K_IOMMU || k == K_AMD || k == K_LIST;
 }
 
 static bool prefix(const char *opt, size_t len, const char *p) {
@@ -253,6 +276,8 @@ static bool option_in_effect(char *const *params, const struct iommu_state *st, 
                 if (amd_off(o, n))
                         return st->amd_off;
                 return !st->amd_off && !st->no_iommu && option_given(params, k, o, n);
+        case K_LIST:
+                return option_given(params, k, o, n);
         default:
                 return false;
         }
@@ -273,7 +298,7 @@ bool cmdline_satisfies(char *const *params, const char *arg) {
         enum kind k = kind_of(arg);
         const char *want = strchr(arg, '=');
 
-        if (want && (k == K_INTEL || k == K_IOMMU || k == K_AMD)) {
+        if (want && cmdline_accumulates(arg)) {
                 struct iommu_state st;
                 simulate(params, &st);
                 bool any = false;
@@ -439,7 +464,7 @@ int cmdline_fix(char **work, const char *want, int kept, bool *append) {
         if (!wv || !cmdline_accumulates(want)) {
                 /* last one wins: the kept occurrence becomes want, the others go */
                 for (int i = 0; work[i]; i++) {
-                        if (!cmdline_names_equal(work[i], want))
+                        if (!cmdline_same_param(work[i], want))
                                 continue;
                         char *one[] = { work[i], NULL };
                         char *n = i != kept ? strdup("") : cmdline_satisfies(one, want) ? NULL : strdup(want);
@@ -494,6 +519,16 @@ int cmdline_fix(char **work, const char *want, int kept, bool *append) {
         }
         *append = !cmdline_satisfies(work, want);
         return 0;
+}
+
+int cmdline_contradiction(char *const *args, int *against) {
+        for (int i = 0; args && args[i]; i++)
+                if (!cmdline_satisfies(args, args[i])) {
+                        int k = cmdline_conflict(args, args[i]);
+                        *against = k >= 0 ? k : i;
+                        return i;
+                }
+        return -1;
 }
 
 static bool word_is(const char *p, const char *w) {

@@ -13,6 +13,7 @@
 
 #include <ini.h>
 
+#include "cmdline.h"
 #include "config.h"
 #include "reset.h"
 #include "paths.h"
@@ -521,10 +522,12 @@ static bool kernel_arg_valid(const char *a) {
 }
 
 /* kernel_args is a list, and lists split on commas too, but a comma inside
- * one kernel argument is that argument's own option list to the kernel
- * (iommu=off,pt; intel_iommu=on,igfx_off). So: a comma beside a blank or at
- * either end of a word separates (intel_iommu=on, iommu=pt); a comma inside
- * a word stays in it; and a comma inside a word before NAME= (intel_iommu=on,iommu=pt)
+ * one kernel argument's value is that argument's own option list to the
+ * kernel (iommu=off,pt; intel_iommu=on,igfx_off). So: a comma beside a blank
+ * or at either end of a word separates (intel_iommu=on, iommu=pt), and so
+ * does one before the word's '=' or in a word without '=' (quiet,splash:
+ * parse_args() would take the whole as one unknown name); a comma inside
+ * a value stays in it; and a comma inside a word before NAME= (intel_iommu=on,iommu=pt)
  * could be either, so it is an error that says to use a blank. *l is
  * rewritten without the separating commas. -EINVAL after reporting. */
 static int kernel_args_commas(struct parse_ctx *ctx, char ***l) {
@@ -534,6 +537,16 @@ static int kernel_args_commas(struct parse_ctx *ctx, char ***l) {
                 size_t n = strlen(w);
                 while (n > 0 && w[n - 1] == ',')
                         w[--n] = 0;
+                if (!*w)
+                        continue;
+                /* a comma before the '=' (or in a word without one) separates:
+                 * no kernel parameter has a comma in its name (quiet,splash) */
+                for (char *c; (c = strchr(w, ',')) && (!strchr(w, '=') || c < strchr(w, '='));) {
+                        *c = 0;
+                        if (*w && strv_extend(&out, w) < 0)
+                                return ctx->oom = -ENOMEM;
+                        w = c + 1;
+                }
                 if (!*w)
                         continue;
                 for (const char *c = strchr(w, ','); c; c = strchr(c + 1, ',')) {
@@ -563,6 +576,23 @@ static int kernel_args_commas(struct parse_ctx *ctx, char ***l) {
         strv_free(*l);
         *l = TAKE_PTR(out);
         return 0;
+}
+
+/* Arguments that cannot all be in effect as the kernel reads them
+ * (iommu=off,pt; intel_iommu=on intel_iommu=off; foo=1 foo=2): apply could
+ * never make the boot loader say them, so the config is refused here, at the
+ * line that completes the contradiction (one of its arguments at index from
+ * or later: a continuation line repeats nothing said already). */
+static void kernel_args_contradiction(struct parse_ctx *ctx, char *const *args, size_t from) {
+        int against, i = cmdline_contradiction(args, &against);
+        if (i < 0 || ((size_t) i < from && (size_t) against < from))
+                return;
+        if (against == i)
+                ctx_error(ctx, "kernel_args: '%s' is not in effect as the kernel reads it (its options "
+                               "contradict each other, or one the kernel stops at hides the rest)", args[i]);
+        else
+                ctx_error(ctx, "kernel_args: '%s' and '%s' cannot both be in effect: the kernel would not have "
+                               "'%s'; keep one", args[i], args[against], args[i]);
 }
 
 static bool account_name_valid(const char *s) {
@@ -600,6 +630,7 @@ static void set_global(struct parse_ctx *ctx, const char *key, const char *value
                                                "name=value, no quotes or shell characters)", *a);
                                 return;
                         }
+                size_t before = ctx->continuation ? strv_length(c->kernel_args) : 0;
                 if (!ctx->continuation) {
                         strv_free(c->kernel_args);
                         c->kernel_args = NULL;
@@ -611,6 +642,7 @@ static void set_global(struct parse_ctx *ctx, const char *key, const char *value
                 for (char **a = l; *a; a++)
                         if (strv_extend(&c->kernel_args, *a) < 0)
                                 ctx->oom = -ENOMEM;
+                kernel_args_contradiction(ctx, c->kernel_args, before);
         } else if (streq(key, "patch_grub")) {
                 r = parse_bool(value);
                 if (r < 0)
@@ -1356,11 +1388,30 @@ bool config_names_address(const struct config *c, const struct pci_addr *addr, s
 }
 
 /* Cross-section rules, once every file is read. */
+/* release_framebuffer's argument joins kernel_args: both must be in effect
+ * together (kernel_args = video=efifb:on with release_framebuffer = efifb
+ * cannot be) */
+static int validate_framebuffer_args(struct config *c) {
+        _cleanup_strv_free_ char **args = NULL;
+        int against, i, r;
+        if (c->kernel_args_auto || !c->release_framebuffer)
+                return 0;
+        if ((r = config_kernel_args(c, NULL, &args)) < 0)
+                return r;
+        if ((i = cmdline_contradiction(args, &against)) < 0)
+                return 0;
+        return add_error(c, c->release_framebuffer_origin, 0,
+                         "release_framebuffer: its kernel argument and kernel_args cannot all be in effect: "
+                         "'%s' and '%s' (the kernel would not have '%s'); keep one", args[i], args[against], args[i]);
+}
+
 static int validate(struct config *c) {
         char buf[SELECTOR_MAX];
         int r;
 
         if ((r = validate_pins(c)) < 0)
+                return r;
+        if ((r = validate_framebuffer_args(c)) < 0)
                 return r;
 
         for (size_t i = 0; i < c->n_sriov; i++) {
