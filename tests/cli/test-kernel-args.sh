@@ -1,0 +1,55 @@
+#!/bin/bash
+# kernel_args as the kernel will read them (issue 25): arguments that can
+# never all be in effect are refused by check-config (exit 2, one FILE:LINE
+# line) before grub apply could fail on them; a comma in a name separates
+# two arguments (quiet,splash), one in a value is the argument's own option
+# list; video= and initcall_blacklist= keep what the user wrote.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../fixture/host.sh"
+
+fx_init "$TMP/h"
+fx_dev 0000:00:00.0 8086:29c0 class=0x060000 group=0
+CONF=$FX/root/etc/vfpt.conf
+vfpt() { fx_run "$VFPT" "$@"; }
+conf() { printf '%s\n' "$@" >"$CONF"; }
+grubfile() { printf 'GRUB_CMDLINE_LINUX="%s"\n' "$1" >"$TMP/grub"; cp "$TMP/grub" "$TMP/grub.orig"; }
+
+refused() { # LINE MESSAGE
+	expect_rc 2 vfpt check-config
+	[ "$(wc -l <<<"$ERR")" = 1 ] || fail "more than one line: $ERR"
+	[[ $ERR == *"$CONF:$1: $2"* ]] || fail "check-config did not say '$CONF:$1: $2': $ERR"
+	[ -z "$OUT" ] || fail "check-config printed a summary: $OUT"
+	grubfile "quiet"
+	expect_rc 2 "$VFPT" --config "$CONF" grub apply --no-update --file "$TMP/grub"
+	cmp -s "$TMP/grub" "$TMP/grub.orig" || fail "grub apply wrote: $(cat "$TMP/grub")"
+}
+
+test_contradiction_refused() {
+	conf "[global]" "kernel_args = intel_iommu=on iommu=off,pt"
+	refused 2 "kernel_args: 'intel_iommu=on' and 'iommu=off,pt' cannot both be in effect"
+	conf "[global]" "kernel_args = iommu=usedac,pt"
+	refused 2 "kernel_args: 'iommu=usedac,pt' is not in effect as the kernel reads it"
+	conf "[global]" "kernel_args = intel_iommu=on iommu=pt # for VFIO" "  intel_iommu=off"
+	refused 3 "kernel_args: 'intel_iommu=on' and 'intel_iommu=off' cannot both be in effect"
+}
+
+test_adding_up_accepted() {
+	conf "[global]" "kernel_args = intel_iommu=on intel_iommu=igfx_off iommu=pt iommu=force video=efifb:off video=vesafb:off"
+	expect_rc 0 vfpt check-config
+	grubfile "quiet video=HDMI-A-1:1920x1080@60 initcall_blacklist=foo_init"
+	expect_rc 0 "$VFPT" --config "$CONF" grub apply --no-update --file "$TMP/grub"
+	grep -qx 'GRUB_CMDLINE_LINUX="quiet video=HDMI-A-1:1920x1080@60 initcall_blacklist=foo_init intel_iommu=on intel_iommu=igfx_off iommu=pt iommu=force video=efifb:off video=vesafb:off"' "$TMP/grub" ||
+		fail "$(cat "$TMP/grub")"
+}
+
+test_comma_in_name_separates() {
+	conf "[global]" "kernel_args = intel_iommu=on,igfx_off quiet,iommu=pt"
+	expect_rc 0 vfpt check-config
+	[[ $OUT == *"kernel_args: intel_iommu=on,igfx_off quiet iommu=pt"$'\n'* ]] || fail "$OUT"
+	grubfile ""
+	expect_rc 0 "$VFPT" --config "$CONF" grub apply --no-update --file "$TMP/grub"
+	grep -qx 'GRUB_CMDLINE_LINUX="intel_iommu=on,igfx_off quiet iommu=pt"' "$TMP/grub" || fail "$(cat "$TMP/grub")"
+}
+
+for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
+finish
