@@ -536,13 +536,19 @@ static bool word_is(const char *p, const char *w) {
 }
 
 bool cmdline_is_oneoff(const char *p) {
-        static const char *const names[] = { "BOOT_IMAGE", "initrd", "vfpt", "rd.vfpt", "systemd.unit",
-                                             "rd.systemd.unit", "init", "rdinit", "rd.break", "rd.shell",
-                                             "rd.emergency", "systemd.debug_shell", "systemd.confirm_spawn" };
-        static const char *const words[] = { "single", "emergency", "rescue", "rd.break", "rd.shell", "S", "s",
-                                             "1", "-s", "-b", "systemd.debug_shell" };
+        /* systemd.break= and rd.systemd.break= (systemd 258): stop at a
+         * point of the boot for a shell, like dracut's rd.break */
+        static const char *const names[] = { "BOOT_IMAGE",          "initrd",
+                                             "vfpt",                "rd.vfpt",
+                                             "systemd.unit",        "rd.systemd.unit",
+                                             "init",                "rdinit",
+                                             "rd.break",            "rd.shell",
+                                             "rd.emergency",        "systemd.debug_shell",
+                                             "rd.systemd.debug_shell", "systemd.confirm_spawn",
+                                             "systemd.break",       "rd.systemd.break" };
+        static const char *const words[] = { "single", "emergency", "rescue", "S", "s", "1", "-s", "-b" };
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (cmdline_names_equal(p, names[i]) && strchr(p, '='))
+                if (cmdline_names_equal(p, names[i])) /* with a value or without: rd.break, systemd.debug-shell */
                         return true;
         for (size_t i = 0; i < ELEMENTSOF(words); i++)
                 if (streq(p, words[i]))
