@@ -625,7 +625,11 @@ static void set_global(struct parse_ctx *ctx, const char *key, const char *value
                 if (kernel_args_commas(ctx, &l) < 0)
                         return;
                 for (char **a = l; *a; a++)
-                        if (!kernel_arg_valid(*a) || streq(*a, "auto")) {
+                        if (strchr(*a, '#')) { /* no kernel parameter has one: a comment lacking its blank */
+                                ctx_error(ctx, "kernel_args: '%s': '#' starts a comment only after a blank "
+                                               "(vfpt.conf(5)); put a blank before it, or leave it out", *a);
+                                return;
+                        } else if (!kernel_arg_valid(*a) || streq(*a, "auto")) {
                                 ctx_error(ctx, "kernel_args: '%s' is not a kernel parameter (name or "
                                                "name=value, no quotes or shell characters)", *a);
                                 return;

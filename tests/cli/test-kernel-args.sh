@@ -33,6 +33,15 @@ test_contradiction_refused() {
 	refused 3 "kernel_args: 'intel_iommu=on' and 'intel_iommu=off' cannot both be in effect"
 }
 
+# '#' starts a comment only after a blank: glued to an argument it is a
+# typo, never a kernel parameter (it went into GRUB as intel_iommu=on#x)
+test_hash_without_blank_refused() {
+	conf "[global]" "kernel_args = intel_iommu=on iommu=pt#for VFIO"
+	refused 2 "kernel_args: 'iommu=pt#for': '#' starts a comment only after a blank"
+	conf "[global]" "kernel_args = intel_iommu=on iommu=pt # for VFIO"
+	expect_rc 0 vfpt check-config
+}
+
 test_adding_up_accepted() {
 	conf "[global]" "kernel_args = intel_iommu=on intel_iommu=igfx_off iommu=pt iommu=force video=efifb:off video=vesafb:off"
 	expect_rc 0 vfpt check-config
