@@ -562,7 +562,7 @@ static int kernel_args_commas(struct parse_ctx *ctx, char ***l) {
                                                 *p = ' ';
                                 ctx_error(ctx, "kernel_args: '%s': cannot tell whether '%.*s=' after the comma is an "
                                                "argument of its own or an option of %.*s (the kernel reads a comma as "
-                                               "the option list of one argument, as in iommu=off,pt); separate "
+                                               "the option list of one argument, as in intel_iommu=on,igfx_off); separate "
                                                "arguments with blanks: %s",
                                           w, (int) k, c + 1, (int) strcspn(w, "="), w, fixed);
                                 return -EINVAL;

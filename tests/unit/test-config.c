@@ -446,7 +446,7 @@ static void test_kernel_args_commas(void) {
         CHECK(r == -EINVAL);
         CHECK_ERRORS(c, "t.conf:2: kernel_args: 'intel_iommu=on,iommu=pt': cannot tell whether 'iommu=' after the "
                         "comma is an argument of its own or an option of intel_iommu (the kernel reads a comma as "
-                        "the option list of one argument, as in iommu=off,pt); separate arguments with blanks: "
+                        "the option list of one argument, as in intel_iommu=on,igfx_off); separate arguments with blanks: "
                         "intel_iommu=on iommu=pt");
         config_free(c);
 }
