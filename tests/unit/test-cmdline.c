@@ -34,6 +34,11 @@ static char *fixed(const char *line, const char *want) {
         return strv_join(out, " ");
 }
 
+static void check_fixed(const char *line, const char *want, const char *expect) {
+        _cleanup_free_ char *got = fixed(line, want);
+        CHECK_STR(got, expect);
+}
+
 static void test_iommu_options_add_up(void) {
         /* the cases */
         CHECK(sat("intel_iommu=on intel_iommu=igfx_off iommu=pt", "intel_iommu=on"));
@@ -55,16 +60,12 @@ static void test_iommu_options_add_up(void) {
 }
 
 static void test_fix_keeps_the_users_options(void) {
-        _cleanup_free_ char *a = fixed("intel_iommu=on intel_iommu=igfx_off iommu=pt", "intel_iommu=on iommu=pt");
-        _cleanup_free_ char *b = fixed("iommu=pt iommu=force", "iommu=pt");
-        _cleanup_free_ char *c = fixed("intel_iommu=on iommu=off,pt", "intel_iommu=on iommu=pt");
-        _cleanup_free_ char *d = fixed("intel_iommu=off,igfx_off quiet", "intel_iommu=on iommu=pt");
-        _cleanup_free_ char *e = fixed("amd_iommu=off iommu=pt", "iommu=pt");
-        CHECK_STR(a, "intel_iommu=on intel_iommu=igfx_off iommu=pt");
-        CHECK_STR(b, "iommu=pt iommu=force");
-        CHECK_STR(c, "intel_iommu=on iommu=pt");
-        CHECK_STR(d, "intel_iommu=on,igfx_off quiet iommu=pt");
-        CHECK_STR(e, "iommu=pt");
+        check_fixed("intel_iommu=on intel_iommu=igfx_off iommu=pt", "intel_iommu=on iommu=pt",
+                    "intel_iommu=on intel_iommu=igfx_off iommu=pt");
+        check_fixed("iommu=pt iommu=force", "iommu=pt", "iommu=pt iommu=force");
+        check_fixed("intel_iommu=on iommu=off,pt", "intel_iommu=on iommu=pt", "intel_iommu=on iommu=pt");
+        check_fixed("intel_iommu=off,igfx_off quiet", "intel_iommu=on iommu=pt", "intel_iommu=on,igfx_off quiet iommu=pt");
+        check_fixed("amd_iommu=off iommu=pt", "iommu=pt", "iommu=pt");
 }
 
 /* video=NAME:... is NAME's own parameter; initcall_blacklist= adds up */
@@ -76,12 +77,11 @@ static void test_video_per_name_and_lists(void) {
         CHECK(sat("video=efifb:off video=HDMI-A-1:1920x1080", "video=efifb:off"));
         CHECK(!sat("video=efifb:off video=efifb:on", "video=efifb:off"));
         CHECK(sat("initcall_blacklist=a,sysfb_init initcall_blacklist=b", "initcall_blacklist=sysfb_init"));
-        _cleanup_free_ char *a = fixed("quiet video=HDMI-A-1:1920x1080@60", "video=efifb:off");
-        _cleanup_free_ char *b = fixed("video=efifb:on", "video=efifb:off video=vesafb:off");
-        _cleanup_free_ char *c = fixed("initcall_blacklist=foo_init", "initcall_blacklist=sysfb_init");
-        CHECK_STR(a, "quiet video=HDMI-A-1:1920x1080@60 video=efifb:off");
-        CHECK_STR(b, "video=efifb:off video=vesafb:off");
-        CHECK_STR(c, "initcall_blacklist=foo_init initcall_blacklist=sysfb_init");
+        check_fixed("quiet video=HDMI-A-1:1920x1080@60", "video=efifb:off",
+                    "quiet video=HDMI-A-1:1920x1080@60 video=efifb:off");
+        check_fixed("video=efifb:on", "video=efifb:off video=vesafb:off", "video=efifb:off video=vesafb:off");
+        check_fixed("initcall_blacklist=foo_init", "initcall_blacklist=sysfb_init",
+                    "initcall_blacklist=foo_init initcall_blacklist=sysfb_init");
 }
 
 static void test_contradiction(void) {
