@@ -90,10 +90,16 @@ static enum kind kind_of(const char *param) {
                 return K_AMD;
         if (cmdline_names_equal(param, "iommu.passthrough"))
                 return K_PASSTHROUGH;
-        /* init/main.c initcall_blacklist(): every occurrence's comma-separated
-         * functions join one list (strsep), nothing takes one out */
-        if (cmdline_names_equal(param, "initcall_blacklist"))
-                return K_LIST;
+        /* lists that every occurrence adds to, comma-separated, nothing
+         * taking an item out: init/main.c initcall_blacklist() (strsep);
+         * kmod's modprobe.blacklist= (libkmod-config.c, each occurrence's
+         * modules blacklisted); dracut's rd.driver.blacklist=, rd.driver.pre=,
+         * rd.driver.post= ("can be specified multiple times", dracut.cmdline(7)) */
+        static const char *const lists[] = { "initcall_blacklist", "modprobe.blacklist", "rd.driver.blacklist",
+                                             "rd.driver.pre", "rd.driver.post" };
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                if (cmdline_names_equal(param, lists[i]))
+                        return K_LIST;
         return K_OTHER;
 }
 
@@ -276,8 +282,6 @@ static bool option_in_effect(char *const *params, const struct iommu_state *st, 
                 if (amd_off(o, n))
                         return st->amd_off;
                 return !st->amd_off && !st->no_iommu && option_given(params, k, o, n);
-        case K_LIST:
-                return option_given(params, k, o, n);
         default:
                 return false;
         }
@@ -294,9 +298,21 @@ static bool option_in(const char *list, const char *opt, size_t optlen) {
         }
 }
 
+/* a list's item, in some occurrence of the list's own name (the lists are
+ * one kind, but each its own list) */
+static bool list_has(char *const *params, const char *arg, const char *item, size_t n) {
+        for (int i = 0; params && params[i]; i++) {
+                const char *v = strchr(params[i], '=');
+                if (v && cmdline_names_equal(params[i], arg) && option_in(v + 1, item, n))
+                        return true;
+        }
+        return false;
+}
+
 bool cmdline_satisfies(char *const *params, const char *arg) {
         enum kind k = kind_of(arg);
         const char *want = strchr(arg, '=');
+
 
         if (want && cmdline_accumulates(arg)) {
                 struct iommu_state st;
@@ -304,7 +320,7 @@ bool cmdline_satisfies(char *const *params, const char *arg) {
                 bool any = false;
                 for (const char *p = want + 1;;) {
                         size_t n = strcspn(p, ",");
-                        if (n && !option_in_effect(params, &st, k, p, n))
+                        if (n && !(k == K_LIST ? list_has(params, arg, p, n) : option_in_effect(params, &st, k, p, n)))
                                 return false;
                         any = any || n;
                         if (!p[n])

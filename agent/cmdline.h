@@ -22,8 +22,9 @@
  * - amd_iommu=: off anywhere in a value (6.1 scans every position) is for good.
  * - iommu=off turns every IOMMU off; intel_iommu=off and amd_iommu=off their
  *   vendor's, which iommu=pt (passthrough of an IOMMU) then cannot have.
- * - initcall_blacklist=: every occurrence's functions add up, none conflicts
- *   (init/main.c initcall_blacklist()).
+ * - initcall_blacklist=, modprobe.blacklist=, rd.driver.blacklist=,
+ *   rd.driver.pre=, rd.driver.post=: every occurrence's items add up, none
+ *   conflicts (init/main.c initcall_blacklist(), kmod, dracut).
  * video= is "last one wins" per NAME: video=efifb:off and
  * video=HDMI-A-1:1920x1080 are two parameters to the kernel, video=MODE (no
  * ':') a third (drivers/video/cmdline.c, 6.6 to 6.12; fb_cmdline.c in 6.1). */

@@ -113,9 +113,11 @@ def key_of(tok):
     return name
 
 
-# init/main.c initcall_blacklist(): every occurrence's comma-separated
-# functions join one list; nothing takes one out
-LISTS = ("initcall_blacklist",)
+# Lists every occurrence adds to, comma-separated; nothing takes an item out:
+# init/main.c initcall_blacklist(), kmod's modprobe.blacklist=, dracut's
+# rd.driver.blacklist=, rd.driver.pre=, rd.driver.post= (dracut.cmdline(7):
+# "can be specified multiple times")
+LISTS = ("initcall_blacklist", "modprobe.blacklist", "rd.driver.blacklist", "rd.driver.pre", "rd.driver.post")
 
 
 def list_items(tokens, name):

@@ -2,7 +2,8 @@
 /* cmdline.c: kernel parameters judged with the kernel's own rules (issue 25):
  * the IOMMU switches add up (intel_iommu_setup(), parse_amd_iommu_options(),
  * iommu_setup() of 6.1 and 6.12), video= is per NAME, initcall_blacklist=
- * adds up; the one-off parameters never made permanent. */
+ * and the driver blacklists add up; the one-off parameters never made
+ * permanent. */
 #include <stdlib.h>
 
 #include "cmdline.h"
@@ -82,6 +83,12 @@ static void test_video_per_name_and_lists(void) {
         check_fixed("video=efifb:on", "video=efifb:off video=vesafb:off", "video=efifb:off video=vesafb:off");
         check_fixed("initcall_blacklist=foo_init", "initcall_blacklist=sysfb_init",
                     "initcall_blacklist=foo_init initcall_blacklist=sysfb_init");
+        /* kmod's and dracut's driver lists add up the same way */
+        check_fixed("rd.driver.blacklist=nouveau modprobe.blacklist=nouveau",
+                    "rd.driver.blacklist=radeon modprobe.blacklist=radeon",
+                    "rd.driver.blacklist=nouveau modprobe.blacklist=nouveau rd.driver.blacklist=radeon "
+                    "modprobe.blacklist=radeon");
+        CHECK(sat("modprobe.blacklist=nouveau,radeon", "modprobe.blacklist=radeon"));
 }
 
 static void test_contradiction(void) {
