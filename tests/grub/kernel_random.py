@@ -68,7 +68,8 @@ def main():
             p = subprocess.run([exe, "--config", conf, "grub", "check", "--file", grub], capture_output=True, text=True)
             in_effect = all(oracle.satisfies(toks, w) for w in want)
             if p.returncode != (0 if in_effect else 1):
-                bad.append(f"{case}: grub check exit {p.returncode}, the oracle says in effect={in_effect}: {p.stdout}{p.stderr}")
+                bad.append(f"{case}: grub check exit {p.returncode}, the oracle says in effect={in_effect}: "
+                           f"{p.stdout}{p.stderr}")
                 continue
             p = subprocess.run([exe, "--config", conf, "grub", "apply", "--no-update", "--file", grub],
                                capture_output=True, text=True)
