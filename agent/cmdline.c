@@ -51,22 +51,30 @@ bool cmdline_names_equal(const char *a, const char *b) {
         }
 }
 
-/* video=NAME:OPTIONS sets NAME's (a connector's or an fbdev driver's) and
- * video=OPTIONS (no ':') the global one; the last of each wins:
- * drivers/video/cmdline.c video_setup() and __video_get_option_string()
- * (6.6 to 6.12; 6.1: fbdev/core/fb_cmdline.c fb_get_options(), the same
- * loop). The length of "NAME:" in the value, 0 for the global one. */
-static size_t video_name_len(const char *param) {
-        const char *v = strchr(param, '='), *c = v ? strchr(v + 1, ':') : NULL;
+/* Parameters that are one per NAME in their value, the last of each NAME
+ * winning:
+ * - video=NAME:OPTIONS sets NAME's (a connector's or an fbdev driver's) and
+ *   video=OPTIONS (no ':') the global one: drivers/video/cmdline.c
+ *   video_setup() and __video_get_option_string() (6.6 to 6.12; 6.1:
+ *   fbdev/core/fb_cmdline.c fb_get_options(), the same loop);
+ * - console=DEVICE,OPTIONS adds DEVICE as a console, each device its own
+ *   (kernel/printk/printk.c console_setup(), __add_preferred_console()).
+ * The length of "=NAME:" / "=DEVICE," in the value, 0 for none. */
+static size_t subname_len(const char *param) {
+        const char *v = strchr(param, '='), *c = NULL;
+        if (!v)
+                return 0;
+        if (cmdline_names_equal(param, "video"))
+                c = strchr(v + 1, ':');
+        else if (cmdline_names_equal(param, "console"))
+                c = v + 1 + strcspn(v + 1, ",");
         return c ? (size_t) (c - v) : 0;
 }
 
 bool cmdline_same_param(const char *a, const char *b) {
         if (!cmdline_names_equal(a, b))
                 return false;
-        if (!cmdline_names_equal(a, "video"))
-                return true;
-        size_t na = video_name_len(a), nb = video_name_len(b);
+        size_t na = subname_len(a), nb = subname_len(b);
         return na == nb && (na == 0 || strncmp(strchr(a, '='), strchr(b, '='), na) == 0);
 }
 

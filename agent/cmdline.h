@@ -27,13 +27,14 @@
  *   conflicts (init/main.c initcall_blacklist(), kmod, dracut).
  * video= is "last one wins" per NAME: video=efifb:off and
  * video=HDMI-A-1:1920x1080 are two parameters to the kernel, video=MODE (no
- * ':') a third (drivers/video/cmdline.c, 6.6 to 6.12; fb_cmdline.c in 6.1). */
+ * ':') a third (drivers/video/cmdline.c, 6.6 to 6.12; fb_cmdline.c in 6.1);
+ * console= per device (console=tty0 console=ttyS0,115200: two consoles). */
 
 /* Splits a command line the way the kernel does (blanks, double quotes). */
 int cmdline_split(const char *s, char ***ret);
 bool cmdline_names_equal(const char *a, const char *b);
 /* The same parameter to the kernel: the same name, and for video= the same
- * NAME: (or both global). */
+ * NAME: (or both global), for console= the same device. */
 bool cmdline_same_param(const char *a, const char *b);
 /* Index of the last occurrence of arg's parameter in params, or -1. */
 int cmdline_find_last(char *const *params, const char *arg);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Random kernel command lines, judged by vfpt and by oracle.py's
 restatement of the kernel's handlers (intel_iommu=, iommu=, amd_iommu=,
-iommu.passthrough=, video= per NAME, the lists that add up): `vfpt grub
+iommu.passthrough=, video= per NAME, console= per device, the lists that
+add up): `vfpt grub
 check` must say "in effect" exactly when the oracle does, and `vfpt grub
 apply` must put every wanted argument in force, keep every option the user
 wrote that does not conflict, and leave every other parameter alone.
@@ -23,7 +24,8 @@ IOMMU = ["pt", "nopt", "off", "force", "noforce", "soft", "usedac", "merge", "bi
 AMD = ["off", "fullflush", "force_isolation", "pgtbl_v2", "fooff"]
 WANTS = [["intel_iommu=on", "iommu=pt"], ["iommu=pt"], ["iommu=pt", "iommu=force"],
          ["intel_iommu=on", "iommu=pt", "video=efifb:off"], ["intel_iommu=on,igfx_off", "iommu=pt"],
-         ["initcall_blacklist=sysfb_init", "iommu=pt"], ["modprobe.blacklist=nouveau", "rd.driver.blacklist=nouveau"]]
+         ["initcall_blacklist=sysfb_init", "iommu=pt"], ["modprobe.blacklist=nouveau", "rd.driver.blacklist=nouveau"],
+         ["iommu=pt", "console=ttyS0,115200n8"]]
 
 
 def token(rnd):
@@ -43,7 +45,7 @@ def token(rnd):
     if r < 0.82:
         return rnd.choice(["initcall_blacklist=", "modprobe.blacklist=", "rd.driver.blacklist="]) + opts(
             ["a", "b", "sysfb_init", "nouveau"])
-    return rnd.choice(["quiet", "splash", "foo=1", "foo=2", "intel-iommu=on"])
+    return rnd.choice(["quiet", "splash", "foo=1", "foo=2", "intel-iommu=on", "console=tty0", "console=ttyS0,9600"])
 
 
 def read_line(path):

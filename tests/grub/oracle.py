@@ -106,10 +106,13 @@ def key_of(tok):
     video=NAME:OPTIONS (a connector or fbdev driver, each its own, the last
     of a NAME wins; video=MODE without ':' is the global one): video_setup()
     and __video_get_option_string() in drivers/video/cmdline.c (6.6 to 6.12),
-    fb_get_options() in fbdev/core/fb_cmdline.c (6.1)."""
+    fb_get_options() in fbdev/core/fb_cmdline.c (6.1). console=DEVICE,OPTIONS
+    likewise per DEVICE."""
     name = name_of(tok)
     if name == "video" and "=" in tok and ":" in tok.split("=", 1)[1]:
         return "video=" + tok.split("=", 1)[1].split(":", 1)[0] + ":"
+    if name == "console" and "=" in tok:  # printk.c console_setup(): each device its own console
+        return "console=" + tok.split("=", 1)[1].split(",", 1)[0] + ","
     return name
 
 

@@ -75,6 +75,10 @@ static void test_video_per_name_and_lists(void) {
         CHECK(!cmdline_same_param("video=efifb:off", "video=vesafb:off"));
         CHECK(!cmdline_same_param("video=efifb:off", "video=1024x768"));
         CHECK(cmdline_same_param("video=1024x768", "video=800x600"));
+        CHECK(cmdline_same_param("console=ttyS0,9600", "console=ttyS0,115200n8"));
+        CHECK(!cmdline_same_param("console=tty0", "console=ttyS0,115200n8"));
+        check_fixed("console=tty0 console=ttyS0,9600 quiet", "console=ttyS0,115200n8",
+                    "console=tty0 console=ttyS0,115200n8 quiet");
         CHECK(sat("video=efifb:off video=HDMI-A-1:1920x1080", "video=efifb:off"));
         CHECK(!sat("video=efifb:off video=efifb:on", "video=efifb:off"));
         CHECK(sat("initcall_blacklist=a,sysfb_init initcall_blacklist=b", "initcall_blacklist=sysfb_init"));
