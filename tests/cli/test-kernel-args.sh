@@ -60,5 +60,28 @@ test_comma_in_name_separates() {
 	grep -qx 'GRUB_CMDLINE_LINUX="intel_iommu=on,igfx_off quiet iommu=pt"' "$TMP/grub" || fail "$(cat "$TMP/grub")"
 }
 
+# the issue's cases, as grub apply edits them: every option that does not
+# conflict stays, the ones the kernel lets win against what is wanted go
+test_iommu_options_as_the_kernel_reads_them() {
+	conf "[global]" "kernel_args = intel_iommu=on iommu=pt"
+	grubfile "intel_iommu=on intel_iommu=igfx_off iommu=pt"
+	expect_rc 0 "$VFPT" --config "$CONF" grub check --file "$TMP/grub"
+	grubfile "intel_iommu=on iommu=off,pt"
+	expect_rc 1 "$VFPT" --config "$CONF" grub check --file "$TMP/grub"
+	expect_rc 0 "$VFPT" --config "$CONF" grub apply --no-update --file "$TMP/grub"
+	grep -qx 'GRUB_CMDLINE_LINUX="intel_iommu=on iommu=pt"' "$TMP/grub" || fail "off,pt: $(cat "$TMP/grub")"
+	conf "[global]" "kernel_args = iommu=pt"
+	grubfile "iommu=pt iommu=force"
+	expect_rc 0 "$VFPT" --config "$CONF" grub check --file "$TMP/grub"
+	# kernel_args = auto on AMD: amd_iommu=off leaves iommu=pt nothing to pass through
+	printf 'processor\t: 0\nvendor_id\t: AuthenticAMD\n' >"$FX/proc/cpuinfo"
+	conf "[global]" "kernel_args = auto"
+	grubfile "amd_iommu=off,fullflush iommu=pt"
+	expect_rc 1 vfpt grub check --file "$TMP/grub"
+	expect_rc 0 vfpt grub apply --no-update --file "$TMP/grub"
+	grep -qx 'GRUB_CMDLINE_LINUX="amd_iommu=fullflush iommu=pt"' "$TMP/grub" || fail "AMD: $(cat "$TMP/grub")"
+	printf 'processor\t: 0\nvendor_id\t: GenuineIntel\n' >"$FX/proc/cpuinfo"
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
 finish
