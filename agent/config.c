@@ -629,6 +629,15 @@ static void set_global(struct parse_ctx *ctx, const char *key, const char *value
                                 ctx_error(ctx, "kernel_args: '%s': '#' starts a comment only after a blank "
                                                "(vfpt.conf(5)); put a blank before it, or leave it out", *a);
                                 return;
+                        } else if (cmdline_names_equal(*a, "vfpt") || cmdline_names_equal(*a, "rd.vfpt") ||
+                                   cmdline_names_equal(*a, "BOOT_IMAGE") || cmdline_names_equal(*a, "initrd")) {
+                                /* vfpt's own switch is for one boot (recovery); the boot
+                                 * loader adds BOOT_IMAGE= and initrd= itself */
+                                ctx_error(ctx, "kernel_args: '%s' is no argument to make permanent (%s)", *a,
+                                          cmdline_names_equal(*a, "BOOT_IMAGE") || cmdline_names_equal(*a, "initrd")
+                                                  ? "the boot loader adds it on every boot"
+                                                  : "vfpt's switch is typed at the boot prompt for one boot");
+                                return;
                         } else if (!kernel_arg_valid(*a) || streq(*a, "auto")) {
                                 ctx_error(ctx, "kernel_args: '%s' is not a kernel parameter (name or "
                                                "name=value, no quotes or shell characters)", *a);

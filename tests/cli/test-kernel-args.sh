@@ -42,6 +42,15 @@ test_hash_without_blank_refused() {
 	expect_rc 0 vfpt check-config
 }
 
+# vfpt=off in kernel_args would switch vfpt off for good; BOOT_IMAGE= and
+# initrd= are the boot loader's own
+test_one_off_refused() {
+	conf "[global]" "kernel_args = intel_iommu=on iommu=pt vfpt=off"
+	refused 2 "kernel_args: 'vfpt=off' is no argument to make permanent"
+	conf "[global]" "kernel_args = intel_iommu=on" "  initrd=/boot/initrd.img iommu=pt"
+	refused 3 "kernel_args: 'initrd=/boot/initrd.img' is no argument to make permanent"
+}
+
 test_adding_up_accepted() {
 	conf "[global]" "kernel_args = intel_iommu=on intel_iommu=igfx_off iommu=pt iommu=force video=efifb:off video=vesafb:off"
 	expect_rc 0 vfpt check-config
