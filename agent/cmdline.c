@@ -4,6 +4,12 @@
 #include "cmdline.h"
 #include "util.h"
 
+static enum cmdline_vendor vendor = CMDLINE_VENDOR_ANY;
+
+void cmdline_set_vendor(enum cmdline_vendor v) {
+        vendor = v;
+}
+
 int cmdline_split(const char *s, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         int r;
@@ -251,9 +257,10 @@ static bool option_given(char *const *params, enum kind k, const char *opt, size
         return f.found;
 }
 
-/* the vendor's IOMMU said off (iommu=pt then has nothing to pass through) */
+/* the vendor's IOMMU said off (iommu=pt then has nothing to pass through);
+ * either vendor's when the CPU is not known */
 static bool vendor_off(const struct iommu_state *st) {
-        return st->amd_off || st->intel_on == 0;
+        return (vendor != CMDLINE_VENDOR_INTEL && st->amd_off) || (vendor != CMDLINE_VENDOR_AMD && st->intel_on == 0);
 }
 
 static bool option_in_effect(char *const *params, const struct iommu_state *st, enum kind k, const char *o,
@@ -378,7 +385,8 @@ static bool conflicts(enum kind wk, const char *w, size_t wn, enum kind k, const
                         return true;
                 if (k == K_IOMMU && w_off)
                         return false;
-                if (prefix(w, wn, "pt") && (k == K_INTEL ? intel_class(o, n) == I_OFF : k == K_AMD && amd_off(o, n)))
+                if (prefix(w, wn, "pt") && (k == K_INTEL ? vendor != CMDLINE_VENDOR_AMD && intel_class(o, n) == I_OFF
+                                                          : k == K_AMD && vendor != CMDLINE_VENDOR_INTEL && amd_off(o, n)))
                         return true;
                 if (k != K_IOMMU)
                         return false;

@@ -30,6 +30,15 @@
  * ':') a third (drivers/video/cmdline.c, 6.6 to 6.12; fb_cmdline.c in 6.1);
  * console= per device (console=tty0 console=ttyS0,115200: two consoles). */
 
+/* The CPU the command line is for. intel_iommu= acts on Intel's IOMMU only
+ * and amd_iommu= on AMD's (drivers/iommu/intel, drivers/iommu/amd: each
+ * detects its own hardware), so intel_iommu=off takes nothing from iommu=pt
+ * on AMD, nor amd_iommu=off on Intel. ANY (the default, when vfpt cannot
+ * tell): both vendors' off switches count. Set when kernel_args = auto has
+ * read the vendor (host.c): vfpt then judges for that CPU. */
+enum cmdline_vendor { CMDLINE_VENDOR_ANY, CMDLINE_VENDOR_INTEL, CMDLINE_VENDOR_AMD };
+void cmdline_set_vendor(enum cmdline_vendor v);
+
 /* Splits a command line the way the kernel does (blanks, double quotes). */
 int cmdline_split(const char *s, char ***ret);
 bool cmdline_names_equal(const char *a, const char *b);

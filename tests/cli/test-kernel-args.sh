@@ -92,5 +92,27 @@ test_iommu_options_as_the_kernel_reads_them() {
 	printf 'processor\t: 0\nvendor_id\t: GenuineIntel\n' >"$FX/proc/cpuinfo"
 }
 
+# intel_iommu= acts on Intel's IOMMU only, amd_iommu= on AMD's: with
+# kernel_args = auto (the CPU known) the other vendor's off switch takes
+# nothing from iommu=pt and stays; with kernel_args naming the arguments
+# (the CPU not judged) both still count
+test_other_vendors_switch() {
+	printf 'processor\t: 0\nvendor_id\t: AuthenticAMD\n' >"$FX/proc/cpuinfo"
+	conf "[global]" "kernel_args = auto"
+	grubfile "intel_iommu=off iommu=pt"
+	expect_rc 0 vfpt grub check --file "$TMP/grub"
+	[[ $OUT == *"iommu=pt in effect"* ]] || fail "AMD: $OUT"
+	expect_rc 0 vfpt grub apply --no-update --file "$TMP/grub"
+	cmp -s "$TMP/grub" "$TMP/grub.orig" || fail "AMD: rewritten: $(cat "$TMP/grub")"
+	printf 'processor\t: 0\nvendor_id\t: GenuineIntel\n' >"$FX/proc/cpuinfo"
+	grubfile "amd_iommu=off intel_iommu=on iommu=pt"
+	expect_rc 0 vfpt grub check --file "$TMP/grub"
+	grubfile "intel_iommu=off iommu=pt"
+	expect_rc 1 vfpt grub check --file "$TMP/grub"
+	conf "[global]" "kernel_args = iommu=pt"
+	grubfile "amd_iommu=off iommu=pt"
+	expect_rc 1 vfpt grub check --file "$TMP/grub"
+}
+
 for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do run_test "$t"; done
 finish
