@@ -4,6 +4,12 @@
 #include "cmdline.h"
 #include "util.h"
 
+static enum cmdline_vendor vendor = CMDLINE_VENDOR_ANY;
+
+void cmdline_set_vendor(enum cmdline_vendor v) {
+        vendor = v;
+}
+
 int cmdline_split(const char *s, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         int r;
@@ -51,16 +57,43 @@ bool cmdline_names_equal(const char *a, const char *b) {
         }
 }
 
+/* Parameters that are one per NAME in their value, the last of each NAME
+ * winning:
+ * - video=NAME:OPTIONS sets NAME's (a connector's or an fbdev driver's) and
+ *   video=OPTIONS (no ':') the global one: drivers/video/cmdline.c
+ *   video_setup() and __video_get_option_string() (6.6 to 6.12; 6.1:
+ *   fbdev/core/fb_cmdline.c fb_get_options(), the same loop);
+ * - console=DEVICE,OPTIONS adds DEVICE as a console, each device its own
+ *   (kernel/printk/printk.c console_setup(), __add_preferred_console()).
+ * The length of "=NAME:" / "=DEVICE," in the value, 0 for none. */
+static size_t subname_len(const char *param) {
+        const char *v = strchr(param, '='), *c = NULL;
+        if (!v)
+                return 0;
+        if (cmdline_names_equal(param, "video"))
+                c = strchr(v + 1, ':');
+        else if (cmdline_names_equal(param, "console"))
+                c = v + 1 + strcspn(v + 1, ",");
+        return c ? (size_t) (c - v) : 0;
+}
+
+bool cmdline_same_param(const char *a, const char *b) {
+        if (!cmdline_names_equal(a, b))
+                return false;
+        size_t na = subname_len(a), nb = subname_len(b);
+        return na == nb && (na == 0 || strncmp(strchr(a, '='), strchr(b, '='), na) == 0);
+}
+
 int cmdline_find_last(char *const *params, const char *arg) {
         int found = -1;
         for (int i = 0; params && params[i]; i++)
-                if (cmdline_names_equal(params[i], arg))
+                if (cmdline_same_param(params[i], arg))
                         found = i;
         return found;
 }
 
 
-enum kind { K_OTHER, K_INTEL, K_IOMMU, K_AMD, K_PASSTHROUGH };
+enum kind { K_OTHER, K_INTEL, K_IOMMU, K_AMD, K_PASSTHROUGH, K_LIST };
 
 static enum kind kind_of(const char *param) {
         if (cmdline_names_equal(param, "intel_iommu"))
@@ -71,12 +104,22 @@ static enum kind kind_of(const char *param) {
                 return K_AMD;
         if (cmdline_names_equal(param, "iommu.passthrough"))
                 return K_PASSTHROUGH;
+        /* lists that every occurrence adds to, comma-separated, nothing
+         * taking an item out: init/main.c initcall_blacklist() (strsep);
+         * kmod's modprobe.blacklist= (libkmod-config.c, each occurrence's
+         * modules blacklisted); dracut's rd.driver.blacklist=, rd.driver.pre=,
+         * rd.driver.post= ("can be specified multiple times", dracut.cmdline(7)) */
+        static const char *const lists[] = { "initcall_blacklist", "modprobe.blacklist", "rd.driver.blacklist",
+                                             "rd.driver.pre", "rd.driver.post" };
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                if (cmdline_names_equal(param, lists[i]))
+                        return K_LIST;
         return K_OTHER;
 }
 
 bool cmdline_accumulates(const char *arg) {
         enum kind k = kind_of(arg);
-        return k == K_INTEL || k == K_IOMMU || k == K_AMD;
+        return k == K_INTEL || k == K_IOMMU || k == K_AMD || k == K_LIST;
 }
 
 static bool prefix(const char *opt, size_t len, const char *p) {
@@ -214,9 +257,10 @@ static bool option_given(char *const *params, enum kind k, const char *opt, size
         return f.found;
 }
 
-/* the vendor's IOMMU said off (iommu=pt then has nothing to pass through) */
+/* the vendor's IOMMU said off (iommu=pt then has nothing to pass through);
+ * either vendor's when the CPU is not known */
 static bool vendor_off(const struct iommu_state *st) {
-        return st->amd_off || st->intel_on == 0;
+        return (vendor != CMDLINE_VENDOR_INTEL && st->amd_off) || (vendor != CMDLINE_VENDOR_AMD && st->intel_on == 0);
 }
 
 static bool option_in_effect(char *const *params, const struct iommu_state *st, enum kind k, const char *o,
@@ -269,17 +313,29 @@ static bool option_in(const char *list, const char *opt, size_t optlen) {
         }
 }
 
+/* a list's item, in some occurrence of the list's own name (the lists are
+ * one kind, but each its own list) */
+static bool list_has(char *const *params, const char *arg, const char *item, size_t n) {
+        for (int i = 0; params && params[i]; i++) {
+                const char *v = strchr(params[i], '=');
+                if (v && cmdline_names_equal(params[i], arg) && option_in(v + 1, item, n))
+                        return true;
+        }
+        return false;
+}
+
 bool cmdline_satisfies(char *const *params, const char *arg) {
         enum kind k = kind_of(arg);
         const char *want = strchr(arg, '=');
 
-        if (want && (k == K_INTEL || k == K_IOMMU || k == K_AMD)) {
+
+        if (want && cmdline_accumulates(arg)) {
                 struct iommu_state st;
                 simulate(params, &st);
                 bool any = false;
                 for (const char *p = want + 1;;) {
                         size_t n = strcspn(p, ",");
-                        if (n && !option_in_effect(params, &st, k, p, n))
+                        if (n && !(k == K_LIST ? list_has(params, arg, p, n) : option_in_effect(params, &st, k, p, n)))
                                 return false;
                         any = any || n;
                         if (!p[n])
@@ -329,7 +385,8 @@ static bool conflicts(enum kind wk, const char *w, size_t wn, enum kind k, const
                         return true;
                 if (k == K_IOMMU && w_off)
                         return false;
-                if (prefix(w, wn, "pt") && (k == K_INTEL ? intel_class(o, n) == I_OFF : k == K_AMD && amd_off(o, n)))
+                if (prefix(w, wn, "pt") && (k == K_INTEL ? vendor != CMDLINE_VENDOR_AMD && intel_class(o, n) == I_OFF
+                                                          : k == K_AMD && vendor != CMDLINE_VENDOR_INTEL && amd_off(o, n)))
                         return true;
                 if (k != K_IOMMU)
                         return false;
@@ -439,7 +496,7 @@ int cmdline_fix(char **work, const char *want, int kept, bool *append) {
         if (!wv || !cmdline_accumulates(want)) {
                 /* last one wins: the kept occurrence becomes want, the others go */
                 for (int i = 0; work[i]; i++) {
-                        if (!cmdline_names_equal(work[i], want))
+                        if (!cmdline_same_param(work[i], want))
                                 continue;
                         char *one[] = { work[i], NULL };
                         char *n = i != kept ? strdup("") : cmdline_satisfies(one, want) ? NULL : strdup(want);
@@ -496,18 +553,34 @@ int cmdline_fix(char **work, const char *want, int kept, bool *append) {
         return 0;
 }
 
+int cmdline_contradiction(char *const *args, int *against) {
+        for (int i = 0; args && args[i]; i++)
+                if (!cmdline_satisfies(args, args[i])) {
+                        int k = cmdline_conflict(args, args[i]);
+                        *against = k >= 0 ? k : i;
+                        return i;
+                }
+        return -1;
+}
+
 static bool word_is(const char *p, const char *w) {
         return cmdline_names_equal(p, w) && !strchr(p, '=') == !strchr(w, '=');
 }
 
 bool cmdline_is_oneoff(const char *p) {
-        static const char *const names[] = { "BOOT_IMAGE", "initrd", "vfpt", "rd.vfpt", "systemd.unit",
-                                             "rd.systemd.unit", "init", "rdinit", "rd.break", "rd.shell",
-                                             "rd.emergency", "systemd.debug_shell", "systemd.confirm_spawn" };
-        static const char *const words[] = { "single", "emergency", "rescue", "rd.break", "rd.shell", "S", "s",
-                                             "1", "-s", "-b", "systemd.debug_shell" };
+        /* systemd.break= and rd.systemd.break= (systemd 258): stop at a
+         * point of the boot for a shell, like dracut's rd.break */
+        static const char *const names[] = { "BOOT_IMAGE",          "initrd",
+                                             "vfpt",                "rd.vfpt",
+                                             "systemd.unit",        "rd.systemd.unit",
+                                             "init",                "rdinit",
+                                             "rd.break",            "rd.shell",
+                                             "rd.emergency",        "systemd.debug_shell",
+                                             "rd.systemd.debug_shell", "systemd.confirm_spawn",
+                                             "systemd.break",       "rd.systemd.break" };
+        static const char *const words[] = { "single", "emergency", "rescue", "S", "s", "1", "-s", "-b" };
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (cmdline_names_equal(p, names[i]) && strchr(p, '='))
+                if (cmdline_names_equal(p, names[i])) /* with a value or without: rd.break, systemd.debug-shell */
                         return true;
         for (size_t i = 0; i < ELEMENTSOF(words); i++)
                 if (streq(p, words[i]))

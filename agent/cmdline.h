@@ -21,12 +21,31 @@
  *   usedac ends the occurrence (what follows it in that value is ignored).
  * - amd_iommu=: off anywhere in a value (6.1 scans every position) is for good.
  * - iommu=off turns every IOMMU off; intel_iommu=off and amd_iommu=off their
- *   vendor's, which iommu=pt (passthrough of an IOMMU) then cannot have. */
+ *   vendor's, which iommu=pt (passthrough of an IOMMU) then cannot have.
+ * - initcall_blacklist=, modprobe.blacklist=, rd.driver.blacklist=,
+ *   rd.driver.pre=, rd.driver.post=: every occurrence's items add up, none
+ *   conflicts (init/main.c initcall_blacklist(), kmod, dracut).
+ * video= is "last one wins" per NAME: video=efifb:off and
+ * video=HDMI-A-1:1920x1080 are two parameters to the kernel, video=MODE (no
+ * ':') a third (drivers/video/cmdline.c, 6.6 to 6.12; fb_cmdline.c in 6.1);
+ * console= per device (console=tty0 console=ttyS0,115200: two consoles). */
+
+/* The CPU the command line is for. intel_iommu= acts on Intel's IOMMU only
+ * and amd_iommu= on AMD's (drivers/iommu/intel, drivers/iommu/amd: each
+ * detects its own hardware), so intel_iommu=off takes nothing from iommu=pt
+ * on AMD, nor amd_iommu=off on Intel. ANY (the default, when vfpt cannot
+ * tell): both vendors' off switches count. Set when kernel_args = auto has
+ * read the vendor (host.c): vfpt then judges for that CPU. */
+enum cmdline_vendor { CMDLINE_VENDOR_ANY, CMDLINE_VENDOR_INTEL, CMDLINE_VENDOR_AMD };
+void cmdline_set_vendor(enum cmdline_vendor v);
 
 /* Splits a command line the way the kernel does (blanks, double quotes). */
 int cmdline_split(const char *s, char ***ret);
 bool cmdline_names_equal(const char *a, const char *b);
-/* Index of the last occurrence of arg's name in params, or -1. */
+/* The same parameter to the kernel: the same name, and for video= the same
+ * NAME: (or both global), for console= the same device. */
+bool cmdline_same_param(const char *a, const char *b);
+/* Index of the last occurrence of arg's parameter in params, or -1. */
 int cmdline_find_last(char *const *params, const char *arg);
 /* Is arg in effect after the kernel read params? */
 bool cmdline_satisfies(char *const *params, const char *arg);
@@ -38,6 +57,12 @@ int cmdline_conflict(char *const *params, const char *arg);
 /* Is arg's name one of those whose occurrences add up (intel_iommu, iommu,
  * amd_iommu)? */
 bool cmdline_accumulates(const char *arg);
+
+/* Can the arguments of args all be in effect together, as the kernel reads
+ * them (iommu=off,pt cannot; nor intel_iommu=on iommu=off; nor foo=1 foo=2)?
+ * -1 if they can, else the index of the first that cannot, with *against
+ * the index of the one that stands against it (itself for iommu=off,pt). */
+int cmdline_contradiction(char *const *args, int *against);
 
 /* Makes want (not in effect) so in work, a command line changed in place:
  * conflicting options are taken out of every occurrence (an occurrence left

@@ -13,6 +13,7 @@
 
 #include <ini.h>
 
+#include "cmdline.h"
 #include "config.h"
 #include "pci.h"
 #include "paths.h"
@@ -568,10 +569,12 @@ static bool kernel_arg_valid(const char *a) {
 }
 
 /* kernel_args is a list, and lists split on commas too, but a comma inside
- * one kernel argument is that argument's own option list to the kernel
- * (iommu=off,pt; intel_iommu=on,igfx_off). So: a comma beside a blank or at
- * either end of a word separates (intel_iommu=on, iommu=pt); a comma inside
- * a word stays in it; and a comma inside a word before NAME= (intel_iommu=on,iommu=pt)
+ * one kernel argument's value is that argument's own option list to the
+ * kernel (iommu=off,pt; intel_iommu=on,igfx_off). So: a comma beside a blank
+ * or at either end of a word separates (intel_iommu=on, iommu=pt), and so
+ * does one before the word's '=' or in a word without '=' (quiet,splash:
+ * parse_args() would take the whole as one unknown name); a comma inside
+ * a value stays in it; and a comma inside a word before NAME= (intel_iommu=on,iommu=pt)
  * could be either, so it is an error that says to use a blank. *l is
  * rewritten without the separating commas. -EINVAL after reporting. */
 static int kernel_args_commas(struct parse_ctx *ctx, char ***l) {
@@ -581,6 +584,16 @@ static int kernel_args_commas(struct parse_ctx *ctx, char ***l) {
                 size_t n = strlen(w);
                 while (n > 0 && w[n - 1] == ',')
                         w[--n] = 0;
+                if (!*w)
+                        continue;
+                /* a comma before the '=' (or in a word without one) separates:
+                 * no kernel parameter has a comma in its name (quiet,splash) */
+                for (char *c; (c = strchr(w, ',')) && (!strchr(w, '=') || c < strchr(w, '='));) {
+                        *c = 0;
+                        if (*w && strv_extend(&out, w) < 0)
+                                return ctx->oom = -ENOMEM;
+                        w = c + 1;
+                }
                 if (!*w)
                         continue;
                 for (const char *c = strchr(w, ','); c; c = strchr(c + 1, ',')) {
@@ -596,7 +609,7 @@ static int kernel_args_commas(struct parse_ctx *ctx, char ***l) {
                                                 *p = ' ';
                                 ctx_error(ctx, "kernel_args: '%s': cannot tell whether '%.*s=' after the comma is an "
                                                "argument of its own or an option of %.*s (the kernel reads a comma as "
-                                               "the option list of one argument, as in iommu=off,pt); separate "
+                                               "the option list of one argument, as in intel_iommu=on,igfx_off); separate "
                                                "arguments with blanks: %s",
                                           w, (int) k, c + 1, (int) strcspn(w, "="), w, fixed);
                                 return -EINVAL;
@@ -610,6 +623,23 @@ static int kernel_args_commas(struct parse_ctx *ctx, char ***l) {
         strv_free(*l);
         *l = TAKE_PTR(out);
         return 0;
+}
+
+/* Arguments that cannot all be in effect as the kernel reads them
+ * (iommu=off,pt; intel_iommu=on intel_iommu=off; foo=1 foo=2): apply could
+ * never make the boot loader say them, so the config is refused here, at the
+ * line that completes the contradiction (one of its arguments at index from
+ * or later: a continuation line repeats nothing said already). */
+static void kernel_args_contradiction(struct parse_ctx *ctx, char *const *args, size_t from) {
+        int against, i = cmdline_contradiction(args, &against);
+        if (i < 0 || ((size_t) i < from && (size_t) against < from))
+                return;
+        if (against == i)
+                ctx_error(ctx, "kernel_args: '%s' is not in effect as the kernel reads it (its options "
+                               "contradict each other, or one the kernel stops at hides the rest)", args[i]);
+        else
+                ctx_error(ctx, "kernel_args: '%s' and '%s' cannot both be in effect: the kernel would not have "
+                               "'%s'; keep one", args[i], args[against], args[i]);
 }
 
 static bool account_name_valid(const char *s) {
@@ -642,11 +672,25 @@ static void set_global(struct parse_ctx *ctx, const char *key, const char *value
                 if (kernel_args_commas(ctx, &l) < 0)
                         return;
                 for (char **a = l; *a; a++)
-                        if (!kernel_arg_valid(*a) || streq(*a, "auto")) {
+                        if (strchr(*a, '#')) { /* no kernel parameter has one: a comment lacking its blank */
+                                ctx_error(ctx, "kernel_args: '%s': '#' starts a comment only after a blank "
+                                               "(vfpt.conf(5)); put a blank before it, or leave it out", *a);
+                                return;
+                        } else if (cmdline_names_equal(*a, "vfpt") || cmdline_names_equal(*a, "rd.vfpt") ||
+                                   cmdline_names_equal(*a, "BOOT_IMAGE") || cmdline_names_equal(*a, "initrd")) {
+                                /* vfpt's own switch is for one boot (recovery); the boot
+                                 * loader adds BOOT_IMAGE= and initrd= itself */
+                                ctx_error(ctx, "kernel_args: '%s' is no argument to make permanent (%s)", *a,
+                                          cmdline_names_equal(*a, "BOOT_IMAGE") || cmdline_names_equal(*a, "initrd")
+                                                  ? "the boot loader adds it on every boot"
+                                                  : "vfpt's switch is typed at the boot prompt for one boot");
+                                return;
+                        } else if (!kernel_arg_valid(*a) || streq(*a, "auto")) {
                                 ctx_error(ctx, "kernel_args: '%s' is not a kernel parameter (name or "
                                                "name=value, no quotes or shell characters)", *a);
                                 return;
                         }
+                size_t before = ctx->continuation ? strv_length(c->kernel_args) : 0;
                 if (!ctx->continuation) {
                         strv_free(c->kernel_args);
                         c->kernel_args = NULL;
@@ -658,6 +702,7 @@ static void set_global(struct parse_ctx *ctx, const char *key, const char *value
                 for (char **a = l; *a; a++)
                         if (strv_extend(&c->kernel_args, *a) < 0)
                                 ctx->oom = -ENOMEM;
+                kernel_args_contradiction(ctx, c->kernel_args, before);
         } else if (streq(key, "patch_grub")) {
                 r = parse_bool(value);
                 if (r < 0)
@@ -1420,11 +1465,30 @@ bool config_names_address(const struct config *c, const struct pci_addr *addr, s
 }
 
 /* Cross-section rules, once every file is read. */
+/* release_framebuffer's argument joins kernel_args: both must be in effect
+ * together (kernel_args = video=efifb:on with release_framebuffer = efifb
+ * cannot be) */
+static int validate_framebuffer_args(struct config *c) {
+        _cleanup_strv_free_ char **args = NULL;
+        int against, i, r;
+        if (c->kernel_args_auto || !c->release_framebuffer)
+                return 0;
+        if ((r = config_kernel_args(c, NULL, &args)) < 0)
+                return r;
+        if ((i = cmdline_contradiction(args, &against)) < 0)
+                return 0;
+        return add_error(c, c->release_framebuffer_origin, 0,
+                         "release_framebuffer: its kernel argument and kernel_args cannot all be in effect: "
+                         "'%s' and '%s' (the kernel would not have '%s'); keep one", args[i], args[against], args[i]);
+}
+
 static int validate(struct config *c) {
         char buf[SELECTOR_MAX];
         int r;
 
         if ((r = validate_pins(c)) < 0)
+                return r;
+        if ((r = validate_framebuffer_args(c)) < 0)
                 return r;
 
         for (size_t i = 0; i < c->n_sriov; i++) {

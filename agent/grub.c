@@ -825,11 +825,11 @@ static const struct grub_assign *last_assign_here(const struct grub_file *f, con
  * word: one file edited, not two. */
 static size_t kept_occurrence(char *const *params, const struct token *tok, size_t n, const char *want, size_t last) {
         for (size_t i = 0; i < n; i++)
-                if (cmdline_names_equal(params[i], want) && !tok[i].in_default)
+                if (cmdline_same_param(params[i], want) && !tok[i].in_default)
                         last = i;
         for (size_t i = 0; i < n; i++) {
                 char *one[] = { params[i], NULL };
-                if (cmdline_names_equal(params[i], want) && tok[i].in_default == tok[last].in_default &&
+                if (cmdline_same_param(params[i], want) && tok[i].in_default == tok[last].in_default &&
                     token_file(&tok[i]) != token_file(&tok[last]) && cmdline_satisfies(one, want))
                         last = i;
         }

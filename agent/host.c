@@ -38,8 +38,11 @@ int host_cmdline(char ***ret) {
 
 int host_kernel_args(const struct config *c, char ***ret) {
         char vendor[64] = "";
-        if (c->kernel_args_auto)
-                (void) host_cpu_vendor(vendor, sizeof(vendor));
+        if (c->kernel_args_auto && host_cpu_vendor(vendor, sizeof(vendor)) >= 0)
+                /* the arguments are chosen for this CPU: judged for it too */
+                cmdline_set_vendor(streq(vendor, "GenuineIntel")                                   ? CMDLINE_VENDOR_INTEL
+                                   : streq(vendor, "AuthenticAMD") || streq(vendor, "HygonGenuine") ? CMDLINE_VENDOR_AMD
+                                                                                                    : CMDLINE_VENDOR_ANY);
         return config_kernel_args(c, vendor, ret);
 }
 

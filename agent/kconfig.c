@@ -31,80 +31,59 @@ static int kconfig_is_set(const char *kver, const char *name) {
         return 0;
 }
 
-/* the option (a comma-separated list's member) is in the value */
-static bool has_option(const char *value, const char *opt) {
-        size_t n = strlen(opt);
-        for (const char *p = value; p && *p;) {
-                size_t k = strcspn(p, ",");
-                if (k == n && strncmp(p, opt, n) == 0)
-                        return true;
-                p = p[k] ? p + k + 1 : NULL;
-        }
-        return false;
-}
-
-/* the value in force of name= on the command line, NULL if none */
-static const char *in_force(char *const *cmdline, const char *name) {
-        int i = cmdline ? cmdline_find_last(cmdline, name) : -1;
-        if (i < 0)
-                return NULL;
-        const char *v = strchr(cmdline[i], '=');
-        return v ? v + 1 : "";
-}
-
-/* One option of one parameter that a kernel config makes the default, and
- * the option on the command line that undoes it. */
+/* One option of one parameter that a kernel config makes the default. */
 static const struct {
-        const char *param, *option, *config, *undo;
+        const char *param, *option, *config;
 } defaults[] = {
         /* drivers/iommu/intel/iommu.c: dmar_disabled = !CONFIG_INTEL_IOMMU_DEFAULT_ON */
-        { "intel_iommu", "on", "CONFIG_INTEL_IOMMU_DEFAULT_ON", "off" },
+        { "intel_iommu", "on", "CONFIG_INTEL_IOMMU_DEFAULT_ON" },
         /* 6.2+: on, but not for the integrated GPU: the IOMMU is on all the same */
-        { "intel_iommu", "on", "CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF", "off" },
-        { "intel_iommu", "sm_on", "CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON", "sm_off" },
+        { "intel_iommu", "on", "CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF" },
+        { "intel_iommu", "sm_on", "CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON" },
         /* drivers/iommu/amd/init.c: the AMD IOMMU is on whenever it is built in */
-        { "amd_iommu", "on", "CONFIG_AMD_IOMMU", "off" },
+        { "amd_iommu", "on", "CONFIG_AMD_IOMMU" },
         /* drivers/iommu/iommu.c: iommu_def_domain_type = IDENTITY */
-        { "iommu", "pt", "CONFIG_IOMMU_DEFAULT_PASSTHROUGH", "nopt" },
+        { "iommu", "pt", "CONFIG_IOMMU_DEFAULT_PASSTHROUGH" },
 };
 
-static bool option_default(const char *kver, const char *param, const char *opt, char *const *cmdline) {
+/* param=opt if kver's config makes opt of arg's parameter the default, else NULL */
+static char *option_default(const char *kver, const char *arg, const char *opt, size_t olen) {
         for (size_t i = 0; i < ELEMENTSOF(defaults); i++) {
-                if (!cmdline_names_equal(defaults[i].param, param) || !streq(defaults[i].option, opt))
+                const char *d = defaults[i].param;
+                if (!cmdline_names_equal(d, arg) || strlen(defaults[i].option) != olen ||
+                    strncmp(defaults[i].option, opt, olen) != 0)
                         continue;
-                const char *v = in_force(cmdline, param);
-                if (v && has_option(v, defaults[i].undo))
-                        return false;
-                /* iommu=pt is undone by iommu.passthrough=0 too */
-                if (streq(param, "iommu") && (v = in_force(cmdline, "iommu.passthrough")) &&
-                    (streq(v, "0") || streq(v, "n") || streq(v, "off")))
-                        return false;
                 if (kconfig_is_set(kver, defaults[i].config) > 0)
-                        return true;
+                        return strdupf("%s=%s", d, defaults[i].option);
         }
-        return false;
+        return NULL;
 }
 
 bool kconfig_arg_default(const char *kver, const char *arg, char *const *cmdline) {
-        _cleanup_free_ char *name = NULL;
+        _cleanup_strv_free_ char **l = NULL;
         const char *eq = strchr(arg, '=');
 
-        if (!eq || eq == arg)
+        if (!eq || eq == arg || !eq[1])
                 return false;
-        name = strndup(arg, (size_t) (eq - arg));
-        if (!name)
-                return false;
-        /* every option wanted must be a default */
+        /* every option wanted must be a default; the defaults then act as if
+         * written before the command line, which undoes them as the kernel's
+         * handlers would (intel_iommu=off intel_iommu=igfx_off: off is the
+         * last on/off; iommu=off for good; iommu=nopt iommu=force: nopt):
+         * cmdline.c's simulation of them */
         for (const char *p = eq + 1; *p;) {
                 size_t k = strcspn(p, ",");
-                _cleanup_free_ char *opt = strndup(p, k);
-                if (!opt || !*opt || !option_default(kver, name, opt, cmdline))
-                        return false;
+                if (k) {
+                        char *d = option_default(kver, arg, p, k);
+                        if (!d || strv_push(&l, d) < 0)
+                                return false;
+                }
                 p += k;
-                if (*p)
-                        p++;
+                p += strspn(p, ",");
         }
-        return eq[1] != '\0';
+        for (char *const *c = cmdline; c && *c; c++)
+                if (strv_extend(&l, *c) < 0)
+                        return false;
+        return l && cmdline_satisfies(l, arg);
 }
 
 int kconfig_next_kernel(char *buf, size_t n) {

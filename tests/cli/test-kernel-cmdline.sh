@@ -116,7 +116,8 @@ test_own_boot_proc_cmdline() {
 	[[ $OUT == *"from /proc/cmdline (one-off parameters left out: BOOT_IMAGE=/vmlinuz-6.8.5 initrd=/initrd)"* ]] || fail "$OUT"
 	# the man page's recovery: booted with vfpt=off into rescue.target
 	for line in "root=UUID=5e4e0dd5 ro vfpt=off" "root=UUID=5e4e0dd5 ro systemd.unit=rescue.target" \
-		"root=UUID=5e4e0dd5 ro single" "root=UUID=5e4e0dd5 ro rd.break" "root=UUID=5e4e0dd5 ro init=/bin/sh"; do
+		"root=UUID=5e4e0dd5 ro single" "root=UUID=5e4e0dd5 ro rd.break" "root=UUID=5e4e0dd5 ro init=/bin/sh" \
+		"root=UUID=5e4e0dd5 ro systemd.break=pre-switch-root" "root=UUID=5e4e0dd5 ro systemd.debug-shell"; do
 		sdboot_sysroot ""
 		expect_rc 2 own_boot "BOOT_IMAGE=/vmlinuz $line" grub apply
 		[ ! -e "$R/etc/kernel/cmdline" ] || fail "$line: created: $(cat "$R/etc/kernel/cmdline")"

@@ -101,6 +101,32 @@ def name_of(tok):
     return norm(tok.split("=", 1)[0])
 
 
+def key_of(tok):
+    """The parameter to the kernel: its name, and for video= the NAME of
+    video=NAME:OPTIONS (a connector or fbdev driver, each its own, the last
+    of a NAME wins; video=MODE without ':' is the global one): video_setup()
+    and __video_get_option_string() in drivers/video/cmdline.c (6.6 to 6.12),
+    fb_get_options() in fbdev/core/fb_cmdline.c (6.1). console=DEVICE,OPTIONS
+    likewise per DEVICE."""
+    name = name_of(tok)
+    if name == "video" and "=" in tok and ":" in tok.split("=", 1)[1]:
+        return "video=" + tok.split("=", 1)[1].split(":", 1)[0] + ":"
+    if name == "console" and "=" in tok:  # printk.c console_setup(): each device its own console
+        return "console=" + tok.split("=", 1)[1].split(",", 1)[0] + ","
+    return name
+
+
+# Lists every occurrence adds to, comma-separated; nothing takes an item out:
+# init/main.c initcall_blacklist(), kmod's modprobe.blacklist=, dracut's
+# rd.driver.blacklist=, rd.driver.pre=, rd.driver.post= (dracut.cmdline(7):
+# "can be specified multiple times")
+LISTS = ("initcall_blacklist", "modprobe.blacklist", "rd.driver.blacklist", "rd.driver.pre", "rd.driver.post")
+
+
+def list_items(tokens, name):
+    return {o for t in tokens if name_of(t) == name and "=" in t for o in t.split("=", 1)[1].split(",") if o}
+
+
 # The x86 IOMMU parameters are not "last one wins": the kernel runs their
 # handlers once per occurrence and the flags add up. What follows restates
 # the handlers of Linux 6.1 and 6.12 (drivers/iommu/intel/iommu.c
@@ -198,7 +224,9 @@ def satisfies(tokens, want):
         opts = [o for o in want.split("=", 1)[1].split(",") if o]
         return all(option_in_effect(st, name, o) for o in opts) and (
             bool(opts) or any(name_of(t) == name for t in tokens))
-    hits = [t for t in tokens if name_of(t) == name]
+    if name in LISTS and "=" in want:
+        return {o for o in want.split("=", 1)[1].split(",") if o} <= list_items(tokens, name)
+    hits = [t for t in tokens if key_of(t) == key_of(want)]
     if not hits:
         return False
     if "=" not in want:
@@ -238,14 +266,17 @@ def judge(old, new, want, old_path, new_path):
     for w in want:
         if not satisfies(after, w):
             errors.append(f"{w} not in force in {after}")
-        n = sum(1 for t in after if name_of(t) == name_of(w))
-        if n != 1 and not satisfies(before, w) and name_of(w) not in FAMILY:
+        n = sum(1 for t in after if key_of(t) == key_of(w))
+        if n != 1 and not satisfies(before, w) and name_of(w) not in FAMILY + LISTS:
             errors.append(f"{w}: {n} occurrences of its name after the edit")
-    names = {name_of(w) for w in want}
+    names = {key_of(w) for w in want}
     if names & set(FAMILY):  # the IOMMU switches act on each other
         names |= set(FAMILY) | {"iommu.passthrough"}
         errors += kept_options(before, after, want)
-    if [t for t in before if name_of(t) not in names] != [t for t in after if name_of(t) not in names]:
+    for name in names & set(LISTS):  # nothing conflicts: every item stays
+        if not list_items(before, name) <= list_items(after, name):
+            errors.append(f"{name}= lost {sorted(list_items(before, name) - list_items(after, name))}")
+    if [t for t in before if key_of(t) not in names] != [t for t in after if key_of(t) not in names]:
         errors.append(f"other parameters changed: {before} -> {after}")
     old_files, new_files = files_of(old_path), files_of(new_path)
     if sorted(old_files) != sorted(new_files):

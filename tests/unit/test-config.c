@@ -430,17 +430,62 @@ static void test_kernel_args_commas(void) {
         CHECK(r == 0 && strv_length(c->kernel_args) == 2);
         CHECK(c && c->kernel_args && streq(c->kernel_args[0], "intel_iommu=on") && streq(c->kernel_args[1], "iommu=pt"));
         config_free(c);
-        c = load_str("[global]\nkernel_args = intel_iommu=on,igfx_off iommu=off,pt\n", &r);
-        CHECK(r == 0 && strv_length(c->kernel_args) == 2);
+        c = load_str("[global]\nkernel_args = intel_iommu=on,igfx_off iommu=pt,force video=efifb:off\n", &r);
+        CHECK(r == 0 && strv_length(c->kernel_args) == 3);
         CHECK(c && c->kernel_args && streq(c->kernel_args[0], "intel_iommu=on,igfx_off") &&
-              streq(c->kernel_args[1], "iommu=off,pt"));
+              streq(c->kernel_args[1], "iommu=pt,force") && streq(c->kernel_args[2], "video=efifb:off"));
+        config_free(c);
+        /* a comma in a name separates: no kernel parameter has one (the
+         * kernel took quiet,splash as one unknown name) */
+        c = load_str("[global]\nkernel_args = quiet,splash,iommu=pt,force\n", &r);
+        CHECK(r == 0 && strv_length(c->kernel_args) == 3);
+        CHECK(c && c->kernel_args && streq(c->kernel_args[0], "quiet") && streq(c->kernel_args[1], "splash") &&
+              streq(c->kernel_args[2], "iommu=pt,force"));
         config_free(c);
         c = load_str("[global]\nkernel_args = intel_iommu=on,iommu=pt\n", &r);
         CHECK(r == -EINVAL);
         CHECK_ERRORS(c, "t.conf:2: kernel_args: 'intel_iommu=on,iommu=pt': cannot tell whether 'iommu=' after the "
                         "comma is an argument of its own or an option of intel_iommu (the kernel reads a comma as "
-                        "the option list of one argument, as in iommu=off,pt); separate arguments with blanks: "
+                        "the option list of one argument, as in intel_iommu=on,igfx_off); separate arguments with blanks: "
                         "intel_iommu=on iommu=pt");
+        config_free(c);
+}
+
+/* kernel_args that cannot all be in effect as the kernel reads them: apply
+ * could never write them (it failed with "cannot edit safely"); refused at
+ * the line that completes the contradiction, once */
+static void test_kernel_args_contradiction(void) {
+        int r;
+        struct config *c = load_str("[global]\nkernel_args = intel_iommu=on iommu=off,pt\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:2: kernel_args: 'intel_iommu=on' and 'iommu=off,pt' cannot both be in effect: the "
+                        "kernel would not have 'intel_iommu=on'; keep one");
+        config_free(c);
+        c = load_str("[global]\nkernel_args = iommu=usedac,pt\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:2: kernel_args: 'iommu=usedac,pt' is not in effect as the kernel reads it (its "
+                        "options contradict each other, or one the kernel stops at hides the rest)");
+        config_free(c);
+        c = load_str("[global]\nkernel_args = iommu=pt\n  quiet\n  iommu=nopt\n  splash\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:4: kernel_args: 'iommu=pt' and 'iommu=nopt' cannot both be in effect: the kernel "
+                        "would not have 'iommu=pt'; keep one");
+        config_free(c);
+        c = load_str("[global]\nkernel_args = pcie_aspm=off pcie_aspm=force\n", &r);
+        CHECK(r == -EINVAL);
+        config_free(c);
+        /* what adds up is no contradiction: flags, per-NAME video=, initcall_blacklist= */
+        c = load_str("[global]\nkernel_args = intel_iommu=on intel_iommu=igfx_off iommu=pt iommu=force "
+                     "video=efifb:off video=vesafb:off initcall_blacklist=a initcall_blacklist=b\n", &r);
+        CHECK(r == 0 && strv_length(c->kernel_args) == 8);
+        config_free(c);
+        /* release_framebuffer's argument joins kernel_args */
+        c = load_str("[global]\nkernel_args = intel_iommu=on iommu=pt video=efifb:on\n[vfio]\n"
+                     "force = 0000:00:02.0\nrelease_framebuffer = efifb\n", &r);
+        CHECK(r == -EINVAL);
+        CHECK_ERRORS(c, "t.conf:5: release_framebuffer: its kernel argument and kernel_args cannot all be in "
+                        "effect: 'video=efifb:on' and 'video=efifb:off' (the kernel would not have "
+                        "'video=efifb:on'); keep one");
         config_free(c);
 }
 
@@ -618,6 +663,7 @@ int main(void) {
         RUN(test_claim_drivers);
         RUN(test_inline_comments);
         RUN(test_kernel_args_commas);
+        RUN(test_kernel_args_contradiction);
         RUN(test_fifo_dropin);
         RUN(test_crlf_and_bom);
         RUN(test_cr_and_bom_named);
