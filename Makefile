@@ -15,11 +15,11 @@ CC      ?= gcc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CPPFLAGS += -D_GNU_SOURCE -DVFPT_VERSION='"$(VERSION)"' $(shell pkg-config --cflags blkid)
-# inih and libblkid are linked statically (not in every initramfs);
-# libudev, libmnl (Debian ships no libmnl.a) and libkmod are dlopen()ed when
-# first needed (agent/device.c, netlink.c, module.c): a PCI event that
+# inih is linked statically (not in every initramfs); libudev, libmnl
+# (Debian ships no libmnl.a), libkmod and libblkid are dlopen()ed when first
+# needed (agent/device.c, netlink.c, module.c, disk.c): a PCI event that
 # concerns no configured device loads none of them (README, Benchmarks).
-LIBS_STATIC  := -Wl,-Bstatic -linih -lblkid -Wl,-Bdynamic
+LIBS_STATIC  := -Wl,-Bstatic -linih -Wl,-Bdynamic
 LIBS_DYNAMIC := -ldl
 LDFLAGS ?=
 

@@ -1216,7 +1216,8 @@ static int not_regular(struct parse_ctx *ctx, const char *path, bool dropin, mod
         return s ? strv_push(&ctx->cfg->skipped, s) : -ENOMEM;
 }
 
-static int parse_file(struct parse_ctx *ctx, const char *path, bool dropin) {
+/* pst: path's stat() if the caller has it (NULL: stat() here) */
+static int parse_file(struct parse_ctx *ctx, const char *path, bool dropin, const struct stat *pst) {
         _cleanup_free_ char *text = NULL;
         _cleanup_close_ int fd = -1;
         const char *why;
@@ -1228,7 +1229,9 @@ static int parse_file(struct parse_ctx *ctx, const char *path, bool dropin) {
          * writer comes (every vfpt, the udev rules' at boot included), a
          * device node's open can act on the device. stat() first; then
          * O_NONBLOCK and fstat() for what was swapped in between. */
-        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        if (pst)
+                st = *pst;
+        if ((pst || stat(path, &st) == 0) && !S_ISREG(st.st_mode))
                 return not_regular(ctx, path, dropin, st.st_mode);
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
@@ -1542,11 +1545,16 @@ static int load(const char *path, bool explicit, const char *text, struct config
         struct stat st;
         bool have_main = stat(path, &st) == 0;
         if (have_main || explicit) {
-                r = parse_file(&ctx, path, false);
+                r = parse_file(&ctx, path, false, have_main ? &st : NULL);
                 if (r < 0)
                         goto done;
         }
-        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && untrusted(&st)) {
+        /* no drop-in directory (the usual case, every PCI event of every
+         * boot passes here): scandir() would only fail the same way */
+        bool have_dir = stat(dir, &st) == 0;
+        if (!have_dir && (errno == ENOENT || errno == ENOTDIR))
+                goto done;
+        if (have_dir && S_ISDIR(st.st_mode) && untrusted(&st)) {
                 r = add_error(c, dir, 0, "%s (uid %u, mode %04o); refusing its drop-ins: chown root and chmod go-w",
                               untrusted(&st), (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
                 goto done;
@@ -1559,7 +1567,7 @@ static int load(const char *path, bool explicit, const char *text, struct config
         }
         for (int i = 0; i < n && r >= 0; i++) {
                 _cleanup_free_ char *p = strdupf("%s/%s", dir, ents[i]->d_name);
-                r = p ? parse_file(&ctx, p, true) : -ENOMEM;
+                r = p ? parse_file(&ctx, p, true, NULL) : -ENOMEM;
         }
 done:
         for (int i = 0; i < n; i++)

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <blkid.h>
+#include <dlfcn.h>
 
 #include "cmdline.h"
 #include "disk.h"
@@ -16,6 +17,35 @@
 #include "paths.h"
 #include "spawn.h"
 #include "util.h"
+
+/* libblkid is opened when a tag (UUID=, LABEL=...) is to be resolved, not
+ * at exec: linked in, its probe tables were most of the binary and 600 of
+ * its relocations, paid by every run udev forks for a PCI event (README,
+ * Benchmarks). */
+static void *blkid_dl;
+static struct {
+        int (*encode_string)(const char *, char *, size_t);
+        int (*get_cache)(blkid_cache *, const char *);
+        char *(*evaluate_tag)(const char *, const char *, blkid_cache *);
+        void (*put_cache)(blkid_cache);
+} bl;
+
+static int blkid_open(void) {
+        if (blkid_dl)
+                return 0;
+        blkid_dl = dlopen("libblkid.so.1", RTLD_NOW | RTLD_LOCAL);
+        if (!blkid_dl)
+                return -ENOPKG;
+        if (!(*(void **) &bl.encode_string = dlsym(blkid_dl, "blkid_encode_string")) ||
+            !(*(void **) &bl.get_cache = dlsym(blkid_dl, "blkid_get_cache")) ||
+            !(*(void **) &bl.evaluate_tag = dlsym(blkid_dl, "blkid_evaluate_tag")) ||
+            !(*(void **) &bl.put_cache = dlsym(blkid_dl, "blkid_put_cache"))) {
+                dlclose(blkid_dl);
+                blkid_dl = NULL;
+                return -ENOPKG;
+        }
+        return 0;
+}
 
 struct blockdev {
         char name[NAME_MAX + 1]; /* nvme0n1p2 */
@@ -207,15 +237,18 @@ static int spec_devnum(const struct needs *nd, const char *spec, dev_t *ret) {
                 size_t tl = strlen(tags[i][0]);
                 if (strncmp(spec, tags[i][0], tl) != 0)
                         continue;
+                int r = blkid_open();
+                if (r < 0)
+                        return r;
                 k = (size_t) snprintf(link, sizeof(link), DEV_DISK_BY "%s", tags[i][1]);
-                if (spec[tl] && blkid_encode_string(spec + tl, link + k, sizeof(link) - k) == 0 &&
+                if (spec[tl] && bl.encode_string(spec + tl, link + k, sizeof(link) - k) == 0 &&
                     path_devnum(nd, link, ret) == 0)
                         return 0;
                 blkid_cache cache = NULL;
-                if (blkid_get_cache(&cache, DEV_NULL) < 0)
+                if (bl.get_cache(&cache, DEV_NULL) < 0)
                         return -ENOMEM;
-                _cleanup_free_ char *dev = blkid_evaluate_tag(spec, NULL, &cache);
-                blkid_put_cache(cache);
+                _cleanup_free_ char *dev = bl.evaluate_tag(spec, NULL, &cache);
+                bl.put_cache(cache);
                 return dev ? path_devnum(nd, dev, ret) : -ENODEV;
         }
         return -EINVAL;
@@ -275,11 +308,16 @@ static void unresolved(struct needs *nd, const char *fmt, ...) {
  * Returns 1 if resolved, 0 if not, -errno. */
 static int need_spec(struct needs *nd, const char *spec, const char *what, const char *source) {
         dev_t dev;
-        if (spec_devnum(nd, spec, &dev) < 0) {
+        int r = spec_devnum(nd, spec, &dev);
+        if (r == -ENOPKG) {
+                unresolved(nd, "%s (%s) cannot be resolved: libblkid.so.1 cannot be loaded", spec, source);
+                return 0;
+        }
+        if (r < 0) {
                 unresolved(nd, "%s (%s) names no block device", spec, source);
                 return 0;
         }
-        int r = add_need(nd, dev, what, 0);
+        r = add_need(nd, dev, what, 0);
         return r < 0 ? r : 1;
 }
 

@@ -58,8 +58,9 @@ install() {
     inst_binary "$(vfpt_src /usr/sbin/vfpt)" /usr/sbin/vfpt
     # vfpt opens libkmod with dlopen() when it loads vfio-pci (udevd's kmod
     # builtin needs it too; this says so explicitly), libudev when it reads
-    # a device and libmnl for the per-VF settings: inst_binary cannot see them
-    inst_libdir_file "libkmod.so.2*" "libudev.so.1*" "libmnl.so.0*"
+    # a device, libmnl for the per-VF settings and libblkid for the disk
+    # guard's UUID=/LABEL= names: inst_binary cannot see them
+    inst_libdir_file "libkmod.so.2*" "libudev.so.1*" "libmnl.so.0*" "libblkid.so.1*"
     inst_simple "$(vfpt_src /usr/lib/udev/rules.d/70-vfpt.rules)" /usr/lib/udev/rules.d/70-vfpt.rules
     local etc f
     etc=$(vfpt_etc)

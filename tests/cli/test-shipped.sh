@@ -30,16 +30,16 @@ test_rule_runs_only_for_pci_add_bind() {
 }
 
 test_linked_as_the_brief_says() {
-	# inih and libblkid static; libudev, libmnl (Debian ships no static
-	# archive of it) and libkmod opened at run time (dlopen) when first
-	# needed: an exec for an event of no configured device loads none
+	# inih static; libudev, libmnl (Debian ships no static archive of it),
+	# libkmod and libblkid opened at run time (dlopen) when first needed:
+	# an exec for an event of no configured device loads none
 	local needed lib
 	needed=$(objdump -p "$VFPT" | awk '/NEEDED/ {print $2}' | tr '\n' ' ')
 	[[ $needed != *libinih* && $needed != *libblkid* && $needed != *libkmod* && $needed != *libudev* &&
 		$needed != *libmnl* ]] || fail "needed: $needed"
 	nm "$VFPT" 2>/dev/null | grep -q ' ini_parse_stream$' || fail "inih not linked in"
-	nm "$VFPT" 2>/dev/null | grep -q ' blkid_evaluate_tag$' || fail "libblkid not linked in"
-	for lib in libkmod.so.2 libudev.so.1 libmnl.so.0; do
+	! nm "$VFPT" 2>/dev/null | grep -q ' T blkid_evaluate_tag$' || fail "libblkid linked in"
+	for lib in libkmod.so.2 libudev.so.1 libmnl.so.0 libblkid.so.1; do
 		grep -q "$lib" "$VFPT" || fail "no dlopen of $lib"
 	done
 }
