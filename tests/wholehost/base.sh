@@ -7,8 +7,7 @@
 # change any of that and the next run rebuilds; comments do not count. vfpt
 # itself is never in the base (see lib.sh, wh_layer).
 #
-#   wh_base VARIANT     VARIANT dracut | itools (Debian 12), bpo-dracut
-#                       (Debian 12 with bookworm-backports' kernel), trixie-dracut |
+#   wh_base VARIANT     VARIANT dracut | itools (Debian 12), trixie-dracut |
 #                       trixie-itools (Debian 13, the same packages), or
 #                       trixie-build (Debian 13's build-essential and
 #                       debian/control's Build-Depends: where the .deb a
@@ -24,7 +23,7 @@ WH_ROOT_UUID=5f0e33a1-1c4b-4d39-9a53-0a1b2c3d4e5f
 WH_PACKAGES="systemd systemd-sysv udev kmod iproute2 linux-image-amd64 grub-efi-amd64 python3 pciutils"
 wh_variant_packages() {
 	case $1 in
-	dracut | trixie-dracut | bpo-dracut) echo dracut ;;
+	dracut | trixie-dracut) echo dracut ;;
 	itools | trixie-itools) echo initramfs-tools ;;
 	trixie-build) echo build-essential; wh_build_depends ;;
 	*) return 1 ;;
@@ -112,15 +111,6 @@ wh_base() {
 	# a build tree holds no host: no kernel, GRUB or network
 	case $variant in *-build) ;; *) pkgs="$WH_PACKAGES $pkgs" ;; esac
 	suite=$(wh_variant_suite "$variant")
-	# bpo-*: Debian 12 with bookworm-backports' kernel (6.12: newer than the
-	# headers a Debian 12 build of vfpt saw, the Proxmox VE 8 shape)
-	local extra=()
-	case $variant in
-	bpo-*)
-		pkgs=${pkgs/linux-image-amd64/linux-image-amd64/$suite-backports}
-		extra=("deb $mirror $suite-backports main")
-		;;
-	esac
 	# no /sys of this machine in the chroot, ever; no initramfs yet (the
 	# layer builds it with vfpt's hook: INITRD=No skips the kernel hooks)
 	# this machine's apt proxy, if any (not in the key: the tree is the same)
@@ -132,7 +122,7 @@ wh_base() {
 		--dpkgopt='path-exclude=/usr/share/doc/*' \
 		--include="${pkgs// /,}" "$suite" "$dir/root" \
 		"deb $mirror $suite main" "deb $mirror $suite-updates main" \
-		"deb $security $suite-security main" "${extra[@]}" </dev/null >"$log" 2>&1 ||
+		"deb $security $suite-security main" </dev/null >"$log" 2>&1 ||
 		{ wlog "mmdebstrap failed: $(tail -5 "$log")"; return 1; }
 	wh_base_customize "$dir/root" "$variant" >>"$log" 2>&1 || { wlog "customizing the base failed: $(tail -5 "$log")"; return 1; }
 	touch "$dir/done"
