@@ -70,13 +70,20 @@ qemu_prepare() {
 	rm -rf "$QDIR/root"
 	mkdir -p "$QDIR/root/etc"
 	BASE_INITRD=$QDIR/initrd-base.img
-	qlog "building the initramfs (dracut, kernel $KVER)"
-	VFPT_ROOT=$QDIR/root VFPT_DESTDIR=$stage dracutbasedir=$dracut dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
-		--conf /dev/null --confdir "$QDIR/empty-conf.d" --kver "$KVER" --kmoddir "$KROOT/lib/modules/$KVER" \
+	qemu_dracut "$KVER" "$KROOT" "$BASE_INITRD"
+}
+
+# qemu_dracut KVER KROOT OUT: the base initramfs for the kernel unpacked in
+# KROOT, with vfpt's module as staged by qemu_prepare (and the test module)
+qemu_dracut() {
+	local kver=$1 kroot=$2 out=$3 log=$QDIR/dracut-$1.log
+	qlog "building the initramfs (dracut, kernel $kver)"
+	VFPT_ROOT=$QDIR/root VFPT_DESTDIR=$QDIR/stage dracutbasedir=$QDIR/dracut dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
+		--conf /dev/null --confdir "$QDIR/empty-conf.d" --kver "$kver" --kmoddir "$kroot/lib/modules/$kver" \
 		--modules "base udev-rules kernel-modules vfpt vfpttest" \
 		--drivers "nvme e1000e e1000 igb igbvf vfio vfio_iommu_type1 vfio_pci pci_stub" \
-		--no-early-microcode --compress cat --tmpdir "$QDIR" "$BASE_INITRD" >"$QDIR/dracut.log" 2>&1 ||
-		{ qlog "dracut failed: $(tail -5 "$QDIR/dracut.log")"; return 1; }
+		--no-early-microcode --compress cat --tmpdir "$QDIR" "$out" >"$log" 2>&1 ||
+		{ qlog "dracut failed: $(tail -5 "$log")"; return 1; }
 }
 
 # the guest's hardware: q35, Intel IOMMU, an SR-IOV NVMe PF at 01:00.0, a
@@ -121,6 +128,32 @@ qemu_backports() {
 	rm -rf "$b/root"
 	for d in "$b"/*.deb; do dpkg-deb -x "$d" "$b/root" || return 1; done
 	"$QEMU_BPO" --version >/dev/null 2>&1
+}
+
+# bookworm-backports' kernel (6.12: newer than the headers the Debian 12
+# build of vfpt saw, the Proxmox VE 8 shape), fetched through the same
+# private apt lists as qemu_backports and unpacked into build/qemu/kernel-bpo,
+# with its own base initramfs. Needs qemu_prepare and qemu_backports first.
+# Sets KERNEL_BPO, BASE_INITRD_BPO, KVER_BPO.
+qemu_backports_kernel() {
+	local b=$QDIR/bpo pkg deb
+	local apt=(-o Dir::Etc::SourceList="$b/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+		-o Dir::State::Lists="$b/lists" -o Dir::Cache="$b/cache")
+	pkg=$(apt-cache "${apt[@]}" depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+	[ -n "$pkg" ] || { qlog "cannot resolve bookworm-backports' linux-image-amd64"; return 1; }
+	KVER_BPO=${pkg#linux-image-}
+	local k=$QDIR/kernel-bpo
+	KERNEL_BPO=$k/boot/vmlinuz-$KVER_BPO
+	BASE_INITRD_BPO=$QDIR/initrd-base-bpo.img
+	if [ ! -e "$KERNEL_BPO" ]; then
+		(cd "$b" && apt-get "${apt[@]}" download "$pkg" >>"$b/apt.log" 2>&1) || { qlog "apt-get download $pkg failed"; return 1; }
+		deb=$(find "$b" -maxdepth 1 -name "${pkg}_*.deb" | head -1)
+		rm -rf "$k"
+		dpkg-deb -x "$deb" "$k" && depmod -b "$k" "$KVER_BPO" || return 1
+		rm -f "$BASE_INITRD_BPO"
+	fi
+	[ -e "$BASE_INITRD_BPO" ] && [ "$BASE_INITRD_BPO" -nt "$BASE_INITRD" ] && return 0
+	qemu_dracut "$KVER_BPO" "$k" "$BASE_INITRD_BPO"
 }
 
 qemu_boot() {

@@ -211,8 +211,8 @@ test_igb_vf_settings_qemu_backports() {
 	# the PF's bind event, set again after a driver reload (the netdev's
 	# add event, then the bind event that recreates the VFs); link_state is
 	# refused (igb has no ndo_set_vf_link_state) and the others still apply
-	if ! qemu_backports; then
-		fail "QEMU from bookworm-backports could not be had: $(tail -2 "$QDIR/bpo/apt.log")"
+	if ! qemu_backports || ! qemu_backports_kernel; then
+		fail "QEMU or the kernel from bookworm-backports could not be had: $(tail -2 "$QDIR/bpo/apt.log")"
 		return
 	fi
 	local pf=0000:01:00.0 vf0=0000:01:10.0 vf1=0000:01:10.2
@@ -238,6 +238,7 @@ test_igb_vf_settings_qemu_backports() {
 	iplink $pf $vf1_re
 	kmsg vfpt: $pf: VF 1: cannot set state disable: Operation not supported
 	kmsg vfpt: $pf: 1 of 7 VF settings could not be set on
+	run grep -q version.$KVER_BPO /proc/version
 	status 1
 	run rmmod igb
 	run modprobe igb
@@ -248,7 +249,10 @@ test_igb_vf_settings_qemu_backports() {
 	iplink $pf $vf1_re
 	show
 	EXP
-	QEMU_BIN=$QEMU_BPO QEMU_DEVICES_OVERRIDE="-device intel-iommu,intremap=on -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4 -device igb,bus=rp1" \
+	# on bookworm-backports' kernel: a kernel newer than the headers vfpt
+	# was built with sends rtnetlink attributes those headers do not know
+	KERNEL=$KERNEL_BPO BASE_INITRD=$BASE_INITRD_BPO QEMU_BIN=$QEMU_BPO \
+		QEMU_DEVICES_OVERRIDE="-device intel-iommu,intremap=on -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4 -device igb,bus=rp1" \
 		boot igb-vf-settings
 	grep '^VFPT-IPLINK .* vf [01] ' "$QDIR/igb-vf-settings.txt" | sed 's/^/#   /'
 }
@@ -262,8 +266,8 @@ test_igb_pf_selectors_in_initramfs_qemu_backports() {
 	# up host gave it (eno7), learnt with its MAC at the address it had
 	# before a card was added (/var/lib/vfpt/ports, as the dracut module
 	# carries it)
-	if ! qemu_backports; then
-		fail "QEMU from bookworm-backports could not be had: $(tail -2 "$QDIR/bpo/apt.log")"
+	if ! qemu_backports || ! qemu_backports_kernel; then
+		fail "QEMU or the kernel from bookworm-backports could not be had: $(tail -2 "$QDIR/bpo/apt.log")"
 		return
 	fi
 	local p1=0000:01:00.0 p2=0000:02:00.0
@@ -288,12 +292,13 @@ test_igb_pf_selectors_in_initramfs_qemu_backports() {
 	vfio_open 0000:02:10.2
 	kmsg vfpt: $p1: sriov_numvfs 0 -> 1
 	kmsg vfpt: $p2: sriov_numvfs 0 -> 2
+	run grep -q version.$KVER_BPO /proc/version
 	status 0
 	EXP
 	local ov=$TMP/ports-overlay
 	mkdir -p "$ov/var/lib/vfpt"
 	echo "port eno7 52:54:00:12:34:01 0000:09:00.0 8086:10c9" >"$ov/var/lib/vfpt/ports"
-	QEMU_OVERLAY=$ov QEMU_BIN=$QEMU_BPO QEMU_DEVICES_OVERRIDE="-device intel-iommu,intremap=on \
+	KERNEL=$KERNEL_BPO BASE_INITRD=$BASE_INITRD_BPO QEMU_OVERLAY=$ov QEMU_BIN=$QEMU_BPO QEMU_DEVICES_OVERRIDE="-device intel-iommu,intremap=on \
 -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x4 -device igb,bus=rp1,mac=52:54:00:12:34:01 \
 -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x5 -device igb,bus=rp2,mac=52:54:00:12:34:02" \
 		boot igb-selectors
