@@ -466,6 +466,56 @@ static int btrfs_members(struct needs *nd) {
         return r;
 }
 
+/* udev's ID_FS_TYPE and ID_FS_UUID of a block device (its database, under
+ * the sysroot); -ENOENT when udev has not processed the device yet (no
+ * database entry), -ENODATA when it found no file system there */
+static int udev_fs(dev_t dev, char *type, char *uuid, size_t n) {
+        _cleanup_free_ char *p = strdupf(RUN_UDEV_DATA "/b%u:%u", major(dev), minor(dev)), *rooted = NULL,
+                            *t = NULL;
+        if (!p || !(rooted = path_rooted(p)))
+                return -ENOMEM;
+        int r = read_file(rooted, 1024 * 1024, &t, NULL);
+        if (r < 0)
+                return r;
+        *type = *uuid = 0;
+        for (char *c = t, *l; (l = line_next(&c));)
+                if (strncmp(l, "E:ID_FS_TYPE=", 13) == 0)
+                        snprintf(type, n, "%s", l + 13);
+                else if (strncmp(l, "E:ID_FS_UUID=", 13) == 0)
+                        snprintf(uuid, n, "%s", l + 13);
+        return *type && *uuid ? 0 : -ENODATA;
+}
+
+/* btrfs before it is mounted (the initramfs): every device udev found
+ * holding the file system of a needed device. udev links one member for
+ * the file system's UUID, and /sys/fs/btrfs lists nothing yet. */
+static int btrfs_peers(struct needs *nd) {
+        int r = 0;
+        for (size_t i = 0, n = nd->n; i < n && r >= 0; i++) {
+                const struct blockdev *via = find_dev(nd->all, nd->n_all, nd->v[i].dev);
+                char type[64], uuid[64], t2[64], u2[64];
+                if (!via || udev_fs(via->dev, type, uuid, sizeof(type)) < 0 || !streq(type, "btrfs"))
+                        continue;
+                _cleanup_free_ char *w = strdupf("is a device of the btrfs file system on %s, which %s", via->name,
+                                                 nd->v[i].what);
+                if (!w)
+                        return -ENOMEM;
+                for (size_t j = 0; r >= 0 && j < nd->n_all; j++) {
+                        if (nd->all[j].dev == via->dev)
+                                continue;
+                        int k = udev_fs(nd->all[j].dev, t2, u2, sizeof(t2));
+                        if (k == -ENOENT)
+                                /* not probed yet: it may be another device
+                                 * of this file system (cannot tell is not no) */
+                                unresolved(nd, "%s: not probed by udev yet, it may be a device of the btrfs "
+                                               "file system on %s", nd->all[j].name, via->name);
+                        else if (k == 0 && streq(t2, type) && streq(u2, uuid))
+                                r = add_need(nd, nd->all[j].dev, w, 0);
+                }
+        }
+        return r;
+}
+
 /* mountinfo: id parent MAJ:MIN root mountpoint options ... - fstype source
  * superoptions. Sets *root when / is on something found. */
 static int mounts(struct needs *nd, bool *root) {
@@ -633,6 +683,9 @@ static int load_needs(struct needs *nd) {
         if (r < 0 && r != -ENOENT)
                 return r;
         r = btrfs_members(nd);
+        if (r < 0)
+                return r;
+        r = btrfs_peers(nd);
         if (r < 0)
                 return r;
         return zfs_pools(nd);

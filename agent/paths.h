@@ -145,6 +145,7 @@ const char *const *path_netplan_dirs(void);         /* *.yaml */
 /* systemd-networkd's state of each link it knows, by ifindex (NETWORK_FILE=:
  * the .network file it uses); a host path, as above */
 #define RUN_NETWORKD_LINKS "/run/systemd/netif/links"
+#define RUN_UDEV_DATA "/run/udev/data" /* udev's database: bMAJ:MIN, E:KEY=VALUE lines */
 /* Where systemd-boot finds an ESP or XBOOTLDR: /efi, /boot, /boot/efi
  * (bootctl's order), NULL-terminated; host paths as above. */
 const char *const *path_esp_dirs(void);
